@@ -1,0 +1,40 @@
+/**
+ * Port: circuit-breaker state per (profile, source), shared by every instance when the store is shared.
+ * `modify` is atomic: implementations serialise concurrent modifications of one key.
+ */
+import { Context, Effect, Layer, Option } from "effect"
+import type { CircuitState } from "./CircuitBreakerPolicy.js"
+import type { StoreError } from "./Errors.js"
+
+export class CircuitStore extends Context.Tag("@guildpulse/core/CircuitStore")<
+  CircuitStore,
+  {
+    readonly get: (key: string) => Effect.Effect<Option.Option<CircuitState>, StoreError>
+    /** Atomically replaces the state with `f(current)`, returning the value `f` computed. */
+    readonly modify: <A>(
+      key: string,
+      f: (current: Option.Option<CircuitState>) => readonly [A, CircuitState]
+    ) => Effect.Effect<A, StoreError>
+    readonly delete: (keyPrefix: string) => Effect.Effect<void, StoreError>
+  }
+>() {}
+
+export const makeMemory = Effect.sync(() => {
+  const states = new Map<string, CircuitState>()
+  return CircuitStore.of({
+    get: (key) => Effect.sync(() => Option.fromNullable(states.get(key))),
+    // JavaScript runs this synchronously, so the read-modify-write cannot interleave.
+    modify: (key, f) =>
+      Effect.sync(() => {
+        const [result, next] = f(Option.fromNullable(states.get(key)))
+        states.set(key, next)
+        return result
+      }),
+    delete: (keyPrefix) =>
+      Effect.sync(() => {
+        for (const key of [...states.keys()]) if (key.startsWith(keyPrefix)) states.delete(key)
+      })
+  })
+})
+
+export const layerMemory: Layer.Layer<CircuitStore> = Layer.effect(CircuitStore, makeMemory)

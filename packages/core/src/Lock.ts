@@ -1,0 +1,60 @@
+/**
+ * Port: a lease lock with fencing tokens, for single-flight refreshes across processes.
+ * A lease expires by itself after `ttlMs`; only its owner (matching `token`) can release or extend it.
+ * `fencing` increases with every grant of a key, so a store can refuse writes from an expired owner.
+ */
+import { Clock, Context, Effect, Layer, Option } from "effect"
+import type { StoreError } from "./Errors.js"
+
+export interface Lease {
+  readonly key: string
+  readonly token: string
+  readonly fencing: number
+  readonly expiresAtMs: number
+}
+
+export class Lock extends Context.Tag("@guildpulse/core/Lock")<
+  Lock,
+  {
+    readonly acquire: (key: string, ttlMs: number) => Effect.Effect<Option.Option<Lease>, StoreError>
+    readonly release: (lease: Lease) => Effect.Effect<boolean, StoreError>
+    readonly extend: (lease: Lease, ttlMs: number) => Effect.Effect<Option.Option<Lease>, StoreError>
+  }
+>() {}
+
+let tokenSeq = 0
+const newToken = (): string => `${Date.now().toString(36)}-${(tokenSeq++).toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+
+export const makeMemory = Effect.sync(() => {
+  const held = new Map<string, { token: string; expiresAtMs: number }>()
+  const fencing = new Map<string, number>()
+  return Lock.of({
+    acquire: (key, ttlMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const current = held.get(key)
+        if (current !== undefined && current.expiresAtMs > now) return Option.none()
+        const next = (fencing.get(key) ?? 0) + 1
+        fencing.set(key, next)
+        const lease: Lease = { key, token: newToken(), fencing: next, expiresAtMs: now + ttlMs }
+        held.set(key, { token: lease.token, expiresAtMs: lease.expiresAtMs })
+        return Option.some(lease)
+      }),
+    release: (lease) =>
+      Effect.sync(() => {
+        const current = held.get(lease.key)
+        if (current === undefined || current.token !== lease.token) return false
+        held.delete(lease.key)
+        return true
+      }),
+    extend: (lease, ttlMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const current = held.get(lease.key)
+        if (current === undefined || current.token !== lease.token || current.expiresAtMs <= now) return Option.none()
+        const extended = { ...lease, expiresAtMs: now + ttlMs }
+        held.set(lease.key, { token: lease.token, expiresAtMs: extended.expiresAtMs })
+        return Option.some(extended)
+      })
+  })
+})
+
+export const layerMemory: Layer.Layer<Lock> = Layer.effect(Lock, makeMemory)

@@ -1,0 +1,91 @@
+/**
+ * The merge policy: per field, the first source in priority order that answered in this round; otherwise
+ * the previous snapshot's value with its own provenance while it is younger than `maxStaleSeconds`;
+ * otherwise absent. Counts from two sources are never added: every merged value is exactly one source's.
+ */
+import type { FieldPriority } from "./Profile.js"
+import type { FieldProvenance, Provenance, SourceStats, StatsField, StatsFields } from "./GuildStats.js"
+import { statsFields } from "./GuildStats.js"
+
+export type PrioritySource = "widget" | "bot" | "invite" | "profile"
+export type Priority = { readonly [K in StatsField]: ReadonlyArray<PrioritySource> }
+
+/** Default priority (ARCHITECTURE §3). `profile` stands for the profile's own settings (its invite code). */
+export const defaultPriority: Priority = {
+  online: ["widget", "bot", "invite"],
+  members: ["bot", "invite"],
+  name: ["bot", "widget", "invite"],
+  iconUrl: ["bot", "invite"],
+  bannerUrl: ["bot", "invite"],
+  description: ["bot", "invite"],
+  boosts: ["bot", "invite"],
+  boostTier: ["bot", "invite"],
+  presence: ["widget"],
+  instantInvite: ["widget", "profile"]
+}
+
+export const resolvePriority = (override: FieldPriority | undefined): Priority => {
+  if (override === undefined) return defaultPriority
+  const resolved: Record<string, ReadonlyArray<PrioritySource>> = { ...defaultPriority }
+  for (const [field, order] of Object.entries(override)) if (order !== undefined) resolved[field] = order
+  return resolved as Priority
+}
+
+/** The good data of a snapshot: values and where each came from. */
+export interface MergedFields {
+  readonly fields: StatsFields
+  readonly provenance: Provenance
+}
+
+export interface MergeInput {
+  /** Successful answers of this round (failed sources are simply absent). */
+  readonly results: ReadonlyArray<SourceStats>
+  readonly previous: MergedFields | undefined
+  readonly nowMs: number
+  readonly maxStaleSeconds: number
+  readonly priority?: Priority
+  /** The profile's invite code, used for `instantInvite` when the widget gives none. */
+  readonly inviteCode?: string | undefined
+}
+
+export const inviteUrl = (code: string): string => `https://discord.gg/${code}`
+
+export const merge = (input: MergeInput): MergedFields => {
+  const priority = input.priority ?? defaultPriority
+  const bySource = new Map<PrioritySource, SourceStats>()
+  for (const result of input.results) if (!bySource.has(result.source)) bySource.set(result.source, result)
+  const fields: Record<string, unknown> = {}
+  const provenance: Record<string, FieldProvenance> = {}
+  const oldestKeptMs = input.nowMs - input.maxStaleSeconds * 1000
+
+  for (const field of statsFields) {
+    let found = false
+    for (const source of priority[field]) {
+      if (source === "profile") {
+        if (field === "instantInvite" && input.inviteCode !== undefined) {
+          fields[field] = inviteUrl(input.inviteCode)
+          provenance[field] = { source: "profile", fetchedAtMs: input.nowMs }
+          found = true
+          break
+        }
+        continue
+      }
+      const result = bySource.get(source)
+      const value = result?.fields[field]
+      if (result !== undefined && value !== undefined) {
+        fields[field] = value
+        provenance[field] = { source: result.origin ?? result.source, fetchedAtMs: result.fetchedAtMs }
+        found = true
+        break
+      }
+    }
+    if (found || input.previous === undefined) continue
+    const carried = input.previous.provenance[field]
+    const value = input.previous.fields[field]
+    if (carried !== undefined && value !== undefined && carried.fetchedAtMs >= oldestKeptMs) {
+      fields[field] = value
+      provenance[field] = carried
+    }
+  }
+  return { fields: fields as StatsFields, provenance: provenance as Provenance }
+}

@@ -1,0 +1,167 @@
+/**
+ * A profile: one Discord server shown by GuildPulse, with its sources, refresh policy, fallback and display
+ * defaults. The bot token never lives here — only its metadata; the token is kept by the `SecretVault`.
+ */
+import { Schema } from "effect"
+import { StatsField, UpstreamSource } from "./GuildStats.js"
+import { GuildId, InviteCode, ProfileKey } from "./Identifiers.js"
+import { WidgetOptions } from "./WidgetOptions.js"
+
+export const DEFAULT_TTL_SECONDS = 300
+export const MIN_TTL_SECONDS = 30
+export const MAX_TTL_SECONDS = 3600
+export const DEFAULT_MAX_STALE_SECONDS = 604_800
+
+export const Sources = Schema.Struct({
+  widget: Schema.Boolean,
+  bot: Schema.Boolean,
+  invite: Schema.Boolean
+})
+export type Sources = typeof Sources.Type
+
+export const RefreshSettings = Schema.Struct({
+  ttlSeconds: Schema.Int.pipe(
+    Schema.between(MIN_TTL_SECONDS, MAX_TTL_SECONDS, {
+      message: () => `must be an integer between ${MIN_TTL_SECONDS} and ${MAX_TTL_SECONDS}`
+    })
+  ),
+  maxStaleSeconds: Schema.Int.pipe(
+    Schema.between(60, 31_536_000, { message: () => "must be an integer between 60 and 31536000" })
+  )
+})
+export type RefreshSettings = typeof RefreshSettings.Type
+
+export const FallbackSettings = Schema.Struct({ demo: Schema.Literal("never", "when-empty") })
+export type FallbackSettings = typeof FallbackSettings.Type
+
+/** Per-field source priority override; fields not named keep the default order. */
+export const FieldPriority = Schema.partial(
+  Schema.Record({ key: StatsField, value: Schema.Array(Schema.Literal("widget", "bot", "invite", "profile")) })
+)
+export type FieldPriority = typeof FieldPriority.Type
+
+export const TokenStatus = Schema.Literal("missing", "valid", "invalid", "expiring", "expired")
+export type TokenStatus = typeof TokenStatus.Type
+
+export const TokenMetadata = Schema.Struct({
+  present: Schema.Boolean,
+  status: TokenStatus,
+  rotatedAt: Schema.optional(Schema.String),
+  expiresAt: Schema.optional(Schema.String),
+  lastValidatedAt: Schema.optional(Schema.String)
+})
+export type TokenMetadata = typeof TokenMetadata.Type
+
+export const Profile = Schema.Struct({
+  key: ProfileKey,
+  label: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(120)),
+  guildId: GuildId,
+  inviteCode: Schema.optional(InviteCode),
+  sources: Sources,
+  refresh: RefreshSettings,
+  fallback: FallbackSettings,
+  priority: Schema.optional(FieldPriority),
+  public: Schema.Boolean,
+  display: WidgetOptions,
+  token: TokenMetadata,
+  version: Schema.Int.pipe(Schema.positive()),
+  createdAt: Schema.String,
+  updatedAt: Schema.String
+})
+export type Profile = typeof Profile.Type
+
+/** What a caller supplies to create or replace a profile; everything but key, label and guild id has defaults. */
+export const ProfileInput = Schema.Struct({
+  key: ProfileKey,
+  label: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(120)),
+  guildId: GuildId,
+  inviteCode: Schema.optional(InviteCode),
+  sources: Schema.optional(Schema.partial(Sources)),
+  refresh: Schema.optional(Schema.partial(RefreshSettings)),
+  fallback: Schema.optional(FallbackSettings),
+  priority: Schema.optional(FieldPriority),
+  public: Schema.optional(Schema.Boolean),
+  display: Schema.optional(WidgetOptions)
+})
+export type ProfileInput = typeof ProfileInput.Type
+export type ProfileInputEncoded = typeof ProfileInput.Encoded
+
+/** A partial update; `inviteCode: null` removes the invite code. */
+export const ProfilePatch = Schema.Struct({
+  label: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(120))),
+  guildId: Schema.optional(GuildId),
+  inviteCode: Schema.optional(Schema.NullOr(InviteCode)),
+  sources: Schema.optional(Schema.partial(Sources)),
+  refresh: Schema.optional(Schema.partial(RefreshSettings)),
+  fallback: Schema.optional(FallbackSettings),
+  priority: Schema.optional(FieldPriority),
+  public: Schema.optional(Schema.Boolean),
+  display: Schema.optional(WidgetOptions)
+})
+export type ProfilePatch = typeof ProfilePatch.Type
+
+export const defaultSources: Sources = { widget: true, bot: true, invite: true }
+export const missingToken: TokenMetadata = { present: false, status: "missing" }
+
+/** Builds a full profile from validated input (pure: timestamps are given). */
+export const fromInput = (input: ProfileInput, nowIso: string, token: TokenMetadata = missingToken): Profile => ({
+  key: input.key,
+  label: input.label,
+  guildId: input.guildId,
+  ...(input.inviteCode !== undefined ? { inviteCode: input.inviteCode } : {}),
+  sources: {
+    widget: input.sources?.widget ?? defaultSources.widget,
+    bot: input.sources?.bot ?? defaultSources.bot,
+    invite: input.sources?.invite ?? defaultSources.invite
+  },
+  refresh: {
+    ttlSeconds: input.refresh?.ttlSeconds ?? DEFAULT_TTL_SECONDS,
+    maxStaleSeconds: input.refresh?.maxStaleSeconds ?? DEFAULT_MAX_STALE_SECONDS
+  },
+  fallback: input.fallback ?? { demo: "when-empty" },
+  ...(input.priority !== undefined ? { priority: input.priority } : {}),
+  public: input.public ?? true,
+  display: input.display ?? {},
+  token,
+  version: 1,
+  createdAt: nowIso,
+  updatedAt: nowIso
+})
+
+/** Applies a validated patch; bumps the version (pure). */
+export const applyPatch = (profile: Profile, patch: ProfilePatch, nowIso: string): Profile => {
+  const { inviteCode, ...rest } = profile
+  const next: Profile = {
+    ...rest,
+    ...(patch.label !== undefined ? { label: patch.label } : {}),
+    ...(patch.guildId !== undefined ? { guildId: patch.guildId } : {}),
+    ...(patch.inviteCode === undefined
+      ? inviteCode !== undefined ? { inviteCode } : {}
+      : patch.inviteCode === null ? {} : { inviteCode: patch.inviteCode }),
+    sources: {
+      widget: patch.sources?.widget ?? profile.sources.widget,
+      bot: patch.sources?.bot ?? profile.sources.bot,
+      invite: patch.sources?.invite ?? profile.sources.invite
+    },
+    refresh: {
+      ttlSeconds: patch.refresh?.ttlSeconds ?? profile.refresh.ttlSeconds,
+      maxStaleSeconds: patch.refresh?.maxStaleSeconds ?? profile.refresh.maxStaleSeconds
+    },
+    fallback: patch.fallback ?? profile.fallback,
+    ...(patch.priority !== undefined ? { priority: patch.priority } : profile.priority !== undefined ? { priority: profile.priority } : {}),
+    public: patch.public ?? profile.public,
+    display: patch.display ?? profile.display,
+    version: profile.version + 1,
+    updatedAt: nowIso
+  }
+  return next
+}
+
+/** The sources a profile can actually use: enabled, and with an invite code for the invite source. */
+export const activeSources = (profile: Profile): ReadonlyArray<UpstreamSource> => {
+  const out: Array<UpstreamSource> = []
+  if (profile.sources.widget) out.push("widget")
+  if (profile.sources.bot) out.push("bot")
+  if (profile.sources.invite && profile.inviteCode !== undefined) out.push("invite")
+  return out
+}

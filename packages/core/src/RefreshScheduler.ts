@@ -1,0 +1,164 @@
+/**
+ * Port: keeps every profile refreshed ahead of expiry. One job per profile (scheduling again replaces it),
+ * ttl-based spacing with jitter, exponential backoff on failure never before `retryAfter`, and a dead-letter
+ * list for jobs that keep failing (re-armed by scheduling the profile again or triggering it).
+ *
+ * `layerMemory` runs jobs as fibers in this process; `@guildpulse/store-redis` provides a BullMQ scheduler.
+ */
+import { Clock, Context, Duration, Effect, FiberMap, Layer, Option, Random } from "effect"
+import { ProfileNotFound, type StoreError } from "./Errors.js"
+import { EventLog } from "./EventLog.js"
+import type { Profile } from "./Profile.js"
+import { ProfileRepository } from "./ProfileRepository.js"
+import { Refresher } from "./Refresher.js"
+import { defaultRefreshPolicy, successDelayMs, type RefreshPolicyOptions } from "./RefreshPolicy.js"
+import { SnapshotStore } from "./SnapshotStore.js"
+import { headlineFetchedAtMs } from "./StatsView.js"
+
+export interface JobStatus {
+  readonly profile: string
+  readonly nextRunAtMs: number | undefined
+  readonly lastRunAtMs: number | undefined
+  readonly consecutiveFailures: number
+  readonly runs: number
+  readonly deadLettered: boolean
+}
+
+export interface SchedulerStatus {
+  readonly running: boolean
+  readonly jobs: ReadonlyArray<JobStatus>
+  readonly deadLetters: ReadonlyArray<string>
+  readonly queueDepth: number
+}
+
+export class RefreshScheduler extends Context.Tag("@guildpulse/core/RefreshScheduler")<
+  RefreshScheduler,
+  {
+    /** (Re)arms the profile's job; replaces any previous job of the same profile. */
+    readonly schedule: (profile: Profile) => Effect.Effect<void, StoreError>
+    readonly unschedule: (profile: string) => Effect.Effect<void>
+    /** Runs the profile's refresh soon and re-arms its job; returns when the attempt is expected. */
+    readonly trigger: (profile: string) => Effect.Effect<{ readonly nextAttemptAtMs: number }, ProfileNotFound | StoreError>
+    readonly status: Effect.Effect<SchedulerStatus>
+  }
+>() {}
+
+export interface MemorySchedulerOptions {
+  readonly policy?: RefreshPolicyOptions
+  /** Schedule every stored profile when the layer starts (default true). */
+  readonly scheduleAllOnStart?: boolean
+}
+
+export const makeMemory = (options: MemorySchedulerOptions = {}) =>
+  Effect.gen(function* () {
+    const policy = options.policy ?? defaultRefreshPolicy
+    const refresher = yield* Refresher
+    const profiles = yield* ProfileRepository
+    const snapshots = yield* SnapshotStore
+    const events = yield* EventLog
+    const fibers = yield* FiberMap.make<string>()
+    const jobs = new Map<string, JobStatus>()
+
+    /** First delay: immediately when there is nothing fresh; otherwise ahead of the snapshot's expiry. */
+    const initialDelayMs = (profile: Profile) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const snapshot = yield* snapshots.get(profile.key)
+        if (Option.isNone(snapshot) || snapshot.value.guildId !== profile.guildId) return 0
+        if (snapshot.value.consecutiveFailures > 0) return Math.max(0, snapshot.value.nextRefreshAtMs - now)
+        const fetchedAt = headlineFetchedAtMs(snapshot.value)
+        if (fetchedAt === undefined) return 0
+        const aheadOfExpiry = successDelayMs(profile.refresh.ttlSeconds, yield* Random.next, policy)
+        return Math.max(0, fetchedAt + aheadOfExpiry - now)
+      })
+
+    const update = (key: string, f: (job: JobStatus) => JobStatus) => {
+      const job = jobs.get(key)
+      if (job !== undefined) jobs.set(key, f(job))
+    }
+
+    const loop = (profile: Profile, firstDelayMs: number): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        let delayMs = firstDelayMs
+        while (true) {
+          const now = yield* Clock.currentTimeMillis
+          update(profile.key, (job) => ({ ...job, nextRunAtMs: now + delayMs }))
+          yield* Effect.sleep(Duration.millis(delayMs))
+          const snapshot = yield* refresher.refreshProfile(profile).pipe(Effect.option)
+          const ranAt = yield* Clock.currentTimeMillis
+          const failures = Option.match(snapshot, { onNone: () => 1, onSome: (s) => s.consecutiveFailures })
+          update(profile.key, (job) => ({ ...job, lastRunAtMs: ranAt, runs: job.runs + 1, consecutiveFailures: failures }))
+          yield* events.emit({
+            level: failures > 0 ? "warn" : "debug",
+            type: "scheduler.job",
+            profile: profile.key,
+            jobId: profile.key,
+            outcome: failures > 0 ? "failed" : "ok",
+            message: failures > 0 ? `scheduled refresh failed (${failures} in a row)` : "scheduled refresh done"
+          })
+          if (failures >= policy.deadLetterAfter) {
+            update(profile.key, (job) => ({ ...job, deadLettered: true, nextRunAtMs: undefined }))
+            yield* events.emit({
+              level: "error",
+              type: "scheduler.dead_letter",
+              profile: profile.key,
+              jobId: profile.key,
+              message: `refresh failed ${failures} times in a row; job parked until the profile changes or is refreshed by hand`
+            })
+            return
+          }
+          delayMs = Option.match(snapshot, {
+            onNone: () => profile.refresh.ttlSeconds * 1000,
+            // The refresher already computed backoff / retry-after / ahead-of-expiry spacing.
+            onSome: (s) => Math.max(0, s.nextRefreshAtMs - ranAt)
+          })
+        }
+      })
+
+    const arm = (profile: Profile, firstDelayMs: number) =>
+      Effect.gen(function* () {
+        const previous = jobs.get(profile.key)
+        jobs.set(profile.key, {
+          profile: profile.key,
+          nextRunAtMs: undefined,
+          lastRunAtMs: previous?.lastRunAtMs,
+          consecutiveFailures: 0,
+          runs: previous?.runs ?? 0,
+          deadLettered: false
+        })
+        yield* FiberMap.run(fibers, profile.key, loop(profile, firstDelayMs))
+      })
+
+    const schedule = (profile: Profile) => Effect.flatMap(initialDelayMs(profile), (delay) => arm(profile, delay))
+
+    if (options.scheduleAllOnStart !== false) {
+      const all = yield* Effect.orElseSucceed(profiles.list, () => [])
+      yield* Effect.forEach(all, (profile) => Effect.ignore(schedule(profile)), { discard: true })
+    }
+
+    return RefreshScheduler.of({
+      schedule,
+      unschedule: (key) => Effect.zipRight(FiberMap.remove(fibers, key), Effect.sync(() => void jobs.delete(key))),
+      trigger: (key) =>
+        Effect.gen(function* () {
+          const profile = yield* profiles.get(key)
+          if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
+          yield* arm(profile.value, 0)
+          return { nextAttemptAtMs: yield* Clock.currentTimeMillis }
+        }),
+      status: Effect.sync(() => {
+        const all = [...jobs.values()].sort((a, b) => a.profile.localeCompare(b.profile))
+        return {
+          running: true,
+          jobs: all,
+          deadLetters: all.filter((job) => job.deadLettered).map((job) => job.profile),
+          queueDepth: all.filter((job) => !job.deadLettered).length
+        }
+      })
+    })
+  })
+
+export const layerMemory = (
+  options?: MemorySchedulerOptions
+): Layer.Layer<RefreshScheduler, never, Refresher | ProfileRepository | SnapshotStore | EventLog> =>
+  Layer.scoped(RefreshScheduler, makeMemory(options))

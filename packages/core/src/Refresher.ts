@@ -1,0 +1,262 @@
+/**
+ * One refresh round for a profile: ask every active source (through the circuit breaker, with retry and a
+ * per-attempt timeout), merge the answers with the previous snapshot, store the result, say what happened.
+ *
+ * Single flight: concurrent refreshes of one profile share one round in this process (`SingleFlight`) and
+ * across processes (a `Lock` lease; the losers wait for the winner's snapshot).
+ */
+import { Clock, Context, Duration, Effect, Layer, Metric, Option, Random } from "effect"
+import type { Redacted } from "effect"
+import { CircuitBreaker } from "./CircuitBreaker.js"
+import * as CoreMetrics from "./CoreMetrics.js"
+import { ProfileNotFound, UpstreamError } from "./Errors.js"
+import type { CircuitOpen, StoreError } from "./Errors.js"
+import { EventLog } from "./EventLog.js"
+import { headlineFields, type SourceStats, type UpstreamSource } from "./GuildStats.js"
+import { Lock } from "./Lock.js"
+import { merge, resolvePriority } from "./Merge.js"
+import { activeSources, type Profile } from "./Profile.js"
+import { ProfileRepository } from "./ProfileRepository.js"
+import { failureDelayMs, successDelayMs } from "./RefreshPolicy.js"
+import * as RetryPolicy from "./RetryPolicy.js"
+import { SecretVault } from "./SecretVault.js"
+import * as SingleFlight from "./SingleFlight.js"
+import { freshnessReason, type FreshnessReason, type Snapshot, type SourceReport } from "./Snapshot.js"
+import { SnapshotStore } from "./SnapshotStore.js"
+import { StatsSource } from "./StatsSource.js"
+import { isServable } from "./StatsView.js"
+
+export interface RefresherOptions {
+  readonly retry: RetryPolicy.RetryPolicyOptions
+  /** Lease length of the cross-process refresh lock; longer than the slowest round. */
+  readonly lockLeaseMs: number
+  /** How often a process that lost the lock looks for the winner's snapshot. */
+  readonly lockPollMs: number
+}
+
+export const defaultRefresherOptions: RefresherOptions = {
+  retry: RetryPolicy.defaultRetryPolicy,
+  lockLeaseMs: 30_000,
+  lockPollMs: 100
+}
+
+export class Refresher extends Context.Tag("@guildpulse/core/Refresher")<
+  Refresher,
+  {
+    /** Refreshes a profile by key now (joining a round already running). */
+    readonly refresh: (profile: string) => Effect.Effect<Snapshot, ProfileNotFound | StoreError>
+    /** Same, for a profile already loaded. */
+    readonly refreshProfile: (profile: Profile) => Effect.Effect<Snapshot, StoreError>
+    /** Starts a background round unless one is running; returns at once. */
+    readonly revalidate: (profile: Profile) => Effect.Effect<void>
+    readonly isRefreshing: (profile: string) => boolean
+  }
+>() {}
+
+type SourceOutcome =
+  | { readonly _tag: "ok"; readonly stats: SourceStats; readonly report: SourceReport }
+  | { readonly _tag: "failed"; readonly report: SourceReport; readonly message: string }
+  | { readonly _tag: "skipped"; readonly report: SourceReport }
+
+const upstreamCounter = (source: string, outcome: string, statusClass: string) =>
+  Metric.tagged(Metric.tagged(Metric.tagged(CoreMetrics.upstreamRequests, "source", source), "outcome", outcome), "status_class", statusClass)
+
+const statusClass = (status: number | undefined): string => (status === undefined ? "none" : `${Math.floor(status / 100)}xx`)
+
+export const make = (options: RefresherOptions = defaultRefresherOptions) =>
+  Effect.gen(function* () {
+    const sources = yield* StatsSource
+    const snapshots = yield* SnapshotStore
+    const profiles = yield* ProfileRepository
+    const vault = yield* SecretVault
+    const breaker = yield* CircuitBreaker
+    const lock = yield* Lock
+    const events = yield* EventLog
+    const flights = yield* SingleFlight.make
+    const retrySchedule = RetryPolicy.schedule(options.retry)
+
+    const attempt = (profile: Profile, source: UpstreamSource, token: Redacted.Redacted<string> | undefined) =>
+      sources.fetch({ source, profile, token }).pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(options.retry.attemptTimeoutMs),
+          onTimeout: () =>
+            new UpstreamError({ source, reason: "timeout", message: `no answer within ${options.retry.attemptTimeoutMs} ms` })
+        })
+      )
+
+    const fetchSource = (profile: Profile, source: UpstreamSource, token: Option.Option<Redacted.Redacted<string>>) =>
+      Effect.gen(function* () {
+        const startedAt = yield* Clock.currentTimeMillis
+        if (source === "bot" && Option.isNone(token)) {
+          return {
+            _tag: "skipped",
+            report: { source, ok: false, atMs: startedAt, error: "token_missing" }
+          } satisfies SourceOutcome as SourceOutcome
+        }
+        let attempts = 0
+        const call = Effect.suspend(() => {
+          attempts += 1
+          return attempt(profile, source, Option.getOrUndefined(token))
+        }).pipe(Effect.retry(retrySchedule))
+        const result = yield* breaker
+          .protect({ profile: profile.key, source, profileVersion: profile.version }, call)
+          .pipe(Effect.either)
+        const endedAt = yield* Clock.currentTimeMillis
+        const durationMs = endedAt - startedAt
+        if (result._tag === "Right") {
+          yield* Metric.increment(upstreamCounter(source, "ok", "2xx"))
+          yield* Metric.update(Metric.tagged(CoreMetrics.upstreamDuration, "source", source), durationMs / 1000)
+          yield* events.emit({
+            level: "debug", type: "upstream.request", profile: profile.key, source, outcome: "ok", durationMs, attempt: attempts,
+            message: `${source} answered in ${durationMs} ms`
+          })
+          return {
+            _tag: "ok",
+            stats: result.right,
+            report: { source, ok: true, atMs: result.right.fetchedAtMs, durationMs, attempts }
+          } satisfies SourceOutcome as SourceOutcome
+        }
+        const error: UpstreamError | CircuitOpen = result.left
+        if (error._tag === "CircuitOpen") {
+          return {
+            _tag: "failed",
+            message: `circuit ${error.state} for ${error.retryAfterMs} ms`,
+            report: { source, ok: false, atMs: endedAt, error: "circuit_open", retryAfterMs: error.retryAfterMs }
+          } satisfies SourceOutcome as SourceOutcome
+        }
+        yield* Metric.increment(upstreamCounter(source, error.reason, statusClass(error.status)))
+        yield* Metric.update(Metric.tagged(CoreMetrics.upstreamDuration, "source", source), durationMs / 1000)
+        yield* events.emit({
+          level: "warn", type: "upstream.request", profile: profile.key, source, outcome: error.reason, durationMs, attempt: attempts,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+          ...(error.discordCode !== undefined ? { discordCode: error.discordCode } : {}),
+          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+          message: `${source} failed: ${error.reason}: ${error.message}`
+        })
+        return {
+          _tag: "failed",
+          message: error.message,
+          report: {
+            source, ok: false, atMs: endedAt, durationMs, attempts, error: error.reason,
+            ...(error.status !== undefined ? { status: error.status } : {}),
+            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {})
+          }
+        } satisfies SourceOutcome as SourceOutcome
+      }).pipe(Effect.withSpan(`upstream.${source}`, { attributes: { profile: profile.key, source } }))
+
+    const runRound = (profile: Profile) =>
+      Effect.gen(function* () {
+        const startedAt = yield* Clock.currentTimeMillis
+        const previous = yield* snapshots.get(profile.key)
+        const active = activeSources(profile)
+        const token = active.includes("bot") ? yield* vault.get(profile.key) : Option.none()
+        const outcomes = yield* Effect.forEach(active, (source) => fetchSource(profile, source, token), { concurrency: "unbounded" })
+        const now = yield* Clock.currentTimeMillis
+        const prev = Option.filter(previous, (s) => s.guildId === profile.guildId && isServable(s, profile, now))
+        const successes = outcomes.flatMap((o) => (o._tag === "ok" ? [o.stats] : []))
+        const failures = outcomes.flatMap((o) => (o._tag === "failed" ? [o] : []))
+        const merged = merge({
+          results: successes,
+          previous: Option.getOrUndefined(prev),
+          nowMs: now,
+          maxStaleSeconds: profile.refresh.maxStaleSeconds,
+          priority: resolvePriority(profile.priority),
+          inviteCode: profile.inviteCode
+        })
+        const headlineRefreshed = successes.some((s) => headlineFields.some((f) => s.fields[f] !== undefined))
+        const failedRound = !headlineRefreshed && (failures.length > 0 || successes.length === 0)
+        const consecutiveFailures = failedRound ? Option.match(previous, { onNone: () => 0, onSome: (s) => s.consecutiveFailures }) + 1 : 0
+        const retryAfterMs = failures.reduce<number | undefined>(
+          (max, f) => (f.report.retryAfterMs === undefined ? max : Math.max(max ?? 0, f.report.retryAfterMs)), undefined)
+        const delayMs = failedRound
+          ? failureDelayMs(profile.refresh.ttlSeconds, consecutiveFailures, retryAfterMs)
+          : successDelayMs(profile.refresh.ttlSeconds, yield* Random.next)
+        const reasons = [...new Set(failures.flatMap((f) => {
+          const reason = f.report.error === undefined ? undefined : freshnessReason(f.report.error)
+          return reason === undefined ? [] : [reason]
+        }))] as Array<FreshnessReason>
+        const lastFailure = failures[0]
+        const snapshot: Snapshot = {
+          profile: profile.key,
+          guildId: profile.guildId,
+          fields: merged.fields,
+          provenance: merged.provenance,
+          sources: outcomes.map((o) => o.report),
+          attemptedAtMs: now,
+          ...(successes.length > 0
+            ? { lastSuccessAtMs: now }
+            : Option.match(previous, { onNone: () => ({}), onSome: (s) => (s.lastSuccessAtMs !== undefined ? { lastSuccessAtMs: s.lastSuccessAtMs } : {}) })),
+          ...(lastFailure !== undefined
+            ? { lastError: { reason: lastFailure.report.error ?? "upstream_error", message: lastFailure.message, atMs: now } }
+            : Option.match(previous, { onNone: () => ({}), onSome: (s) => (s.lastError !== undefined ? { lastError: s.lastError } : {}) })),
+          consecutiveFailures,
+          nextRefreshAtMs: now + delayMs,
+          reasons,
+          profileVersion: profile.version
+        }
+        yield* snapshots.put(snapshot)
+        const outcome = failedRound ? "failed" : failures.length > 0 ? "partial" : "ok"
+        yield* Metric.increment(Metric.tagged(CoreMetrics.refreshJobs, "outcome", outcome))
+        if (merged.fields.online !== undefined) yield* Metric.set(Metric.tagged(CoreMetrics.guildOnline, "profile", profile.key), merged.fields.online)
+        if (merged.fields.members !== undefined) yield* Metric.set(Metric.tagged(CoreMetrics.guildMembers, "profile", profile.key), merged.fields.members)
+        yield* events.emit({
+          level: failedRound ? "warn" : "info",
+          type: failedRound ? "refresh.failed" : "refresh.succeeded",
+          profile: profile.key,
+          outcome,
+          durationMs: now - startedAt,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          message: failedRound
+            ? `refresh failed (${reasons.join(", ") || "no source answered"}); next attempt in ${Math.round(delayMs / 1000)} s`
+            : `refreshed from ${successes.map((s) => s.source).join(", ")}${failures.length > 0 ? `; failing: ${failures.map((f) => `${f.report.source} (${f.report.error})`).join(", ")}` : ""}`
+        })
+        return snapshot
+      }).pipe(Effect.withSpan("Refresher.round", { attributes: { profile: profile.key } }))
+
+    /** Waits for another process's round: returns its snapshot once newer than `since`, or none on timeout. */
+    const awaitOtherRound = (profile: Profile, since: number) =>
+      Effect.gen(function* () {
+        const deadline = since + options.lockLeaseMs
+        while ((yield* Clock.currentTimeMillis) < deadline) {
+          yield* Effect.sleep(Duration.millis(options.lockPollMs))
+          const current = yield* snapshots.get(profile.key)
+          if (Option.isSome(current) && current.value.attemptedAtMs >= since) return current
+        }
+        return Option.none<Snapshot>()
+      })
+
+    const lockedRound = (profile: Profile): Effect.Effect<Snapshot, StoreError> =>
+      Effect.gen(function* () {
+        const since = yield* Clock.currentTimeMillis
+        const lease = yield* lock.acquire(`refresh:${profile.key}`, options.lockLeaseMs)
+        if (Option.isSome(lease)) {
+          return yield* runRound(profile).pipe(Effect.ensuring(Effect.ignore(lock.release(lease.value))))
+        }
+        yield* events.emit({ level: "debug", type: "refresh.skipped", profile: profile.key, message: "another instance is refreshing; waiting for its snapshot" })
+        const theirs = yield* awaitOtherRound(profile, since)
+        return Option.isSome(theirs) ? theirs.value : yield* runRound(profile)
+      })
+
+    const refreshProfile = (profile: Profile) => flights.run(profile.key, lockedRound(profile))
+
+    return Refresher.of({
+      refresh: (key) =>
+        Effect.gen(function* () {
+          const profile = yield* profiles.get(key)
+          if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
+          return yield* refreshProfile(profile.value)
+        }).pipe(Effect.withSpan("Refresher.refresh", { attributes: { profile: key } })),
+      refreshProfile,
+      // Same effect type as `refreshProfile`, so a caller joining a background round gets its snapshot.
+      revalidate: (profile) => flights.start(profile.key, lockedRound(profile)),
+      isRefreshing: flights.inFlight
+    })
+  })
+
+export const layer = (
+  options?: RefresherOptions
+): Layer.Layer<
+  Refresher,
+  never,
+  StatsSource | SnapshotStore | ProfileRepository | SecretVault | CircuitBreaker | Lock | EventLog
+> => Layer.scoped(Refresher, make(options))

@@ -1,0 +1,93 @@
+/**
+ * What the engine keeps per profile: the merged good data (each field with its provenance) and the outcome
+ * of the latest refresh round. Serialisable (timestamps are epoch milliseconds) so any store can hold it.
+ */
+import { Schema } from "effect"
+import { FieldProvenance, StatsFields, UpstreamSource } from "./GuildStats.js"
+
+export const FreshnessReason = Schema.Literal(
+  "rate_limited",
+  "upstream_error",
+  "timeout",
+  "circuit_open",
+  "widget_disabled",
+  "unauthorized",
+  "unknown_guild",
+  "unknown_invite"
+)
+export type FreshnessReason = typeof FreshnessReason.Type
+
+export const SourceErrorCode = Schema.Literal(
+  "rate_limited",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "widget_disabled",
+  "unknown_guild",
+  "unknown_invite",
+  "server_error",
+  "timeout",
+  "transport",
+  "decode",
+  "circuit_open",
+  "token_missing"
+)
+export type SourceErrorCode = typeof SourceErrorCode.Type
+
+/** The outcome of one source in the latest round. */
+export const SourceReport = Schema.Struct({
+  source: UpstreamSource,
+  ok: Schema.Boolean,
+  atMs: Schema.Number,
+  durationMs: Schema.optional(Schema.Number),
+  attempts: Schema.optional(Schema.Int),
+  error: Schema.optional(SourceErrorCode),
+  status: Schema.optional(Schema.Int),
+  retryAfterMs: Schema.optional(Schema.Number)
+})
+export type SourceReport = typeof SourceReport.Type
+
+export const Snapshot = Schema.Struct({
+  profile: Schema.String,
+  guildId: Schema.String,
+  fields: StatsFields,
+  provenance: Schema.partial(Schema.Record({ key: Schema.String, value: FieldProvenance })),
+  sources: Schema.Array(SourceReport),
+  attemptedAtMs: Schema.Number,
+  lastSuccessAtMs: Schema.optional(Schema.Number),
+  lastError: Schema.optional(Schema.Struct({ reason: Schema.String, message: Schema.String, atMs: Schema.Number })),
+  /** Rounds in a row that refreshed no headline field while a source failed. */
+  consecutiveFailures: Schema.Int,
+  nextRefreshAtMs: Schema.Number,
+  reasons: Schema.Array(FreshnessReason),
+  profileVersion: Schema.Int
+})
+export type Snapshot = typeof Snapshot.Type
+
+/** Maps a source's error to the reason shown in `freshness.reasons`. */
+export const freshnessReason = (error: SourceErrorCode): FreshnessReason | undefined => {
+  switch (error) {
+    case "rate_limited":
+      return "rate_limited"
+    case "timeout":
+      return "timeout"
+    case "circuit_open":
+      return "circuit_open"
+    case "widget_disabled":
+      return "widget_disabled"
+    case "unauthorized":
+    case "forbidden":
+      return "unauthorized"
+    case "unknown_guild":
+    case "not_found":
+      return "unknown_guild"
+    case "unknown_invite":
+      return "unknown_invite"
+    case "server_error":
+    case "transport":
+    case "decode":
+      return "upstream_error"
+    case "token_missing":
+      return undefined
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * `Stats.get`: the view of a profile's numbers. Fresh → served from the store; past ttl → served stale while
+ * one background round revalidates; failing → last good snapshot as `degraded`; nothing yet → one
+ * foreground round shared by every concurrent caller, then demo (if allowed) or `unavailable`.
+ * Upstream trouble is never an error here — it is a state of the view.
+ *
+ * The warm path is span-free and allocation-light: it is the hot path of every page view.
+ */
+import { Clock, Context, Effect, Layer, Metric, Option } from "effect"
+import * as CoreMetrics from "./CoreMetrics.js"
+import { demoFieldsFor } from "./DemoSource.js"
+import { ProfileNotFound, ValidationError } from "./Errors.js"
+import type { StoreError } from "./Errors.js"
+import type { FieldProvenance } from "./GuildStats.js"
+import type { Profile } from "./Profile.js"
+import { ProfileRepository } from "./ProfileRepository.js"
+import { Refresher } from "./Refresher.js"
+import type { Snapshot } from "./Snapshot.js"
+import { SnapshotStore } from "./SnapshotStore.js"
+import {
+  assembleView,
+  freshnessOf,
+  headlineFetchedAtMs,
+  isServable,
+  unavailableFreshness,
+  viewBody,
+  type StatsView,
+  type ViewBody
+} from "./StatsView.js"
+
+export interface GetOptions {
+  /** Refresh from upstream before answering (still single-flight). */
+  readonly bypassCache?: boolean
+}
+
+export class Stats extends Context.Tag("@guildpulse/core/Stats")<
+  Stats,
+  {
+    readonly get: (
+      profile: string,
+      options?: GetOptions
+    ) => Effect.Effect<StatsView, ProfileNotFound | ValidationError | StoreError>
+    /** The view for an already-loaded profile (skips the repository lookup). */
+    readonly view: (profile: Profile, options?: GetOptions) => Effect.Effect<StatsView, StoreError>
+  }
+>() {}
+
+const profileKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
+
+const invalidKey = (key: unknown) =>
+  new ValidationError({
+    issues: [{ field: "profile", message: `'${String(key).slice(0, 80)}' is not a profile key: 1-64 characters of a-z, 0-9, '_' or '-'` }]
+  })
+
+export const make = Effect.gen(function* () {
+  const profiles = yield* ProfileRepository
+  const snapshots = yield* SnapshotStore
+  const refresher = yield* Refresher
+  // View bodies depend on the snapshot only; computing them once per snapshot keeps the warm path cheap.
+  const bodies = new WeakMap<Snapshot, ViewBody>()
+  const bodyOf = (snapshot: Snapshot): ViewBody => {
+    let body = bodies.get(snapshot)
+    if (body === undefined) {
+      body = viewBody(snapshot.guildId, snapshot.fields, snapshot.provenance, snapshot.sources)
+      bodies.set(snapshot, body)
+    }
+    return body
+  }
+
+  const servedView = (profile: Profile, snapshot: Snapshot, nowMs: number): StatsView =>
+    assembleView(profile.key, bodyOf(snapshot), freshnessOf(snapshot, profile, nowMs))
+
+  const fallbackView = (profile: Profile, snapshot: Snapshot | undefined, nowMs: number): StatsView => {
+    if (profile.fallback.demo === "when-empty") {
+      const fields = demoFieldsFor(profile, nowMs)
+      const provenance: Record<string, FieldProvenance> = {}
+      for (const key of Object.keys(fields)) provenance[key] = { source: "demo", fetchedAtMs: nowMs }
+      const demo = viewBody(profile.guildId, fields, provenance, snapshot?.sources ?? [])
+      const unavailable = unavailableFreshness(snapshot, nowMs)
+      return assembleView(profile.key, demo, {
+        ...unavailable,
+        state: "demo",
+        fetchedAt: new Date(nowMs).toISOString(),
+        ageSeconds: 0
+      })
+    }
+    return assembleView(
+      profile.key,
+      viewBody(profile.guildId, {}, {}, snapshot?.sources ?? []),
+      unavailableFreshness(snapshot, nowMs)
+    )
+  }
+
+  const count = (view: StatsView) => Effect.as(Metric.increment(CoreMetrics.statsServedByState[view.freshness.state]), view)
+
+  const view = (profile: Profile, options?: GetOptions): Effect.Effect<StatsView, StoreError> =>
+    Effect.gen(function* () {
+      if (options?.bypassCache === true) {
+        const snapshot = yield* refresher.refreshProfile(profile)
+        const now = yield* Clock.currentTimeMillis
+        return yield* count(isServable(snapshot, profile, now) ? servedView(profile, snapshot, now) : fallbackView(profile, snapshot, now))
+      }
+      const stored = yield* snapshots.get(profile.key)
+      const now = yield* Clock.currentTimeMillis
+      const snapshot = Option.isSome(stored) && stored.value.guildId === profile.guildId ? stored.value : undefined
+      if (snapshot !== undefined && isServable(snapshot, profile, now)) {
+        const expiresAtMs = headlineFetchedAtMs(snapshot)! + profile.refresh.ttlSeconds * 1000
+        if (now < expiresAtMs) {
+          yield* Metric.increment(CoreMetrics.cacheLookupsByResult.hit)
+        } else {
+          yield* Metric.increment(CoreMetrics.cacheLookupsByResult.stale)
+          // Stale-while-revalidate, but never ahead of a backoff or an announced retry-after.
+          if (now >= snapshot.nextRefreshAtMs) yield* refresher.revalidate(profile)
+        }
+        return yield* count(servedView(profile, snapshot, now))
+      }
+      yield* Metric.increment(CoreMetrics.cacheLookupsByResult.miss)
+      if (snapshot === undefined || now >= snapshot.nextRefreshAtMs) {
+        const fresh = yield* refresher.refreshProfile(profile)
+        const after = yield* Clock.currentTimeMillis
+        return yield* count(isServable(fresh, profile, after) ? servedView(profile, fresh, after) : fallbackView(profile, fresh, after))
+      }
+      return yield* count(fallbackView(profile, snapshot, now))
+    })
+
+  return Stats.of({
+    get: (key, options) =>
+      typeof key !== "string" || !profileKeyPattern.test(key)
+        ? Effect.fail(invalidKey(key))
+        : Effect.gen(function* () {
+            const profile = yield* profiles.get(key)
+            if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
+            return yield* view(profile.value, options)
+          }),
+    view
+  })
+})
+
+export const layer: Layer.Layer<Stats, never, ProfileRepository | SnapshotStore | Refresher> = Layer.effect(Stats, make)

@@ -1,0 +1,32 @@
+/**
+ * Decoding of untrusted input into domain values, with failures that name the offending field.
+ */
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { ValidationError, type ValidationIssue } from "./Errors.js"
+
+const toIssues = (error: ParseResult.ParseError, prefix: string): ReadonlyArray<ValidationIssue> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+    const path = issue.path.map(String).join(".")
+    return { field: prefix === "" ? (path === "" ? "(root)" : path) : path === "" ? prefix : `${prefix}.${path}`, message: issue.message }
+  })
+
+/**
+ * Decodes `input` with `schema`, reporting every problem (not just the first) as a `ValidationError`.
+ * `field` prefixes the paths when the input is itself one named argument (e.g. `profile`).
+ */
+export const decode = <A, I>(schema: Schema.Schema<A, I>, field = "") => {
+  const decodeEither = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
+  return (input: unknown): Effect.Effect<A, ValidationError> => {
+    const result = decodeEither(input)
+    return Either.isRight(result)
+      ? Effect.succeed(result.right)
+      : Effect.fail(new ValidationError({ issues: toIssues(result.left, field) }))
+  }
+}
+
+/** Synchronous variant for pure call sites; returns an `Either`. */
+export const decodeEither = <A, I>(schema: Schema.Schema<A, I>, field = "") => {
+  const run = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
+  return (input: unknown): Either.Either<A, ValidationError> =>
+    Either.mapLeft(run(input), (error) => new ValidationError({ issues: toIssues(error, field) }))
+}
