@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Runs the FakeDiscord sandbox: guildpulse-sandbox [--port 8788] [--host 127.0.0.1]
+// Uses the built package (dist/); without a build it falls back to the TypeScript sources through tsx.
+import { existsSync } from "node:fs"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const USAGE = `Usage: guildpulse-sandbox [--port <port>] [--host <host>]
+
+  --port <port>   port to listen on (default 8788, 0 = any free port)
+  --host <host>   interface to bind (default 127.0.0.1)
+  --help          show this help`
+
+const parseArgs = (argv) => {
+  const options = { port: 8788, host: "127.0.0.1" }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined]
+    const value = () => {
+      const v = inline ?? argv[++i]
+      if (v === undefined || v === "") throw new Error(`${flag} needs a value`)
+      return v
+    }
+    switch (flag) {
+      case "--port": {
+        const v = value()
+        const port = Number(v)
+        if (!/^\d+$/.test(v) || port > 65535) throw new Error(`--port must be an integer 0-65535, got '${v}'`)
+        options.port = port
+        break
+      }
+      case "--host":
+        options.host = value()
+        break
+      case "--help":
+      case "-h":
+        console.log(USAGE)
+        process.exit(0)
+        break
+      default:
+        throw new Error(`unknown argument '${arg}'`)
+    }
+  }
+  return options
+}
+
+const loadSandbox = async () => {
+  const dist = fileURLToPath(new URL("../dist/sandbox/index.js", import.meta.url))
+  if (existsSync(dist)) return import(pathToFileURL(dist).href)
+  const source = fileURLToPath(new URL("../src/sandbox/index.ts", import.meta.url))
+  try {
+    const { tsImport } = await import("tsx/esm/api")
+    return await tsImport(pathToFileURL(source).href, import.meta.url)
+  } catch (error) {
+    throw new Error(`dist/ is missing and the TypeScript fallback failed (run \`npm run build\` first): ${error.message}`)
+  }
+}
+
+const main = async () => {
+  let options
+  try {
+    options = parseArgs(process.argv.slice(2))
+  } catch (error) {
+    console.error(`guildpulse-sandbox: ${error.message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+  const sandbox = await loadSandbox()
+  const server = await sandbox.FakeDiscord.start({ port: options.port, host: options.host })
+  const { fixtures } = server
+  const lines = [
+    `FakeDiscord sandbox listening on ${server.url}`,
+    `  API base:    ${server.url}/api   (e.g. DISCORD_API_BASE_URL=${server.url}/api)`,
+    `  control:     PUT ${server.url}/__sandbox/scenario · GET ${server.url}/__sandbox/stats · POST ${server.url}/__sandbox/reset`,
+    "",
+    "Guilds:"
+  ]
+  for (const guild of fixtures.guilds) {
+    const invites = fixtures.invites.filter((i) => i.guildId === guild.id).map((i) => i.code)
+    const bots = fixtures.bots.filter((b) => b.guildIds.includes(guild.id)).length
+    lines.push(
+      `  ${guild.id.padEnd(20)} ${guild.name.padEnd(26)} widget ${guild.widgetEnabled ? "on " : "off"}  bots ${bots}  invites ${invites.join(", ") || "-"}`
+    )
+  }
+  lines.push("", "Bot tokens (sandbox-only, not Discord tokens):")
+  for (const bot of fixtures.bots) lines.push(`  ${bot.user.username.padEnd(22)} ${bot.token}`)
+  lines.push("", "Stop with Ctrl+C.")
+  console.log(lines.join("\n"))
+
+  let stopping = false
+  const shutdown = (signal) => {
+    if (stopping) return
+    stopping = true
+    console.log(`\n${signal} received, stopping sandbox`)
+    server.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(`guildpulse-sandbox: error while stopping: ${error.message}`)
+        process.exit(1)
+      }
+    )
+  }
+  process.on("SIGINT", () => shutdown("SIGINT"))
+  process.on("SIGTERM", () => shutdown("SIGTERM"))
+}
+
+main().catch((error) => {
+  console.error(`guildpulse-sandbox: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+})

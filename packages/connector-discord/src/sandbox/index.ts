@@ -1,0 +1,11 @@
+/**
+ * FakeDiscord sandbox: a standalone fake of the Discord API endpoints GuildPulse uses, for tests, the demo
+ * and benchmarks. Does not depend on @guildpulse/core.
+ */
+export * as FakeDiscord from "./FakeDiscord.js"
+export type { FakeDiscordOptions, FakeDiscordServer } from "./FakeDiscord.js"
+export * from "./Fixtures.js"
+export * from "./Drift.js"
+export * from "./Scenario.js"
+export * from "./RateLimiter.js"
+export * from "./Stats.js"
