@@ -1,0 +1,176 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, TestClock } from "effect"
+import { EventLog, SnapshotStore, Stats } from "../src/index.js"
+import { engine, healthy, profile, TestSource } from "./fixtures.js"
+
+const T0 = Date.UTC(2026, 10, 25, 12)
+
+describe("Stats.get freshness", () => {
+  it.effect("cold → one foreground refresh → fresh, merged with provenance", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const view = yield* stats.get("main")
+      assert.strictEqual(view.freshness.state, "fresh")
+      assert.deepStrictEqual(view.counts, { online: 120, members: 1500, boosts: 4, boostTier: 1 })
+      assert.strictEqual(view.guild.name, "Guild")
+      assert.strictEqual(view.provenance["online"]?.source, "widget")
+      assert.strictEqual(view.provenance["members"]?.source, "bot")
+      assert.deepStrictEqual(view.presence, { online: 60, idle: 25, dnd: 15, sampleSize: 100 })
+      assert.strictEqual(view.guild.instantInvite, "https://discord.gg/abc")
+      assert.deepStrictEqual(view.freshness.reasons, [])
+      assert.strictEqual(view.sources.length, 3)
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("fresh → stale (served at once, revalidated in the background) → fresh", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      yield* stats.get("main")
+      assert.strictEqual(script.calls.widget, 1)
+      yield* TestClock.adjust("61 seconds")
+      script.set("widget", { _tag: "ok", fields: { online: 130 }, delayMs: 1000 })
+      const stale = yield* stats.get("main")
+      assert.strictEqual(stale.freshness.state, "stale")
+      assert.strictEqual(stale.counts.online, 120, "the stale value is served without waiting")
+      yield* TestClock.adjust("2 seconds")
+      const fresh = yield* stats.get("main")
+      assert.strictEqual(fresh.freshness.state, "fresh")
+      assert.strictEqual(fresh.counts.online, 130)
+      assert.strictEqual(script.calls.widget, 2)
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("failing refreshes → degraded last-good with reasons → fresh again on recovery", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      yield* stats.get("main")
+      for (const source of ["widget", "bot", "invite"] as const) {
+        script.set(source, { _tag: "fail", error: { reason: "server_error", status: 503, message: "Service Unavailable" } })
+      }
+      yield* TestClock.adjust("61 seconds")
+      yield* stats.get("main") // stale, triggers a background refresh that fails
+      yield* TestClock.adjust("5 seconds") // retries (≤ 2 × ≤ 4 s) finish
+      const degraded = yield* stats.get("main")
+      assert.strictEqual(degraded.freshness.state, "degraded")
+      assert.deepStrictEqual(degraded.freshness.reasons, ["upstream_error"])
+      assert.strictEqual(degraded.counts.online, 120, "last good numbers")
+      assert.isNotNull(degraded.freshness.retryAfterSeconds)
+      for (const source of ["widget", "bot", "invite"] as const) script.set(source, healthy[source])
+      const recovered = yield* stats.get("main", { bypassCache: true })
+      assert.strictEqual(recovered.freshness.state, "fresh")
+      assert.deepStrictEqual(recovered.freshness.reasons, [])
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("partial failure stays fresh while headline fields refresh; reasons name the failing source", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      yield* stats.get("main")
+      script.set("widget", { _tag: "fail", error: { reason: "widget_disabled", status: 403, discordCode: 50004, message: "Widget Disabled" } })
+      yield* TestClock.adjust("61 seconds")
+      const view = yield* stats.get("main", { bypassCache: true })
+      assert.strictEqual(view.freshness.state, "fresh")
+      assert.deepStrictEqual(view.freshness.reasons, ["widget_disabled"])
+      assert.strictEqual(view.provenance["online"]?.source, "bot", "online now from the bot")
+      assert.strictEqual(view.provenance["presence"]?.source, "widget", "presence sample carried forward")
+      assert.strictEqual(view.provenance["presence"]?.fetchedAt, new Date(T0).toISOString())
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("cold and failing → unavailable with retryAfterSeconds; → demo when the profile allows it", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      for (const source of ["widget", "bot", "invite"] as const) {
+        script.set(source, { _tag: "fail", error: { reason: "rate_limited", status: 429, retryAfterMs: 30_000, message: "429" } })
+      }
+      const view = yield* stats.get("main")
+      assert.strictEqual(view.freshness.state, "unavailable")
+      assert.deepStrictEqual(view.counts, {})
+      assert.deepStrictEqual(view.freshness.reasons, ["rate_limited"])
+      assert.isAtLeast(view.freshness.retryAfterSeconds ?? 0, 30)
+      const again = yield* stats.get("main")
+      assert.strictEqual(again.freshness.state, "unavailable")
+      assert.strictEqual(script.calls.widget, 1, "no new upstream call before the retry-after")
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("demo fallback is labelled demo and leaves once real data arrives", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      for (const source of ["widget", "bot", "invite"] as const) {
+        script.set(source, { _tag: "fail", error: { reason: "timeout", message: "timeout" } })
+      }
+      const fiber = yield* Effect.fork(stats.get("main"))
+      yield* TestClock.adjust("1 minute")
+      const demo = yield* Fiber.join(fiber)
+      assert.strictEqual(demo.freshness.state, "demo")
+      assert.strictEqual(demo.provenance["online"]?.source, "demo")
+      assert.deepStrictEqual(demo.freshness.reasons, ["timeout"])
+      for (const source of ["widget", "bot", "invite"] as const) script.set(source, healthy[source])
+      const real = yield* stats.get("main", { bypassCache: true })
+      assert.strictEqual(real.freshness.state, "fresh")
+      assert.strictEqual(real.counts.online, 120)
+    }).pipe(Effect.provide(engine({ profiles: [profile({ fallback: { demo: "when-empty" } })] }))))
+
+  it.effect("1,000 concurrent cold requests cause exactly one upstream call per source", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      for (const source of ["widget", "bot", "invite"] as const) script.set(source, { ...healthy[source], delayMs: 50 } as typeof healthy.widget)
+      const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 1000 }, () => stats.get("main")), { concurrency: "unbounded" }))
+      yield* TestClock.adjust("100 millis")
+      const views = yield* Fiber.join(fiber)
+      assert.strictEqual(views.length, 1000)
+      assert.isTrue(views.every((v) => v.freshness.state === "fresh" && v.counts.online === 120))
+      assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 })
+      // In-process single flight: the callers joined one round instead of contending for the lock.
+      const skipped = yield* (yield* EventLog.EventLog).query({ type: "refresh.skipped" })
+      assert.strictEqual(skipped.events.length, 0)
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("a missing bot token skips the bot source without counting a failure", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      const view = yield* stats.get("main")
+      assert.strictEqual(script.calls.bot, 0)
+      assert.strictEqual(view.freshness.state, "fresh")
+      assert.strictEqual(view.provenance["members"]?.source, "invite")
+      assert.deepStrictEqual(view.sources.find((s) => s.source === "bot"), { source: "bot", ok: false, error: "token_missing" })
+    }).pipe(Effect.provide(engine({ tokens: {} }))))
+
+  it.effect("the snapshot records the round and events say what happened", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const store = yield* SnapshotStore.SnapshotStore
+      const events = yield* EventLog.EventLog
+      yield* stats.get("main")
+      const snapshot = yield* store.get("main")
+      assert.strictEqual(snapshot._tag, "Some")
+      const page = yield* events.query({ profile: "main" })
+      const types = page.events.map((e) => e.type)
+      assert.include(types, "refresh.succeeded")
+      assert.strictEqual(types.filter((t) => t === "upstream.request").length, 3)
+    }).pipe(Effect.provide(engine())))
+})
+
+describe("Stats.get input", () => {
+  it.effect("unknown profile → ProfileNotFound; bad key → ValidationError naming the field", () =>
+    Effect.gen(function* () {
+      const stats = yield* Stats.Stats
+      const missing = yield* Effect.flip(stats.get("nope"))
+      assert.strictEqual(missing._tag, "ProfileNotFound")
+      const bad = yield* Effect.flip(stats.get("Not A Key!"))
+      assert.strictEqual(bad._tag, "ValidationError")
+      if (bad._tag === "ValidationError") assert.strictEqual(bad.issues[0]?.field, "profile")
+    }).pipe(Effect.provide(engine())))
+})
