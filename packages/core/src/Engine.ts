@@ -25,6 +25,12 @@ export interface MemoryEngineOptions {
   readonly refresher?: Refresher.RefresherOptions
   readonly circuitBreaker?: CircuitBreakerOptions
   readonly scheduler?: RefreshScheduler.MemorySchedulerOptions | false
+  /** Replaces the in-memory scheduler (e.g. a BullMQ scheduler from `@guildpulse/store-redis`). */
+  readonly schedulerLayer?: Layer.Layer<
+    RefreshScheduler.RefreshScheduler,
+    never,
+    Refresher.Refresher | ProfileRepository.ProfileRepository | SnapshotStore.SnapshotStore | EventLog.EventLog
+  >
   readonly eventCapacity?: number
 }
 
@@ -62,8 +68,9 @@ export const storesMemory = (options: MemoryEngineOptions = {}) =>
 export const services = (options: MemoryEngineOptions = {}) => {
   const breaker = CircuitBreaker.layer(options.circuitBreaker)
   const refresher = Refresher.layer(options.refresher).pipe(Layer.provideMerge(breaker))
-  const scheduler = RefreshScheduler.layerMemory(
-    options.scheduler === false ? { scheduleAllOnStart: false } : options.scheduler
+  const scheduler = (
+    options.schedulerLayer ??
+      RefreshScheduler.layerMemory(options.scheduler === false ? { scheduleAllOnStart: false } : options.scheduler)
   ).pipe(Layer.provideMerge(refresher))
   return Layer.mergeAll(Stats.layer, Profiles.layer).pipe(Layer.provideMerge(scheduler))
 }
