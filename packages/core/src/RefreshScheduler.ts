@@ -6,7 +6,7 @@
  * `layerMemory` runs jobs as fibers in this process; `@guildpulse/store-redis` provides a BullMQ scheduler.
  */
 import { Clock, Context, Duration, Effect, FiberMap, Layer, Option, Random } from "effect"
-import { ProfileNotFound, type StoreError } from "./Errors.js"
+import { ProfileNotFound, type StoreError, type ValidationError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
 import type { Profile } from "./Profile.js"
 import { ProfileRepository } from "./ProfileRepository.js"
@@ -14,6 +14,7 @@ import { Refresher } from "./Refresher.js"
 import { defaultRefreshPolicy, successDelayMs, type RefreshPolicyOptions } from "./RefreshPolicy.js"
 import { SnapshotStore } from "./SnapshotStore.js"
 import { headlineFetchedAtMs } from "./StatsView.js"
+import * as Validation from "./Validation.js"
 
 export interface JobStatus {
   readonly profile: string
@@ -38,7 +39,9 @@ export class RefreshScheduler extends Context.Tag("@guildpulse/core/RefreshSched
     readonly schedule: (profile: Profile) => Effect.Effect<void, StoreError>
     readonly unschedule: (profile: string) => Effect.Effect<void>
     /** Runs the profile's refresh soon and re-arms its job; returns when the attempt is expected. */
-    readonly trigger: (profile: string) => Effect.Effect<{ readonly nextAttemptAtMs: number }, ProfileNotFound | StoreError>
+    readonly trigger: (
+      profile: string
+    ) => Effect.Effect<{ readonly nextAttemptAtMs: number }, ProfileNotFound | ValidationError | StoreError>
     readonly status: Effect.Effect<SchedulerStatus>
   }
 >() {}
@@ -141,7 +144,7 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
       unschedule: (key) => Effect.zipRight(FiberMap.remove(fibers, key), Effect.sync(() => void jobs.delete(key))),
       trigger: (key) =>
         Effect.gen(function* () {
-          const profile = yield* profiles.get(key)
+          const profile = yield* profiles.get(yield* Validation.profileKey(key))
           if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
           yield* arm(profile.value, 0)
           return { nextAttemptAtMs: yield* Clock.currentTimeMillis }

@@ -10,7 +10,7 @@ import type { Redacted } from "effect"
 import { CircuitBreaker } from "./CircuitBreaker.js"
 import * as CoreMetrics from "./CoreMetrics.js"
 import { ProfileNotFound, UpstreamError } from "./Errors.js"
-import type { CircuitOpen, StoreError } from "./Errors.js"
+import type { CircuitOpen, StoreError, ValidationError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
 import { headlineFields, type SourceStats, type UpstreamSource } from "./GuildStats.js"
 import { Lock } from "./Lock.js"
@@ -24,6 +24,7 @@ import * as SingleFlight from "./SingleFlight.js"
 import { freshnessReason, type FreshnessReason, type Snapshot, type SourceReport } from "./Snapshot.js"
 import { SnapshotStore } from "./SnapshotStore.js"
 import { StatsSource } from "./StatsSource.js"
+import * as Validation from "./Validation.js"
 import { isServable } from "./StatsView.js"
 
 export interface RefresherOptions {
@@ -44,7 +45,7 @@ export class Refresher extends Context.Tag("@guildpulse/core/Refresher")<
   Refresher,
   {
     /** Refreshes a profile by key now (joining a round already running). */
-    readonly refresh: (profile: string) => Effect.Effect<Snapshot, ProfileNotFound | StoreError>
+    readonly refresh: (profile: string) => Effect.Effect<Snapshot, ProfileNotFound | ValidationError | StoreError>
     /** Same, for a profile already loaded. */
     readonly refreshProfile: (profile: Profile) => Effect.Effect<Snapshot, StoreError>
     /** Starts a background round unless one is running; returns at once. */
@@ -242,7 +243,7 @@ export const make = (options: RefresherOptions = defaultRefresherOptions) =>
     return Refresher.of({
       refresh: (key) =>
         Effect.gen(function* () {
-          const profile = yield* profiles.get(key)
+          const profile = yield* profiles.get(yield* Validation.profileKey(key))
           if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
           return yield* refreshProfile(profile.value)
         }).pipe(Effect.withSpan("Refresher.refresh", { attributes: { profile: key } })),

@@ -9,7 +9,7 @@
 import { Clock, Context, Effect, Layer, Metric, Option } from "effect"
 import * as CoreMetrics from "./CoreMetrics.js"
 import { demoFieldsFor } from "./DemoSource.js"
-import { ProfileNotFound, ValidationError } from "./Errors.js"
+import { ProfileNotFound, type ValidationError } from "./Errors.js"
 import type { StoreError } from "./Errors.js"
 import type { FieldProvenance } from "./GuildStats.js"
 import type { Profile } from "./Profile.js"
@@ -17,6 +17,7 @@ import { ProfileRepository } from "./ProfileRepository.js"
 import { Refresher } from "./Refresher.js"
 import type { Snapshot } from "./Snapshot.js"
 import { SnapshotStore } from "./SnapshotStore.js"
+import * as Validation from "./Validation.js"
 import {
   assembleView,
   freshnessOf,
@@ -24,6 +25,8 @@ import {
   isServable,
   unavailableFreshness,
   viewBody,
+  snapshotTimes,
+  type SnapshotTimes,
   type StatsView,
   type ViewBody
 } from "./StatsView.js"
@@ -45,30 +48,31 @@ export class Stats extends Context.Tag("@guildpulse/core/Stats")<
   }
 >() {}
 
-const profileKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
-
-const invalidKey = (key: unknown) =>
-  new ValidationError({
-    issues: [{ field: "profile", message: `'${String(key).slice(0, 80)}' is not a profile key: 1-64 characters of a-z, 0-9, '_' or '-'` }]
-  })
 
 export const make = Effect.gen(function* () {
   const profiles = yield* ProfileRepository
   const snapshots = yield* SnapshotStore
   const refresher = yield* Refresher
   // View bodies depend on the snapshot only; computing them once per snapshot keeps the warm path cheap.
-  const bodies = new WeakMap<Snapshot, ViewBody>()
-  const bodyOf = (snapshot: Snapshot): ViewBody => {
-    let body = bodies.get(snapshot)
-    if (body === undefined) {
-      body = viewBody(snapshot.guildId, snapshot.fields, snapshot.provenance, snapshot.sources)
-      bodies.set(snapshot, body)
+  const rendered = new WeakMap<Snapshot, { readonly body: ViewBody; times: SnapshotTimes }>()
+  const renderedOf = (snapshot: Snapshot, profile: Profile) => {
+    let entry = rendered.get(snapshot)
+    if (entry === undefined) {
+      entry = {
+        body: viewBody(snapshot.guildId, snapshot.fields, snapshot.provenance, snapshot.sources),
+        times: snapshotTimes(snapshot, profile)
+      }
+      rendered.set(snapshot, entry)
+    } else if (entry.times.ttlMs !== profile.refresh.ttlSeconds * 1000) {
+      entry.times = snapshotTimes(snapshot, profile)
     }
-    return body
+    return entry
   }
 
-  const servedView = (profile: Profile, snapshot: Snapshot, nowMs: number): StatsView =>
-    assembleView(profile.key, bodyOf(snapshot), freshnessOf(snapshot, profile, nowMs))
+  const servedView = (profile: Profile, snapshot: Snapshot, nowMs: number): StatsView => {
+    const { body, times } = renderedOf(snapshot, profile)
+    return assembleView(profile.key, body, freshnessOf(snapshot, profile, nowMs, times))
+  }
 
   const fallbackView = (profile: Profile, snapshot: Snapshot | undefined, nowMs: number): StatsView => {
     if (profile.fallback.demo === "when-empty") {
@@ -125,13 +129,11 @@ export const make = Effect.gen(function* () {
 
   return Stats.of({
     get: (key, options) =>
-      typeof key !== "string" || !profileKeyPattern.test(key)
-        ? Effect.fail(invalidKey(key))
-        : Effect.gen(function* () {
-            const profile = yield* profiles.get(key)
-            if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
-            return yield* view(profile.value, options)
-          }),
+      Effect.gen(function* () {
+        const profile = yield* profiles.get(yield* Validation.profileKey(key))
+        if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
+        return yield* view(profile.value, options)
+      }),
     view
   })
 })

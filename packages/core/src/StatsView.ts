@@ -107,15 +107,39 @@ export const isServable = (snapshot: Snapshot, profile: Profile, nowMs: number):
   return fetchedAt !== undefined && nowMs - fetchedAt <= profile.refresh.maxStaleSeconds * 1000
 }
 
-/** The freshness of a servable snapshot (pure). */
-export const freshnessOf = (snapshot: Snapshot, profile: Profile, nowMs: number): Freshness => {
+/** Timestamps of a snapshot rendered once (ISO strings are the costly part of a view). */
+export interface SnapshotTimes {
+  readonly fetchedAtMs: number
+  readonly fetchedAtIso: string
+  readonly expiresAtIso: string
+  readonly nextRefreshAtIso: string
+  readonly ttlMs: number
+}
+
+export const snapshotTimes = (snapshot: Snapshot, profile: Profile): SnapshotTimes => {
   const fetchedAtMs = headlineFetchedAtMs(snapshot) ?? snapshot.attemptedAtMs
   const ttlMs = profile.refresh.ttlSeconds * 1000
-  const ageMs = Math.max(0, nowMs - fetchedAtMs)
-  const isDemo = headlineFields.some((field) => snapshot.provenance[field]?.source === "demo")
+  return {
+    fetchedAtMs,
+    fetchedAtIso: iso(fetchedAtMs),
+    expiresAtIso: iso(fetchedAtMs + ttlMs),
+    nextRefreshAtIso: iso(snapshot.nextRefreshAtMs),
+    ttlMs
+  }
+}
+
+/** The freshness of a servable snapshot (pure). */
+export const freshnessOf = (
+  snapshot: Snapshot,
+  profile: Profile,
+  nowMs: number,
+  times: SnapshotTimes = snapshotTimes(snapshot, profile)
+): Freshness => {
+  const ageMs = Math.max(0, nowMs - times.fetchedAtMs)
+  const isDemo = snapshot.provenance.online?.source === "demo" || snapshot.provenance.members?.source === "demo"
   const state: FreshnessState = isDemo
     ? "demo"
-    : ageMs <= ttlMs
+    : ageMs <= times.ttlMs
     ? "fresh"
     : snapshot.consecutiveFailures > 0
     ? "degraded"
@@ -123,11 +147,11 @@ export const freshnessOf = (snapshot: Snapshot, profile: Profile, nowMs: number)
   const waitMs = snapshot.nextRefreshAtMs - nowMs
   return {
     state,
-    fetchedAt: iso(fetchedAtMs),
+    fetchedAt: times.fetchedAtIso,
     ageSeconds: Math.floor(ageMs / 1000),
-    expiresAt: iso(fetchedAtMs + ttlMs),
-    nextRefreshAt: iso(snapshot.nextRefreshAtMs),
-    retryAfterSeconds: state === "degraded" && waitMs > 0 ? seconds(waitMs) : null,
+    expiresAt: times.expiresAtIso,
+    nextRefreshAt: times.nextRefreshAtIso,
+    retryAfterSeconds: state === "degraded" && waitMs > 0 ? Math.ceil(waitMs / 1000) : null,
     reasons: snapshot.reasons
   }
 }
@@ -139,7 +163,7 @@ export const unavailableFreshness = (snapshot: Snapshot | undefined, nowMs: numb
   ageSeconds: null,
   expiresAt: null,
   nextRefreshAt: snapshot !== undefined ? iso(snapshot.nextRefreshAtMs) : null,
-  retryAfterSeconds: snapshot !== undefined ? seconds(Math.max(0, snapshot.nextRefreshAtMs - nowMs)) : 0,
+  retryAfterSeconds: snapshot !== undefined ? Math.ceil(Math.max(0, snapshot.nextRefreshAtMs - nowMs) / 1000) : 0,
   reasons: snapshot?.reasons ?? []
 })
 

@@ -30,3 +30,18 @@ export const decodeEither = <A, I>(schema: Schema.Schema<A, I>, field = "") => {
   return (input: unknown): Either.Either<A, ValidationError> =>
     Either.mapLeft(run(input), (error) => new ValidationError({ issues: toIssues(error, field) }))
 }
+
+const profileKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
+
+/**
+ * Checks a profile key given as a call argument (a regex test, cheap enough for hot paths); fails with a
+ * `ValidationError` naming the `profile` field.
+ */
+export const profileKey = (key: unknown): Effect.Effect<string, ValidationError> =>
+  typeof key === "string" && profileKeyPattern.test(key)
+    ? Effect.succeed(key)
+    : Effect.fail(
+        new ValidationError({
+          issues: [{ field: "profile", message: `'${String(key).slice(0, 80)}' is not a profile key: 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit` }]
+        })
+      )

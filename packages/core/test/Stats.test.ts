@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
-import { EventLog, SnapshotStore, Stats } from "../src/index.js"
+import { EventLog, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
 import { engine, healthy, profile, TestSource } from "./fixtures.js"
 
 const T0 = Date.UTC(2026, 10, 25, 12)
@@ -172,5 +172,21 @@ describe("Stats.get input", () => {
       const bad = yield* Effect.flip(stats.get("Not A Key!"))
       assert.strictEqual(bad._tag, "ValidationError")
       if (bad._tag === "ValidationError") assert.strictEqual(bad.issues[0]?.field, "profile")
+    }).pipe(Effect.provide(engine())))
+})
+
+describe("Refresher and scheduler input", () => {
+  it.effect("refresh and trigger name the profile field on a bad key, and 404 an unknown one", () =>
+    Effect.gen(function* () {
+      const refresher = yield* Refresher.Refresher
+      const scheduler = yield* RefreshScheduler.RefreshScheduler
+      for (const bad of ["", "UPPER", "a/b", "x".repeat(65)]) {
+        const e1 = yield* Effect.flip(refresher.refresh(bad))
+        const e2 = yield* Effect.flip(scheduler.trigger(bad))
+        assert.strictEqual(e1._tag, "ValidationError")
+        assert.strictEqual(e2._tag, "ValidationError")
+        if (e1._tag === "ValidationError") assert.strictEqual(e1.issues[0]?.field, "profile")
+      }
+      assert.strictEqual((yield* Effect.flip(refresher.refresh("ghost")))._tag, "ProfileNotFound")
     }).pipe(Effect.provide(engine())))
 })
