@@ -1,0 +1,32 @@
+/**
+ * The `<guildpulse-stats>` custom element as one minified script (served as `/embed.js`).
+ *
+ * A built package ships it as `dist/embed.min.js`; from source (tests, `tsx`) it is bundled from
+ * `src/element/GuildPulseStats.ts` with esbuild on first use. Either way the result is cached.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { buildEmbed } from "./internal/embedBuild.js"
+
+let cached: string | undefined
+
+const builtFile = (): string => fileURLToPath(new URL("../dist/embed.min.js", import.meta.url))
+const sourceFile = (): string => fileURLToPath(new URL("../src/element/GuildPulseStats.ts", import.meta.url))
+
+/** Prefer the built file unless the element's source is newer (a stale build during development). */
+const load = (): string => {
+  const built = builtFile()
+  const source = sourceFile()
+  const hasSource = existsSync(source)
+  if (existsSync(built) && (!hasSource || statSync(built).mtimeMs >= statSync(source).mtimeMs)) {
+    return readFileSync(built, "utf8")
+  }
+  if (!hasSource) throw new Error(`@guildpulse/widget: neither ${built} nor the element's source is present`)
+  return buildEmbed(source)
+}
+
+/** The minified `<guildpulse-stats>` element (an IIFE that defines the element once). */
+export const embedScript = (): string => {
+  if (cached === undefined) cached = load()
+  return cached
+}

@@ -1,0 +1,150 @@
+/**
+ * Words of the card in English and French, and locale-aware number and relative-time formatting.
+ * Intl formatters are costly to construct, so one of each is cached per locale.
+ */
+import type { FreshnessState, Locale } from "@guildpulse/core"
+
+export interface Labels {
+  readonly online: string
+  readonly members: string
+  readonly presence: string
+  readonly boosts: string
+  readonly boost: string
+  readonly presenceOnline: string
+  readonly idle: string
+  readonly dnd: string
+  /** "sample of" — followed by the sample size. */
+  readonly sampleOf: string
+  /** Screen-reader wording of the ≈ marker. */
+  readonly approximately: string
+  /** Tooltip of the ≈ marker. */
+  readonly approximateTitle: string
+  readonly level: string
+  readonly region: string
+  /** Between a label and what it introduces (French typography puts a space before the colon). */
+  readonly colon: string
+  readonly defaultTitle: string
+  readonly invite: string
+  readonly newTab: string
+  readonly updated: string
+  readonly states: { readonly [S in FreshnessState]: string }
+  readonly unavailable: string
+  readonly retry: string
+  readonly retrySoon: string
+  readonly demoNote: string
+  readonly badgeLabel: string
+  readonly badgeOnline: string
+  readonly badgeMembers: string
+  readonly badgeUnavailable: string
+  readonly badgeDemo: string
+}
+
+export const en: Labels = {
+  online: "Online",
+  members: "Members",
+  presence: "Presence by status",
+  boosts: "Server boosts",
+  boost: "Server boost",
+  presenceOnline: "online",
+  idle: "idle",
+  dnd: "do not disturb",
+  sampleOf: "sample of",
+  approximately: "approximately",
+  approximateTitle: "Approximate count reported by Discord",
+  level: "Level",
+  region: "Discord server stats",
+  colon: ": ",
+  defaultTitle: "Join us on Discord",
+  invite: "Join the server",
+  newTab: "(opens in a new tab)",
+  updated: "updated",
+  states: { fresh: "Live", stale: "Refreshing", degraded: "Delayed", demo: "Demo", unavailable: "Unavailable" },
+  unavailable: "Discord stats are not available right now.",
+  retry: "Next try",
+  retrySoon: "We will try again shortly.",
+  demoNote: "Demo data, not this server's real numbers.",
+  badgeLabel: "discord",
+  badgeOnline: "online",
+  badgeMembers: "members",
+  badgeUnavailable: "unavailable",
+  badgeDemo: "demo"
+}
+
+export const fr: Labels = {
+  online: "En ligne",
+  members: "Membres",
+  presence: "Présence par statut",
+  boosts: "Boosts du serveur",
+  boost: "Boost du serveur",
+  presenceOnline: "en ligne",
+  idle: "inactif",
+  dnd: "ne pas déranger",
+  sampleOf: "échantillon de",
+  approximately: "environ",
+  approximateTitle: "Nombre approximatif fourni par Discord",
+  level: "Niveau",
+  region: "Statistiques du serveur Discord",
+  colon: "\u00a0: ",
+  defaultTitle: "Rejoignez-nous sur Discord",
+  invite: "Rejoindre le serveur",
+  newTab: "(s’ouvre dans un nouvel onglet)",
+  updated: "mis à jour",
+  states: { fresh: "En direct", stale: "Actualisation", degraded: "Retardé", demo: "Démo", unavailable: "Indisponible" },
+  unavailable: "Les statistiques Discord ne sont pas disponibles pour le moment.",
+  retry: "Prochain essai",
+  retrySoon: "Nouvel essai sous peu.",
+  demoNote: "Données de démonstration, pas les vrais chiffres de ce serveur.",
+  badgeLabel: "discord",
+  badgeOnline: "en ligne",
+  badgeMembers: "membres",
+  badgeUnavailable: "indisponible",
+  badgeDemo: "démo"
+}
+
+const byLocale: { readonly [L in Locale]: Labels } = { en, fr }
+
+/** The label set of a locale (English when unknown). */
+export const labelsFor = (locale: Locale | undefined): Labels => (locale === "fr" ? fr : en)
+
+export const locales: ReadonlyArray<Locale> = Object.keys(byLocale) as ReadonlyArray<Locale>
+
+const numberFormats = new Map<string, Intl.NumberFormat>()
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>()
+
+/** Formats a count per locale (`56,789` / `56 789`), with a cached formatter. */
+export const formatNumber = (locale: Locale | undefined, value: number): string => {
+  const key = locale ?? "en"
+  let format = numberFormats.get(key)
+  if (format === undefined) {
+    format = new Intl.NumberFormat(key)
+    numberFormats.set(key, format)
+  }
+  return format.format(value)
+}
+
+const relativeFormat = (locale: Locale | undefined): Intl.RelativeTimeFormat => {
+  const key = locale ?? "en"
+  let format = relativeFormats.get(key)
+  if (format === undefined) {
+    format = new Intl.RelativeTimeFormat(key, { numeric: "auto", style: "short" })
+    relativeFormats.set(key, format)
+  }
+  return format
+}
+
+/**
+ * A signed duration in seconds as relative time ("42 sec. ago", "in 5 min." / "il y a 42 s", "dans 5 min").
+ * The same unit steps are used by the custom element, so server and browser say the same thing.
+ */
+export const formatRelative = (locale: Locale | undefined, seconds: number): string => {
+  const abs = Math.abs(seconds)
+  const format = relativeFormat(locale)
+  if (abs < 60) return format.format(Math.round(seconds), "second")
+  if (abs < 3600) return format.format(Math.trunc(seconds / 60), "minute")
+  if (abs < 86400) return format.format(Math.trunc(seconds / 3600), "hour")
+  return format.format(Math.trunc(seconds / 86400), "day")
+}
+
+/** "updated 42 sec. ago" / "mis à jour il y a 42 s". */
+export const formatUpdated = (locale: Locale | undefined, ageSeconds: number): string =>
+  `${labelsFor(locale).updated} ${formatRelative(locale, -Math.max(0, ageSeconds))}`

@@ -1,0 +1,283 @@
+/**
+ * Server-side rendering of the stats card: a pure function from a `StatsView` and `WidgetOptions` to an HTML
+ * fragment that works with no JavaScript at all, and that the `<guildpulse-stats>` element upgrades in place.
+ *
+ * Honesty rules: numbers from Discord's `approximate_*` counts (the `bot` and `invite` sources) carry a "≈";
+ * the widget's `presence_count` (source `widget`) is Discord's own online count and is shown without it; the
+ * presence breakdown is always labelled as a sample of N; demo data is labelled "Demo"; an unavailable view
+ * shows a message and no numbers. Every string that comes from Discord or from a caller is escaped, and only
+ * http(s) links are printed.
+ *
+ * Hooks for the element: `data-gp-field` on every value it may update (with the raw number in
+ * `data-gp-value`), `data-gp-stat` on each stat, `data-state` on the card, `.gp-approx` markers, `.gp-message`.
+ */
+import { CssLength } from "@guildpulse/core"
+import type { FreshnessState, Locale, StatsView, Theme, WidgetOptions } from "@guildpulse/core"
+import { Schema } from "effect"
+import { parseColor, readableTextColor } from "./internal/color.js"
+import { escapeHtml, inviteHref, safeEndpoint, safeHttpUrl, safeId } from "./internal/escape.js"
+import { formatNumber, formatRelative, formatUpdated, labelsFor } from "./Labels.js"
+import type { Labels } from "./Labels.js"
+import { defaultTheme, themeBackground } from "./Theme.js"
+
+/** Per-request facts the card needs besides the view and the options. */
+export interface RenderContext {
+  /** The clock used for "updated … ago" (epoch ms). Defaults to `Date.now()`. */
+  readonly nowMs?: number
+  /** The stats JSON URL the custom element polls (`data-endpoint`): a same-origin path or an http(s) URL. */
+  readonly endpoint?: string
+  /** Prefix of the ids in the fragment; give each card on a page its own. Defaults to `gp-<profile>`. */
+  readonly idPrefix?: string
+}
+
+/** Default icons, as in the legacy plugin. */
+export const defaultIcons = { online: "🟢", members: "👥", presence: "📊", boosts: "💎" } as const
+
+/** Default avatar size requested from Discord's CDN (px, a power of two). */
+export const DEFAULT_AVATAR_SIZE = 128
+
+/** Discord's CDN serves powers of two from 16 to 4096: the nearest one (ties go up). */
+export const snapAvatarSize = (size: number): number => {
+  if (!Number.isFinite(size) || size <= 16) return 16
+  if (size >= 4096) return 4096
+  return Math.pow(2, Math.round(Math.log2(size)))
+}
+
+const withSize = (url: string, size: number): string => {
+  const hash = url.indexOf("#")
+  const base = hash === -1 ? url : url.slice(0, hash)
+  const query = base.indexOf("?")
+  if (query === -1) return `${base}?size=${size}`
+  const params = base
+    .slice(query + 1)
+    .split("&")
+    .filter((part) => part !== "" && !part.startsWith("size="))
+  params.push(`size=${size}`)
+  return `${base.slice(0, query)}?${params.join("&")}`
+}
+
+/** True when a headline count comes from Discord's `approximate_*` fields (bot and invite sources). */
+export const isApproximate = (view: StatsView, field: "online" | "members"): boolean => {
+  const source = view.provenance[field]?.source
+  return source === "bot" || source === "invite"
+}
+
+const isCssLength = Schema.is(CssLength)
+const CLASS_NAME = /^[A-Za-z0-9_\- ]{0,120}$/
+
+/** The inline custom properties for colours and sizes (already vetted), or "" when there are none. */
+const styleOf = (options: WidgetOptions, theme: Theme): string => {
+  let style = ""
+  const colors = options.colors
+  if (colors !== undefined) {
+    const backdrop = parseColor(themeBackground[theme])
+    const background = colors.background === undefined ? undefined : parseColor(colors.background)
+    const text = colors.text === undefined ? undefined : parseColor(colors.text)
+    if (background !== undefined && colors.background !== undefined) {
+      style += `--gp-bg:${colors.background};--gp-surface:${colors.background};`
+      // A custom background invalidates the theme's text colours: pick one that reads on it.
+      const auto = text === undefined ? readableTextColor(background, backdrop) : undefined
+      const textColor = auto ?? colors.text
+      style += `--gp-text:${textColor};--gp-muted:${textColor};`
+      if (text === undefined) style += "--gp-border:transparent;"
+    } else if (text !== undefined && colors.text !== undefined) {
+      style += `--gp-text:${colors.text};`
+    }
+    const accent = colors.accent === undefined ? undefined : parseColor(colors.accent)
+    if (accent !== undefined) {
+      style += `--gp-accent:${colors.accent};--gp-focus:${colors.accent};`
+      const accentText = colors.accentText === undefined ? undefined : parseColor(colors.accentText)
+      style += `--gp-accent-text:${accentText === undefined ? readableTextColor(accent, backdrop) : colors.accentText};`
+    } else if (colors.accentText !== undefined && parseColor(colors.accentText) !== undefined) {
+      style += `--gp-accent-text:${colors.accentText};`
+    }
+    if (colors.accentAlt !== undefined && parseColor(colors.accentAlt) !== undefined) style += `--gp-accent-alt:${colors.accentAlt};`
+  }
+  if (options.borderRadiusPx !== undefined) style += `--gp-radius:${clampInt(options.borderRadiusPx, 0, 64)}px;`
+  if (options.gapPx !== undefined) style += `--gp-gap:${clampInt(options.gapPx, 0, 96)}px;`
+  if (options.paddingPx !== undefined) style += `--gp-pad:${clampInt(options.paddingPx, 0, 96)}px;`
+  if (options.width !== undefined && isCssLength(options.width)) style += `--gp-width:${options.width};`
+  return style
+}
+
+const clampInt = (value: number, min: number, max: number): number =>
+  Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : min
+
+const approxMarker = (labels: Labels, approximate: boolean): string =>
+  `<span class="gp-approx" title="${escapeHtml(labels.approximateTitle)}"${approximate ? "" : " hidden"}><span aria-hidden="true">≈</span><span class="gp-sr">${escapeHtml(labels.approximately)} </span></span>`
+
+const value = (field: string, locale: Locale, count: number | undefined, tag = "span"): string =>
+  count === undefined
+    ? `<${tag} data-gp-field="${field}"></${tag}>`
+    : `<${tag} data-gp-field="${field}" data-gp-value="${count}">${formatNumber(locale, count)}</${tag}>`
+
+interface Resolved {
+  readonly locale: Locale
+  readonly labels: Labels
+  readonly showIcons: boolean
+  readonly labelClass: string
+  readonly show: boolean
+}
+
+const icon = (r: Resolved, custom: string | undefined, fallback: string): string =>
+  r.showIcons ? `<span class="gp-icon" aria-hidden="true">${escapeHtml(custom ?? fallback)}</span>` : ""
+
+const countStat = (
+  r: Resolved,
+  field: "online" | "members",
+  count: number | undefined,
+  approximate: boolean,
+  iconText: string,
+  label: string
+): string =>
+  `<li class="gp-stat gp-stat-${field}" data-gp-stat="${field}"${r.show && count !== undefined ? "" : " hidden"}>${iconText}<span class="gp-body"><span class="gp-figure">${approxMarker(r.labels, approximate)}${value(field, r.locale, r.show ? count : undefined)}</span> <span class="${r.labelClass}">${escapeHtml(label)}</span></span></li>`
+
+const presenceStat = (r: Resolved, view: StatsView, options: WidgetOptions): string => {
+  const presence = r.show ? view.presence : undefined
+  const labels = options.labels
+  const sub = r.labelClass === "gp-label" ? "gp-sublabel" : "gp-sr"
+  const item = (key: "online" | "idle" | "dnd", text: string): string =>
+    `<li class="gp-p-${key}"><span class="gp-dot" aria-hidden="true"></span>${value(`presence.${key}`, r.locale, presence?.[key], "b")} <span class="${sub}">${escapeHtml(text)}</span></li>`
+  return `<li class="gp-stat gp-stat-presence" data-gp-stat="presence"${presence === undefined ? " hidden" : ""}>${icon(r, options.icons?.presence, defaultIcons.presence)}<span class="gp-body"><span class="${r.labelClass}">${escapeHtml(labels?.presence ?? r.labels.presence)}</span><ul class="gp-presence">${item("online", r.labels.presenceOnline)}${item("idle", labels?.idle ?? r.labels.idle)}${item("dnd", labels?.dnd ?? r.labels.dnd)}</ul><span class="gp-sample">${escapeHtml(r.labels.sampleOf)} ${value("presence.sampleSize", r.locale, presence?.sampleSize)}</span></span></li>`
+}
+
+const boostStat = (r: Resolved, view: StatsView, options: WidgetOptions): string => {
+  const boosts = r.show ? view.counts.boosts : undefined
+  const tier = r.show ? view.counts.boostTier : undefined
+  const label = options.labels?.boosts ?? (boosts === 1 ? r.labels.boost : r.labels.boosts)
+  return `<li class="gp-stat gp-stat-boosts" data-gp-stat="boosts"${boosts === undefined ? " hidden" : ""}>${icon(r, options.icons?.boosts, defaultIcons.boosts)}<span class="gp-body"><span class="gp-figure">${value("boosts", r.locale, boosts)}</span> <span class="${r.labelClass}">${escapeHtml(label)}</span><span class="gp-tier"${tier === undefined || tier <= 0 ? " hidden" : ""}>${escapeHtml(r.labels.level)} ${value("boostTier", r.locale, tier)}</span></span></li>`
+}
+
+const stateLine = (view: StatsView, labels: Labels, locale: Locale, nowMs: number | undefined, id: string): string => {
+  const state: FreshnessState = view.freshness.state
+  const fetchedAt = view.freshness.fetchedAt
+  // The age is always in the markup (hidden when unknown) so the element can fill it in later.
+  let age = `<span class="gp-age" hidden> · <time data-gp-field="updated"></time></span>`
+  if (fetchedAt !== null && state !== "unavailable") {
+    const fetchedMs = Date.parse(fetchedAt)
+    if (Number.isFinite(fetchedMs)) {
+      const ageSeconds = Math.floor(((nowMs ?? Date.now()) - fetchedMs) / 1000)
+      age = `<span class="gp-age"> · <time data-gp-field="updated" datetime="${escapeHtml(fetchedAt)}">${escapeHtml(formatUpdated(locale, ageSeconds))}</time></span>`
+    }
+  }
+  return `<p class="gp-status" id="${id}-status"><span class="gp-dot" aria-hidden="true"></span><span class="gp-state">${escapeHtml(labels.states[state])}</span>${age}</p>`
+}
+
+const messageOf = (view: StatsView, labels: Labels, locale: Locale): string => {
+  const state = view.freshness.state
+  if (state === "demo") return `<p class="gp-message">${escapeHtml(labels.demoNote)}</p>`
+  if (state !== "unavailable") return `<p class="gp-message" hidden></p>`
+  const retry = view.freshness.retryAfterSeconds
+  const next =
+    retry !== null && retry > 0
+      ? `${labels.retry}${labels.colon}${formatRelative(locale, Math.ceil(retry))}.`
+      : labels.retrySoon
+  return `<p class="gp-message">${escapeHtml(labels.unavailable)} ${escapeHtml(next)}</p>`
+}
+
+const link = (href: string, className: string, label: string, newTab: boolean, labels: Labels, tooltip?: string): string =>
+  `<a class="${className}" href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"${newTab ? ' target="_blank"' : ""}${tooltip === undefined ? "" : ` title="${escapeHtml(tooltip)}"`}>${escapeHtml(label)}${newTab ? `<span class="gp-sr"> ${escapeHtml(labels.newTab)}</span>` : ""}</a>`
+
+/**
+ * Renders the card as an HTML fragment rooted at `<guildpulse-stats>`. Pure: the same view, options and
+ * `context.nowMs` always give the same string.
+ */
+export const renderWidget = (view: StatsView, options: WidgetOptions = {}, context: RenderContext = {}): string => {
+  // Options are typed, but a caller may hand over unvalidated input: literals are checked before printing.
+  const locale: Locale = options.locale === "fr" ? "fr" : "en"
+  const labels = labelsFor(locale)
+  const theme: Theme = options.theme !== undefined && Object.hasOwn(themeBackground, options.theme) ? options.theme : defaultTheme
+  const layout = options.layout === "vertical" || options.layout === "compact" ? options.layout : "horizontal"
+  const align = options.align === "left" || options.align === "center" || options.align === "right" ? options.align : undefined
+  const state = view.freshness.state
+  const id = safeId(context.idPrefix ?? `gp-${view.profile}`)
+  const resolved: Resolved = {
+    locale,
+    labels,
+    showIcons: options.showIcons ?? true,
+    labelClass: options.showLabels === false ? "gp-sr" : "gp-label",
+    // An unavailable view has no numbers worth showing, whatever it carries.
+    show: state !== "unavailable"
+  }
+
+  // Root: the custom element, with what it needs to poll.
+  let html = "<guildpulse-stats"
+  const endpoint = safeEndpoint(context.endpoint)
+  if (endpoint !== undefined) html += ` data-endpoint="${escapeHtml(endpoint)}"`
+  html += ` data-locale="${locale}"`
+  if (options.refreshIntervalSeconds !== undefined) html += ` data-interval="${clampInt(options.refreshIntervalSeconds, 10, 3600)}"`
+  if (options.animated === false) html += ` data-animated="false"`
+  html += ">"
+
+  // Card: one labelled region.
+  const name = view.guild.name
+  const showTitle = options.showTitle === true
+  const title = options.title ?? labels.defaultTitle
+  const regionLabel = showTitle ? title : name !== undefined && name !== "" ? `${labels.region}${labels.colon}${name}` : labels.region
+  let cardClass = `gp-card gp-theme-${theme} gp-layout-${layout}`
+  if (options.className !== undefined && CLASS_NAME.test(options.className)) cardClass += ` ${options.className.trim()}`
+  html += `<section class="${cardClass}" id="${id}" lang="${locale}" data-theme="${theme}" data-layout="${layout}" data-state="${state}"`
+  if (align !== undefined) html += ` data-align="${align}"`
+  html += ` role="region" aria-label="${escapeHtml(regionLabel)}" aria-describedby="${id}-status"`
+  const style = styleOf(options, theme)
+  if (style !== "") html += ` style="${escapeHtml(style)}"`
+  html += ">"
+
+  // Header: avatar, title, server name.
+  const showName = (options.showServerName ?? true) && name !== undefined && name !== ""
+  const iconUrl = (options.showServerAvatar ?? true) ? safeHttpUrl(view.guild.iconUrl) : undefined
+  if (showTitle || showName || iconUrl !== undefined) {
+    html += `<div class="gp-header">`
+    if (iconUrl !== undefined) {
+      const size = snapAvatarSize(options.avatarSize ?? DEFAULT_AVATAR_SIZE)
+      const box = layout === "compact" ? 28 : 48
+      html += `<img class="gp-avatar" src="${escapeHtml(withSize(iconUrl, size))}" alt="" width="${box}" height="${box}" loading="lazy" decoding="async" referrerpolicy="no-referrer">`
+    }
+    html += `<div class="gp-heading">`
+    if (showTitle) html += `<p class="gp-title">${escapeHtml(title)}</p>`
+    if (showName) {
+      html += `<p class="gp-name" data-gp-field="name">${escapeHtml(name)}</p>`
+      const description = view.guild.description
+      if (description !== undefined && description !== "" && layout !== "compact") {
+        html += `<p class="gp-desc">${escapeHtml(description)}</p>`
+      }
+    }
+    html += `</div></div>`
+  }
+
+  html += messageOf(view, labels, locale)
+
+  // Numbers: the one polite live region.
+  html += `<ul class="gp-stats" aria-live="polite">`
+  const icons = options.icons
+  const custom = options.labels
+  if (options.showOnline ?? true) {
+    html += countStat(resolved, "online", view.counts.online, isApproximate(view, "online"), icon(resolved, icons?.online, defaultIcons.online), custom?.online ?? labels.online)
+  }
+  if (options.showMembers ?? true) {
+    html += countStat(resolved, "members", view.counts.members, isApproximate(view, "members"), icon(resolved, icons?.members, defaultIcons.members), custom?.members ?? labels.members)
+  }
+  if (options.showPresence === true) html += presenceStat(resolved, view, options)
+  if (options.showBoosts === true) html += boostStat(resolved, view, options)
+  html += `</ul>`
+
+  // Footer: freshness (always when it is demo or unavailable, so those are never unlabelled), links.
+  const showStatus = options.showStatus ?? true
+  const status = showStatus || state === "demo" || state === "unavailable" ? stateLine(view, labels, locale, context.nowMs, id) : `<p class="gp-status gp-sr" id="${id}-status"><span class="gp-state">${escapeHtml(labels.states[state])}</span></p>`
+  let actions = ""
+  if (options.invite?.show ?? true) {
+    const href = safeHttpUrl(options.invite?.url) ?? inviteHref(view.guild.instantInvite)
+    if (href !== undefined) actions += link(href, "gp-button gp-invite", options.invite?.label ?? labels.invite, true, labels)
+  }
+  const cta = options.cta
+  if (cta !== undefined) {
+    const href = safeHttpUrl(cta.url)
+    if (href !== undefined) {
+      actions += link(href, cta.style === "outline" ? "gp-button gp-cta gp-button-outline" : "gp-button gp-cta", cta.label, cta.newTab ?? true, labels, cta.tooltip)
+    }
+  }
+  html += `<div class="gp-footer">${status}`
+  if (actions !== "") html += `<div class="gp-actions">${actions}</div>`
+  html += `</div></section></guildpulse-stats>`
+  return html
+}
