@@ -17,8 +17,8 @@ export type LegacyAttributes = Readonly<Record<string, string | boolean | number
 export interface LegacyMapping {
   readonly options: WidgetOptions
   /** Attribute names whose value was not used (unknown, unsupported, invalid, or a token). */
-  readonly ignored: ReadonlyArray<string>
-  readonly warnings: ReadonlyArray<string>
+  readonly ignored: Array<string>
+  readonly warnings: Array<string>
 }
 
 /** Legacy themes without an exact counterpart, and the nearest GuildPulse theme. */

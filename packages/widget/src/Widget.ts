@@ -168,10 +168,9 @@ const messageOf = (view: StatsView, labels: Labels, locale: Locale): string => {
   if (state === "demo") return `<p class="gp-message">${escapeHtml(labels.demoNote)}</p>`
   if (state !== "unavailable") return `<p class="gp-message" hidden></p>`
   const retry = view.freshness.retryAfterSeconds
-  const next =
-    retry !== null && retry > 0
-      ? `${labels.retry}${labels.colon}${formatRelative(locale, Math.ceil(retry))}.`
-      : labels.retrySoon
+  const when = retry !== null && retry > 0 ? formatRelative(locale, Math.ceil(retry)) : undefined
+  // "in 30 sec." already ends with a full stop; "dans 30 s" does not.
+  const next = when === undefined ? labels.retrySoon : `${labels.retry}${labels.colon}${when}${when.endsWith(".") ? "" : "."}`
   return `<p class="gp-message">${escapeHtml(labels.unavailable)} ${escapeHtml(next)}</p>`
 }
 

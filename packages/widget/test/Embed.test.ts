@@ -52,7 +52,7 @@ if (executablePath === undefined) {
     })
   })
 } else {
-  describe("<guildpulse-stats> in a browser", () => {
+  describe("<guildpulse-stats> in a browser", { timeout: 30_000 }, () => {
     type Mode = { readonly status: 200 } | { readonly status: 500 } | { readonly status: 429 | 503; readonly retryAfter: string }
     let served: StatsView = { ...freshView, freshness: { ...freshView.freshness, nextRefreshAt: null } }
     let version = 1
@@ -94,6 +94,8 @@ if (executablePath === undefined) {
 
     const text = (selector: string): Promise<string | null> => page.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector)
     const state = (): Promise<string | null> => page.evaluate(() => document.querySelector<HTMLElement>(".gp-card")?.dataset["state"] ?? null)
+    /** Retries an assertion for up to 5 s of real time (fetches are real; the machine may be busy). */
+    const eventually = (assertion: () => unknown): Promise<unknown> => vi.waitFor(assertion, { timeout: 5_000, interval: 50 })
     /** Advances the page's fake clock, then lets the real fetch and the DOM update settle. */
     const advance = async (ms: number): Promise<void> => {
       await page.clock.runFor(ms)
@@ -126,7 +128,7 @@ if (executablePath === undefined) {
     it("polls after data-interval and updates the numbers in the live region", async () => {
       serve({ ...served, counts: { ...served.counts, online: 1300 }, presence: { online: 70, idle: 20, dnd: 10, sampleSize: 100 } })
       await advance(7_000)
-      await vi.waitFor(async () => expect(await text('[data-gp-field="online"]')).toBe("1,300"))
+      await eventually(async () => expect(await text('[data-gp-field="online"]')).toBe("1,300"))
       expect(requests).toHaveLength(1)
       expect(requests[0]?.ifNoneMatch).toBeUndefined()
       expect(await text('[data-gp-field="presence.online"]')).toBe("70")
@@ -137,7 +139,7 @@ if (executablePath === undefined) {
 
     it("revalidates with If-None-Match and keeps its numbers on 304", async () => {
       await advance(11_100)
-      await vi.waitFor(() => expect(requests).toHaveLength(2))
+      await eventually(() => expect(requests).toHaveLength(2))
       expect(requests[1]?.ifNoneMatch).toBe(`"v${version}"`)
       expect(await text('[data-gp-field="online"]')).toBe("1,300")
     })
@@ -145,51 +147,51 @@ if (executablePath === undefined) {
     it("never blanks numbers on errors: stale, then degraded, with exponential backoff", async () => {
       mode = { status: 500 }
       await advance(11_100)
-      await vi.waitFor(() => expect(requests).toHaveLength(3))
-      await vi.waitFor(async () => expect(await state()).toBe("stale"))
+      await eventually(() => expect(requests).toHaveLength(3))
+      await eventually(async () => expect(await state()).toBe("stale"))
       expect(await text('[data-gp-field="online"]')).toBe("1,300")
       expect(await text(".gp-state")).toBe("Refreshing")
       // 1 failure → 20 s (+ up to 10 % jitter): nothing at 15 s.
       await advance(15_000)
       expect(requests).toHaveLength(3)
       await advance(8_000)
-      await vi.waitFor(() => expect(requests).toHaveLength(4))
+      await eventually(() => expect(requests).toHaveLength(4))
       // 2 failures → 40 s.
       await advance(35_000)
       expect(requests).toHaveLength(4)
       await advance(10_000)
-      await vi.waitFor(() => expect(requests).toHaveLength(5))
-      await vi.waitFor(async () => expect(await state()).toBe("degraded"))
+      await eventually(() => expect(requests).toHaveLength(5))
+      await eventually(async () => expect(await state()).toBe("degraded"))
       expect(await text('[data-gp-field="online"]')).toBe("1,300")
       expect(await text('[data-gp-field="members"]')).toBe("56,789")
       // Recovery: 3 failures → 80 s.
       mode = { status: 200 }
       await advance(90_000)
-      await vi.waitFor(() => expect(requests).toHaveLength(6))
-      await vi.waitFor(async () => expect(await state()).toBe("fresh"))
+      await eventually(() => expect(requests).toHaveLength(6))
+      await eventually(async () => expect(await state()).toBe("fresh"))
     })
 
     it("honours Retry-After", async () => {
       mode = { status: 429, retryAfter: "120" }
       await advance(11_100)
-      await vi.waitFor(() => expect(requests).toHaveLength(7))
+      await eventually(() => expect(requests).toHaveLength(7))
       await advance(100_000)
       expect(requests).toHaveLength(7)
       mode = { status: 200 }
       await advance(33_000)
-      await vi.waitFor(() => expect(requests).toHaveLength(8))
+      await eventually(() => expect(requests).toHaveLength(8))
     })
 
     it("does not ask before freshness.nextRefreshAt", async () => {
       const pageNow = await page.evaluate(() => Date.now())
       serve({ ...served, freshness: { ...served.freshness, nextRefreshAt: new Date(pageNow + 300_000).toISOString() } })
       await advance(11_100)
-      await vi.waitFor(() => expect(requests).toHaveLength(9))
+      await eventually(() => expect(requests).toHaveLength(9))
       await advance(250_000)
       expect(requests).toHaveLength(9)
       serve({ ...served, freshness: { ...served.freshness, nextRefreshAt: null } })
       await advance(90_000)
-      await vi.waitFor(() => expect(requests).toHaveLength(10))
+      await eventually(() => expect(requests).toHaveLength(10))
     })
 
     it("pauses while the page is hidden and resumes when it is shown", async () => {
@@ -203,21 +205,31 @@ if (executablePath === undefined) {
       expect(requests).toHaveLength(10)
       await setHidden(false)
       await advance(1_000)
-      await vi.waitFor(() => expect(requests).toHaveLength(11))
+      await eventually(() => expect(requests).toHaveLength(11))
     })
 
     it("pauses while the card is off-screen", async () => {
+      // Our own observer on the same element tells when the browser has delivered the intersection change.
+      await page.evaluate(() => {
+        const target = document.querySelector("guildpulse-stats")
+        if (target === null) throw new Error("no element")
+        new IntersectionObserver((entries) => {
+          for (const entry of entries) document.body.dataset["cardVisible"] = String(entry.isIntersecting)
+        }).observe(target)
+      })
+      const cardVisible = () => page.evaluate(() => document.body.dataset["cardVisible"])
       await page.evaluate(() => window.scrollTo(0, 3000))
-      await vi.waitFor(async () => {
+      await eventually(async () => {
         await advance(100)
-        expect(await page.evaluate(() => document.querySelector("guildpulse-stats")?.getBoundingClientRect().bottom ?? 1)).toBeLessThan(0)
+        expect(await cardVisible()).toBe("false")
       })
       const before = requests.length
       await advance(120_000)
       expect(requests).toHaveLength(before)
       await page.evaluate(() => window.scrollTo(0, 0))
-      await vi.waitFor(async () => {
+      await eventually(async () => {
         await advance(500)
+        expect(await cardVisible()).toBe("true")
         expect(requests.length).toBeGreaterThan(before)
       })
     })
@@ -225,7 +237,7 @@ if (executablePath === undefined) {
     it("keeps showing numbers when the server becomes unavailable", async () => {
       serve(viewIn("unavailable"))
       await advance(15_000)
-      await vi.waitFor(async () => expect(await state()).toBe("degraded"))
+      await eventually(async () => expect(await state()).toBe("degraded"))
       expect(await text('[data-gp-field="online"]')).toBe("1,300")
     })
 
@@ -235,7 +247,7 @@ if (executablePath === undefined) {
       await empty.emulateMedia({ reducedMotion: "reduce" })
       await empty.goto(`${origin}/?empty=1`)
       const read = (selector: string) => empty.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector)
-      await vi.waitFor(async () => expect(await read('[data-gp-field="online"]')).toBe("1\u202f234"))
+      await eventually(async () => expect(await read('[data-gp-field="online"]')).toBe("1\u202f234"))
       expect(await read('[data-gp-field="members"]')).toBe("56\u202f789")
       expect(await read('[data-gp-field="name"]')).toBe("GuildPulse Lounge")
       expect(await read(".gp-state")).toBe("En direct")
@@ -243,6 +255,34 @@ if (executablePath === undefined) {
       expect(await empty.evaluate(() => document.querySelector(".gp-card")?.getAttribute("data-theme"))).toBe("light")
       expect(await empty.evaluate(() => document.querySelectorAll('[role="region"][aria-label]').length)).toBe(1)
       await empty.close()
+    })
+
+    it("animates counts only when motion is welcome, keeping the live region busy meanwhile", async () => {
+      serve({ ...freshView, counts: { ...freshView.counts, online: 2000 }, freshness: { ...freshView.freshness, nextRefreshAt: null } })
+      const moving = await browser.newPage()
+      await moving.emulateMedia({ reducedMotion: "no-preference" })
+      await moving.clock.install({ time: NOW_MS })
+      await moving.goto(`${origin}/`)
+      const before = requests.length
+      await moving.clock.runFor(11_100)
+      await eventually(() => expect(requests.length).toBeGreaterThan(before))
+      await eventually(async () =>
+        expect(await moving.evaluate(() => document.querySelector('[data-gp-field="online"]')?.getAttribute("data-gp-value"))).toBe("2000")
+      )
+      // Mid-animation: digits between the old and the new number, and the live region marked busy.
+      await moving.clock.runFor(200)
+      const mid = await moving.evaluate(() => ({
+        text: document.querySelector('[data-gp-field="online"]')?.textContent ?? "",
+        busy: document.querySelector("[aria-live]")?.getAttribute("aria-busy") ?? null
+      }))
+      expect(mid.busy).toBe("true")
+      const shown = Number(mid.text.replace(/,/g, ""))
+      expect(shown).toBeGreaterThan(1234)
+      expect(shown).toBeLessThan(2000)
+      await moving.clock.runFor(1_000)
+      expect(await moving.evaluate(() => document.querySelector('[data-gp-field="online"]')?.textContent)).toBe("2,000")
+      expect(await moving.evaluate(() => document.querySelector("[aria-live]")?.hasAttribute("aria-busy"))).toBe(false)
+      await moving.close()
     })
 
     it("passes axe-core (WCAG 2 A/AA, colour contrast included) in every theme and state", async () => {

@@ -307,11 +307,13 @@ describe("freshness states", () => {
     const html = render({ showPresence: true, showBoosts: true }, viewIn("unavailable"))
     expect(html).toContain('data-state="unavailable"')
     expect(status(html)?.text).toContain("Unavailable")
-    expect(message(html)?.text).toBe("Discord stats are not available right now. Next try: in 30 sec..")
+    expect(message(html)?.text).toBe("Discord stats are not available right now. Next try: in 30 sec.")
     expect(withAttribute(parseMarkup(html), "data-gp-value")).toHaveLength(0)
     for (const name of ["online", "members", "presence", "boosts"]) expect(stat(html, name)?.attributes.has("hidden")).toBe(true)
     const fr = render({ locale: "fr" }, viewIn("unavailable"))
-    expect(message(fr)?.text).toContain("ne sont pas disponibles")
+    expect(message(fr)?.text).toBe("Les statistiques Discord ne sont pas disponibles pour le moment. Prochain essai\u00a0: dans 30\u00a0s.")
+    const unknown = render({}, { ...viewIn("unavailable"), freshness: { ...viewIn("unavailable").freshness, retryAfterSeconds: null } })
+    expect(message(unknown)?.text).toBe("Discord stats are not available right now. We will try again shortly.")
   })
 
   it("unavailable with numbers in the view still shows none of them", () => {
