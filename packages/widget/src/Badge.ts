@@ -15,9 +15,11 @@ import { isApproximate } from "./Widget.js"
 export const BadgeStyle = Schema.Literal("flat", "flat-square", "for-the-badge")
 export type BadgeStyle = typeof BadgeStyle.Type
 
+const BADGE_COLOR = /^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/
+
 /** A hex colour, with or without the leading `#` (shields accepts both): 3 or 6 digits. */
 export const BadgeColor = Schema.String.pipe(
-  Schema.pattern(/^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, { message: () => "must be a hex colour such as 5865F2 or #5865F2" })
+  Schema.pattern(BADGE_COLOR, { message: () => "must be a hex colour such as 5865F2 or #5865F2" })
 )
 
 export const BadgeOptions = Schema.Struct({
@@ -63,7 +65,7 @@ export const textWidth = (text: string, fontSizePx: number, bold = false): numbe
 }
 
 const hex = (color: string | undefined, fallback: string): string => {
-  if (color === undefined || !/^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(color)) return fallback
+  if (color === undefined || !BADGE_COLOR.test(color)) return fallback
   return (color.startsWith("#") ? color : `#${color}`).toLowerCase()
 }
 

@@ -12,17 +12,18 @@ let cached: string | undefined
 
 const builtFile = (): string => fileURLToPath(new URL("../dist/embed.min.js", import.meta.url))
 const sourceFile = (): string => fileURLToPath(new URL("../src/element/GuildPulseStats.ts", import.meta.url))
+/** Everything bundled into the element: a build older than any of them is stale. */
+const bundledSources = (): ReadonlyArray<string> => [sourceFile(), fileURLToPath(new URL("../src/Labels.ts", import.meta.url))]
 
-/** Prefer the built file unless the element's source is newer (a stale build during development). */
+/** Prefer the built file unless a bundled source is newer (a stale build during development). */
 const load = (): string => {
   const built = builtFile()
-  const source = sourceFile()
-  const hasSource = existsSync(source)
-  if (existsSync(built) && (!hasSource || statSync(built).mtimeMs >= statSync(source).mtimeMs)) {
+  const sources = bundledSources().filter((file) => existsSync(file))
+  if (existsSync(built) && sources.every((file) => statSync(built).mtimeMs >= statSync(file).mtimeMs)) {
     return readFileSync(built, "utf8")
   }
-  if (!hasSource) throw new Error(`@guildpulse/widget: neither ${built} nor the element's source is present`)
-  return buildEmbed(source)
+  if (!existsSync(sourceFile())) throw new Error(`@guildpulse/widget: neither ${built} nor the element's source is present`)
+  return buildEmbed(sourceFile())
 }
 
 /** The minified `<guildpulse-stats>` element (an IIFE that defines the element once). */

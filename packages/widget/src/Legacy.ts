@@ -9,7 +9,7 @@
 import { CssColor, CssLength } from "@guildpulse/core"
 import type { Theme, WidgetOptions } from "@guildpulse/core"
 import { Schema } from "effect"
-import { safeHttpUrl } from "./internal/escape.js"
+import { isSafeClassName, safeHttpUrl } from "./internal/escape.js"
 import { snapAvatarSize } from "./Widget.js"
 
 export type LegacyAttributes = Readonly<Record<string, string | boolean | number>>
@@ -33,7 +33,6 @@ export const legacyThemeMap: Readonly<Record<string, Theme>> = {
 
 const isCssColor = Schema.is(CssColor)
 const isCssLength = Schema.is(CssLength)
-const CLASS_NAME = /^[A-Za-z0-9_\- ]{0,120}$/
 const LABEL_MAX = 80
 const ICON_MAX = 16
 
@@ -125,9 +124,9 @@ export const fromLegacyAttributes = (attrs: LegacyAttributes): LegacyMapping => 
       if (text.length > max) warnings.push(`${name}: shortened to ${max} characters`)
       set(text.slice(0, max))
     }
-    const px = (set: (value: number) => void, min: number, max: number): void => {
+    const number = (set: (value: number) => void, min: number, max: number, unit = "pixels"): void => {
       const value = toNumber(raw)
-      if (value === undefined) return invalid(name, "expected a number of pixels")
+      if (value === undefined) return invalid(name, `expected a number of ${unit}`)
       const clamped = Math.min(max, Math.max(min, Math.round(value)))
       if (clamped !== value) warnings.push(`${name}: ${value} adjusted to ${clamped} (allowed ${min}…${max})`)
       set(clamped)
@@ -199,19 +198,19 @@ export const fromLegacyAttributes = (attrs: LegacyAttributes): LegacyMapping => 
       }
       case "class": {
         const text = toText(raw).trim()
-        if (CLASS_NAME.test(text)) {
+        if (isSafeClassName(text)) {
           if (text !== "") options.className = text
         } else invalid(name, "class names may only contain letters, digits, - and _")
         break
       }
       case "border_radius":
-        px((v) => (options.borderRadiusPx = v), 0, 64)
+        number((v) => (options.borderRadiusPx = v), 0, 64)
         break
       case "gap":
-        px((v) => (options.gapPx = v), 0, 96)
+        number((v) => (options.gapPx = v), 0, 96)
         break
       case "padding":
-        px((v) => (options.paddingPx = v), 0, 96)
+        number((v) => (options.paddingPx = v), 0, 96)
         break
       case "stat_bg_color":
         color((v) => (colors.background = v))
@@ -242,7 +241,7 @@ export const fromLegacyAttributes = (attrs: LegacyAttributes): LegacyMapping => 
         })
         break
       case "refresh_interval":
-        px((v) => (options.refreshIntervalSeconds = v), 10, 3600)
+        number((v) => (options.refreshIntervalSeconds = v), 10, 3600, "seconds")
         break
       case "icon_online":
         label((v) => (icons.online = v), ICON_MAX)

@@ -26,16 +26,17 @@ export const QUERY_PASSTHROUGH: ReadonlyArray<string> = ["profile"]
 
 type Kind = "string" | "boolean" | "integer" | "color"
 
-interface Param {
+/** One query parameter: how its text is read, and where its value goes in the options object. */
+export interface QueryParam {
   readonly kind: Kind
   /** Where the value goes in the options object. */
   readonly path: ReadonlyArray<string>
 }
 
-const p = (kind: Kind, ...path: ReadonlyArray<string>): Param => ({ kind, path })
+const p = (kind: Kind, ...path: ReadonlyArray<string>): QueryParam => ({ kind, path })
 
 /** Every parameter of the widget route, with the option it sets. */
-export const widgetQueryParams: Readonly<Record<string, Param>> = {
+export const widgetQueryParams: Readonly<Record<string, QueryParam>> = {
   theme: p("string", "theme"),
   layout: p("string", "layout"),
   locale: p("string", "locale"),
@@ -80,7 +81,7 @@ export const widgetQueryParams: Readonly<Record<string, Param>> = {
 }
 
 /** Every parameter of the badge route. */
-export const badgeQueryParams: Readonly<Record<string, Param>> = {
+export const badgeQueryParams: Readonly<Record<string, QueryParam>> = {
   label: p("string", "label"),
   color: p("string", "color"),
   labelColor: p("string", "labelColor"),
@@ -124,7 +125,7 @@ const setPath = (target: Record<string, unknown>, path: ReadonlyArray<string>, v
 }
 
 const parseQuery = <A>(
-  params: Readonly<Record<string, Param>>,
+  params: Readonly<Record<string, QueryParam>>,
   decode: (input: unknown) => Either.Either<A, ValidationError>,
   query: QueryInput
 ): Either.Either<A, ValidationError> => {

@@ -15,7 +15,7 @@ import { CssLength } from "@guildpulse/core"
 import type { FreshnessState, Locale, StatsView, Theme, WidgetOptions } from "@guildpulse/core"
 import { Schema } from "effect"
 import { parseColor, readableTextColor } from "./internal/color.js"
-import { escapeHtml, inviteHref, safeEndpoint, safeHttpUrl, safeId } from "./internal/escape.js"
+import { escapeHtml, inviteHref, isSafeClassName, safeEndpoint, safeHttpUrl, safeId } from "./internal/escape.js"
 import { formatNumber, formatRelative, formatUpdated, labelsFor } from "./Labels.js"
 import type { Labels } from "./Labels.js"
 import { defaultTheme, themeBackground } from "./Theme.js"
@@ -63,7 +63,6 @@ export const isApproximate = (view: StatsView, field: "online" | "members"): boo
 }
 
 const isCssLength = Schema.is(CssLength)
-const CLASS_NAME = /^[A-Za-z0-9_\- ]{0,120}$/
 
 /** The inline custom properties for colours and sizes (already vetted), or "" when there are none. */
 const styleOf = (options: WidgetOptions, theme: Theme): string => {
@@ -214,7 +213,7 @@ export const renderWidget = (view: StatsView, options: WidgetOptions = {}, conte
   const title = options.title ?? labels.defaultTitle
   const regionLabel = showTitle ? title : name !== undefined && name !== "" ? `${labels.region}${labels.colon}${name}` : labels.region
   let cardClass = `gp-card gp-theme-${theme} gp-layout-${layout}`
-  if (options.className !== undefined && CLASS_NAME.test(options.className)) cardClass += ` ${options.className.trim()}`
+  if (options.className !== undefined && isSafeClassName(options.className)) cardClass += ` ${options.className.trim()}`
   html += `<section class="${cardClass}" id="${id}" lang="${locale}" data-theme="${theme}" data-layout="${layout}" data-state="${state}"`
   if (align !== undefined) html += ` data-align="${align}"`
   html += ` role="region" aria-label="${escapeHtml(regionLabel)}" aria-describedby="${id}-status"`

@@ -84,3 +84,8 @@ export const safeId = (text: string): string => {
   const cleaned = text.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64)
   return /^[A-Za-z]/.test(cleaned) ? cleaned : `gp-${cleaned}`
 }
+
+const CLASS_NAME = /^[A-Za-z0-9_\- ]{0,120}$/
+
+/** A class list made only of letters, digits, `-`, `_` and spaces (the WidgetOptions rule), so it cannot break out. */
+export const isSafeClassName = (text: string): boolean => CLASS_NAME.test(text)
