@@ -1,0 +1,177 @@
+/**
+ * HTTP benchmark: GuildPulse's stats route (warm cached profile) against a bare Express app with one route
+ * returning the same JSON bytes. Targets: ≥ 0.9× bare throughput, p99 ≤ 1.2× bare.
+ *
+ *   npx tsx packages/adapter-express/bench/http.bench.ts [--duration 10] [--connections 100] [--rounds 1]
+ *
+ * Fairness on a 2-core machine: each server runs in its own child process (one event loop, like production),
+ * autocannon runs in this process. Both servers are started before measuring and benchmarked one after the
+ * other in the same run, each after a warm-up; an idle server costs nothing while the other is measured.
+ * With `--rounds N` the order alternates and the median of each is reported. `--no-memo` turns off the
+ * sub-second memo of fresh answers, so every request runs the engine (one synchronous effect).
+ * Writes `bench/results/http.json` at the repository root.
+ */
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+// @ts-expect-error autocannon ships no types
+import autocannon from "autocannon"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repoRoot = resolve(here, "../../..")
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? Number(process.argv[i + 1]) : fallback
+}
+const DURATION_S = arg("duration", 10)
+const CONNECTIONS = arg("connections", 100)
+const ROUNDS = arg("rounds", 1)
+const WARMUP_S = arg("warmup", 3)
+const PATH = "/v1/profiles/bench/stats"
+const FRESH_MEMO = !process.argv.includes("--no-memo")
+
+interface Started {
+  readonly child: ChildProcess
+  readonly url: string
+}
+
+const start = (args: ReadonlyArray<string>): Promise<Started> =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ["--conditions=@guildpulse/source", "--import", "tsx", join(here, "server.ts"), ...args], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, GP_BENCH_FRESH_MEMO: FRESH_MEMO ? "1" : "0" }
+    })
+    child.once("exit", (code) => reject(new Error(`server ${args[0]} exited with ${code}`)))
+    const lines = createInterface({ input: child.stdout! })
+    lines.once("line", (line) => {
+      const { port } = JSON.parse(line) as { port: number }
+      resolvePromise({ child, url: `http://127.0.0.1:${port}` })
+    })
+  })
+
+interface Result {
+  readonly requestsPerSecond: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly non2xx: number
+  readonly errors: number
+}
+
+const run = (url: string, durationS: number): Promise<Result> =>
+  new Promise((resolvePromise, reject) => {
+    autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: durationS, pipelining: 1 }, (error: unknown, result: any) => {
+      if (error) return reject(error)
+      resolvePromise({
+        requestsPerSecond: result.requests.average,
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        non2xx: result.non2xx,
+        errors: result.errors
+      })
+    })
+  })
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const summarize = (results: ReadonlyArray<Result>): Result => ({
+  requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
+  p50Ms: median(results.map((r) => r.p50Ms)),
+  p99Ms: median(results.map((r) => r.p99Ms)),
+  non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+  errors: results.reduce((n, r) => n + r.errors, 0)
+})
+
+const main = async () => {
+  const guildpulse = await start(["guildpulse"])
+  const children: Array<ChildProcess> = [guildpulse.child]
+  try {
+    const response = await fetch(`${guildpulse.url}${PATH}`)
+    const body = await response.text()
+    if (response.status !== 200) throw new Error(`warm-up answered ${response.status}: ${body}`)
+    const dir = mkdtempSync(join(tmpdir(), "gp-bench-"))
+    const bodyFile = join(dir, "body.json")
+    writeFileSync(bodyFile, body)
+    const bare = await start(["bare", bodyFile])
+    children.push(bare.child)
+
+    console.log(`warming up (${WARMUP_S} s each)…`)
+    await run(bare.url, WARMUP_S)
+    await run(guildpulse.url, WARMUP_S)
+
+    const results = { bare: [] as Array<Result>, guildpulse: [] as Array<Result> }
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? (["bare", "guildpulse"] as const) : (["guildpulse", "bare"] as const)
+      for (const name of order) {
+        console.log(`round ${round + 1}/${ROUNDS}: ${name} (${DURATION_S} s, ${CONNECTIONS} connections)…`)
+        results[name].push(await run(name === "bare" ? bare.url : guildpulse.url, DURATION_S))
+      }
+    }
+    const b = summarize(results.bare)
+    const g = summarize(results.guildpulse)
+    const ratio = {
+      throughput: g.requestsPerSecond / b.requestsPerSecond,
+      p50: g.p50Ms / b.p50Ms,
+      p99: g.p99Ms / b.p99Ms
+    }
+    const row = (label: string, bare: string, gp: string, r: string) =>
+      `${label.padEnd(12)}${bare.padStart(14)}${gp.padStart(14)}${r.padStart(10)}`
+    console.log("")
+    console.log(row("", "bare express", "guildpulse", "ratio"))
+    console.log(row("req/s", b.requestsPerSecond.toFixed(0), g.requestsPerSecond.toFixed(0), `${ratio.throughput.toFixed(2)}×`))
+    console.log(row("p50 (ms)", b.p50Ms.toFixed(1), g.p50Ms.toFixed(1), `${ratio.p50.toFixed(2)}×`))
+    console.log(row("p99 (ms)", b.p99Ms.toFixed(1), g.p99Ms.toFixed(1), `${ratio.p99.toFixed(2)}×`))
+    console.log(row("non-2xx", String(b.non2xx), String(g.non2xx), ""))
+    const targets = { throughputAtLeast: 0.9, p99AtMost: 1.2 }
+    const met = ratio.throughput >= targets.throughputAtLeast && ratio.p99 <= targets.p99AtMost
+    console.log(`\ntargets (≥ ${targets.throughputAtLeast}× throughput, p99 ≤ ${targets.p99AtMost}×): ${met ? "met" : "NOT met"}`)
+
+    const out = join(repoRoot, "bench", "results", FRESH_MEMO ? "http.json" : "http-no-memo.json")
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(
+      out,
+      `${JSON.stringify(
+        {
+          benchmark: "adapter-express http",
+          date: new Date().toISOString(),
+          node: process.version,
+          setup: {
+            connections: CONNECTIONS,
+            durationSeconds: DURATION_S,
+            warmupSeconds: WARMUP_S,
+            rounds: ROUNDS,
+            path: PATH,
+            bodyBytes: Buffer.byteLength(body),
+            freshMemo: FRESH_MEMO,
+            processes: "each server in its own child process; autocannon in the parent"
+          },
+          bare: b,
+          guildpulse: g,
+          ratio,
+          targets,
+          met,
+          runs: results
+        },
+        null,
+        2
+      )}\n`
+    )
+    console.log(`wrote ${out}`)
+  } finally {
+    for (const child of children) {
+      child.removeAllListeners("exit")
+      child.kill()
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
