@@ -4,7 +4,7 @@
  */
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { CircuitBreaker } from "./CircuitBreaker.js"
-import { Conflict, ProfileNotFound, type StoreError, type ValidationError } from "./Errors.js"
+import { ProfileNotFound, ValidationError, type Conflict, type StoreError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
 import { ProfileKey } from "./Identifiers.js"
 import { applyPatch, fromInput, Profile, ProfileInput, ProfilePatch } from "./Profile.js"
@@ -20,7 +20,9 @@ export class Profiles extends Context.Tag("@guildpulse/core/Profiles")<
     readonly list: Effect.Effect<ReadonlyArray<Profile>, StoreError>
     readonly get: (key: unknown) => Effect.Effect<Profile, ProfileNotFound | ValidationError | StoreError>
     readonly create: (input: unknown) => Effect.Effect<Profile, ValidationError | Conflict | StoreError>
-    /** Creates or replaces (PUT semantics); `expectedVersion` guards against lost updates. */
+    /**
+     * Creates or replaces (PUT semantics); `expectedVersion` guards against lost updates (`0`: create only).
+     */
     readonly put: (
       key: unknown,
       input: unknown,
@@ -38,7 +40,7 @@ export class Profiles extends Context.Tag("@guildpulse/core/Profiles")<
 const decodeKey = decode(ProfileKey, "profile")
 const decodeInput = decode(ProfileInput)
 const decodePatch = decode(ProfilePatch)
-const decodeVersion = decode(Schema.UndefinedOr(Schema.Int.pipe(Schema.positive())), "expectedVersion")
+const decodeVersion = decode(Schema.UndefinedOr(Schema.Int.pipe(Schema.nonNegative())), "expectedVersion")
 
 export const make = Effect.gen(function* () {
   const repository = yield* ProfileRepository
@@ -79,7 +81,7 @@ export const make = Effect.gen(function* () {
         const version = yield* decodeVersion(expectedVersion)
         const valid = yield* decodeInput(typeof input === "object" && input !== null && !("key" in input) ? { ...input, key } : input)
         if (valid.key !== key) {
-          return yield* Effect.fail(new Conflict({ reason: "version_mismatch", entity: "profile", key, expectedVersion: version }))
+          return yield* new ValidationError({ issues: [{ field: "key", message: `must match the profile in the path ('${key}')` }] })
         }
         const current = yield* repository.get(key)
         const now = yield* nowIso

@@ -45,9 +45,18 @@ export class Stats extends Context.Tag("@guildpulse/core/Stats")<
     ) => Effect.Effect<StatsView, ProfileNotFound | ValidationError | StoreError>
     /** The view for an already-loaded profile (skips the repository lookup). */
     readonly view: (profile: Profile, options?: GetOptions) => Effect.Effect<StatsView, StoreError>
+    /**
+     * Whether answering now would wait for Discord (a foreground refresh): nothing servable, the next attempt
+     * is due, and no round is running to join. Lets an HTTP layer refuse only answers that cost upstream calls.
+     */
+    readonly needsUpstream: (profile: Profile) => Effect.Effect<boolean, StoreError>
   }
 >() {}
 
+
+/** The rule of `needsUpstream`, pure: no servable snapshot and the next attempt is due. */
+export const foregroundRefreshDue = (snapshot: Snapshot | undefined, profile: Profile, nowMs: number): boolean =>
+  snapshot === undefined || (!isServable(snapshot, profile, nowMs) && nowMs >= snapshot.nextRefreshAtMs)
 
 export const make = Effect.gen(function* () {
   const profiles = yield* ProfileRepository
@@ -104,9 +113,8 @@ export const make = Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         return yield* count(isServable(snapshot, profile, now) ? servedView(profile, snapshot, now) : fallbackView(profile, snapshot, now))
       }
-      const stored = yield* snapshots.get(profile.key)
+      const snapshot = yield* currentSnapshot(profile)
       const now = yield* Clock.currentTimeMillis
-      const snapshot = Option.isSome(stored) && stored.value.guildId === profile.guildId ? stored.value : undefined
       if (snapshot !== undefined && isServable(snapshot, profile, now)) {
         const expiresAtMs = headlineFetchedAtMs(snapshot)! + profile.refresh.ttlSeconds * 1000
         if (now < expiresAtMs) {
@@ -119,7 +127,7 @@ export const make = Effect.gen(function* () {
         return yield* count(servedView(profile, snapshot, now))
       }
       yield* Metric.increment(CoreMetrics.cacheLookupsByResult.miss)
-      if (snapshot === undefined || now >= snapshot.nextRefreshAtMs) {
+      if (foregroundRefreshDue(snapshot, profile, now)) {
         const fresh = yield* refresher.refreshProfile(profile)
         const after = yield* Clock.currentTimeMillis
         return yield* count(isServable(fresh, profile, after) ? servedView(profile, fresh, after) : fallbackView(profile, fresh, after))
@@ -127,7 +135,18 @@ export const make = Effect.gen(function* () {
       return yield* count(fallbackView(profile, snapshot, now))
     })
 
+  const currentSnapshot = (profile: Profile) =>
+    Effect.map(snapshots.get(profile.key), (stored) =>
+      Option.isSome(stored) && stored.value.guildId === profile.guildId ? stored.value : undefined
+    )
+
   return Stats.of({
+    needsUpstream: (profile) =>
+      Effect.gen(function* () {
+        if (refresher.isRefreshing(profile.key)) return false
+        const snapshot = yield* currentSnapshot(profile)
+        return foregroundRefreshDue(snapshot, profile, yield* Clock.currentTimeMillis)
+      }),
     get: (key, options) =>
       Effect.gen(function* () {
         const profile = yield* profiles.get(yield* Validation.profileKey(key))

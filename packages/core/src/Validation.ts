@@ -4,11 +4,37 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { ValidationError, type ValidationIssue } from "./Errors.js"
 
-const toIssues = (error: ParseResult.ParseError, prefix: string): ReadonlyArray<ValidationIssue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+const expected = /^Expected (.+), actual (.+)$/s
+
+/**
+ * Flattens a parse error into one issue per field. `errors: "all"` reports every branch of a union — for an
+ * optional field that includes "Expected undefined", and for literals one line per allowed value — so those
+ * are folded into one readable message, and a parent is dropped when one of its fields is named.
+ */
+const toIssues = (error: ParseResult.ParseError, prefix: string): ReadonlyArray<ValidationIssue> => {
+  const byField = new Map<string, Array<string>>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
     const path = issue.path.map(String).join(".")
-    return { field: prefix === "" ? (path === "" ? "(root)" : path) : path === "" ? prefix : `${prefix}.${path}`, message: issue.message }
-  })
+    const field = prefix === "" ? (path === "" ? "(root)" : path) : path === "" ? prefix : `${prefix}.${path}`
+    const messages = byField.get(field) ?? []
+    if (!messages.includes(issue.message)) messages.push(issue.message)
+    byField.set(field, messages)
+  }
+  const fields = [...byField.keys()]
+  const issues: Array<ValidationIssue> = []
+  for (const [field, all] of byField) {
+    if (fields.some((other) => other !== field && (field === "(root)" || other.startsWith(`${field}.`)))) continue
+    const messages = all.length > 1 ? all.filter((m) => !m.startsWith("Expected undefined,")) : all
+    const alternatives = messages.map((m) => expected.exec(m))
+    if (messages.length > 1 && alternatives.every((m) => m !== null)) {
+      const actual = alternatives[0]![2]
+      issues.push({ field, message: `Expected one of ${alternatives.map((m) => m![1]).join(", ")}; actual ${actual}` })
+    } else {
+      issues.push({ field, message: messages.join("; ") })
+    }
+  }
+  return issues
+}
 
 /**
  * Decodes `input` with `schema`, reporting every problem (not just the first) as a `ValidationError`.

@@ -92,6 +92,12 @@ describe("Profiles", () => {
       assert.notInclude(status.jobs.map((j) => j.profile), "gaming-hub")
       const gone = yield* Effect.flip(profiles.delete("gaming-hub"))
       assert.strictEqual(gone._tag, "ProfileNotFound")
+      const mismatch = yield* Effect.flip(profiles.put("other", { ...valid }))
+      assert.include(fieldsOf(mismatch), "key")
+      const createOnly = yield* Effect.flip(profiles.put("fresh-one", { label: "F", guildId: valid.guildId }, 0).pipe(
+        Effect.zipRight(profiles.put("fresh-one", { label: "F", guildId: valid.guildId }, 0))
+      ))
+      assert.strictEqual(createOnly._tag, "Conflict")
       const badKey = yield* Effect.flip(profiles.get("../etc"))
       assert.include(fieldsOf(badKey), "profile")
     }).pipe(Effect.provide(engine({ scheduler: { scheduleAllOnStart: false } }))))

@@ -190,3 +190,25 @@ describe("Refresher and scheduler input", () => {
       assert.strictEqual((yield* Effect.flip(refresher.refresh("ghost")))._tag, "ProfileNotFound")
     }).pipe(Effect.provide(engine())))
 })
+
+describe("Stats.needsUpstream", () => {
+  it.effect("is true only when answering would wait for Discord", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      assert.isTrue(yield* stats.needsUpstream(profile()), "cold")
+      yield* stats.get("main")
+      assert.isFalse(yield* stats.needsUpstream(profile()), "fresh snapshot")
+      yield* TestClock.adjust("2 hours")
+      assert.isFalse(yield* stats.needsUpstream(profile()), "stale but servable: revalidated in the background")
+      for (const source of ["widget", "bot", "invite"] as const) {
+        script.set(source, { _tag: "fail", error: { reason: "rate_limited", status: 429, retryAfterMs: 60_000, message: "429" } })
+      }
+      yield* TestClock.adjust("8 days") // beyond maxStale: nothing servable any more
+      yield* stats.get("main") // a failing foreground round schedules the next attempt after the retry-after
+      assert.isFalse(yield* stats.needsUpstream(profile()), "next attempt not due yet")
+      yield* TestClock.adjust("61 seconds")
+      assert.isTrue(yield* stats.needsUpstream(profile()), "due again")
+    }).pipe(Effect.provide(engine())))
+})

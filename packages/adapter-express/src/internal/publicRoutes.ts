@@ -7,10 +7,10 @@
  * (no servable snapshot, and the next attempt is due, and no refresh is already in flight to join). Only
  * then is the request refused with 429 and `Retry-After`.
  */
-import { isServable, ProfileKey, ProfileNotFound, WidgetOptions, type Profile, type StatsView, type StoreError } from "@guildpulse/core"
+import { ProfileKey, ProfileNotFound, WidgetOptions, type Profile, type StatsView, type StoreError } from "@guildpulse/core"
 import { BadgeOptions, embedScript, parseBadgeQuery, parseWidgetQuery, renderBadge, renderWidget, widgetCss, widgetQueryParams, badgeQueryParams } from "@guildpulse/widget"
 import type { Request } from "express"
-import { Cause, Clock, Duration, Effect, Either, Exit, Schema, SchemaAST } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Schema, SchemaAST } from "effect"
 import { canAccessProfile, hasScope, type Principal } from "../Authenticator.js"
 import * as Problem from "../Problem.js"
 import { publicAccess, type ParamDoc, type RouteContext, type RouteSpec } from "../Routes.js"
@@ -50,13 +50,8 @@ interface Found {
 }
 
 /** Whether answering for this profile now would call Discord in the foreground (mirrors `Stats.view`). */
-const costsUpstream = (engine: EngineHandle, profile: Profile) =>
-  Effect.map(Effect.zip(engine.snapshots.get(profile.key), Clock.currentTimeMillis), ([stored, now]) => {
-    if (engine.refresher.isRefreshing(profile.key)) return false
-    const snapshot = stored._tag === "Some" && stored.value.guildId === profile.guildId ? stored.value : undefined
-    if (snapshot !== undefined && isServable(snapshot, profile, now)) return false
-    return snapshot === undefined || now >= snapshot.nextRefreshAtMs
-  })
+/** Whether answering would wait for Discord — core's own rule (`Stats.needsUpstream`). */
+const costsUpstream = (engine: EngineHandle, profile: Profile) => engine.stats.needsUpstream(profile)
 
 const mayRead = (principal: Principal | undefined, key: string) =>
   principal !== undefined && hasScope(principal, "profiles:read") && canAccessProfile(principal, key)
