@@ -1,0 +1,91 @@
+/**
+ * The demo's composition root: FakeDiscord (in process), the Discord connector pointed at it, the engine
+ * with in-memory stores and the scheduler, and the HTTP service with sample pages and sandbox controls.
+ */
+import { randomBytes } from "node:crypto"
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { guildPulse, type GuildPulseRouter } from "@guildpulse/adapter-express"
+import { DiscordLive } from "@guildpulse/connector-discord"
+import { FakeDiscord, type FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
+import { Engine } from "@guildpulse/core"
+import express from "express"
+import { Layer, ManagedRuntime, Redacted } from "effect"
+import * as DemoClock from "./DemoClock.js"
+import * as Pages from "./Pages.js"
+import { sampleProfiles, sampleTokens } from "./SampleProfiles.js"
+
+export interface DemoOptions {
+  readonly port?: number
+  readonly host?: string
+  /** The bootstrap admin key; generated when absent. */
+  readonly adminKey?: string
+  /** Port of the sandbox's own HTTP server (default: a free port). */
+  readonly sandboxPort?: number
+  /** Shared clock of sandbox and engine (tests move it forward). */
+  readonly clock?: DemoClock.DemoClock
+  /** Run the background scheduler (default true). */
+  readonly scheduler?: boolean
+}
+
+export interface RunningDemo {
+  readonly url: string
+  readonly adminKey: string
+  readonly adminKeyGenerated: boolean
+  readonly sandbox: FakeDiscordServer
+  readonly router: GuildPulseRouter
+  readonly clock: DemoClock.DemoClock
+  readonly close: () => Promise<void>
+}
+
+export const generateAdminKey = (): string => `gp_admin_${randomBytes(18).toString("base64url")}`
+
+export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => {
+  const clock = options.clock ?? DemoClock.make()
+  const sandbox = await FakeDiscord.start({ port: options.sandboxPort ?? 0, now: clock.now })
+  const adminKey = options.adminKey ?? generateAdminKey()
+  const engine = Engine.layerMemory({
+    profiles: sampleProfiles(new Date(clock.now()).toISOString()),
+    tokens: sampleTokens,
+    scheduler: options.scheduler === false ? false : {}
+  }).pipe(
+    Layer.provide(DiscordLive.layer({ baseUrl: `${sandbox.url}/api` })),
+    Layer.provide(clock.layer)
+  )
+  const runtime = ManagedRuntime.make(engine)
+  const router = guildPulse({ runtime, adminKey: Redacted.make(adminKey) })
+
+  const app = express()
+  app.disable("x-powered-by")
+  app.set("etag", false)
+  app.use(Pages.router({ runtime, sandbox }))
+  app.use(router)
+  app.use((_req, res) => {
+    res.status(404).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title: "Not Found", status: 404, detail: "No such page.", code: "not_found" }))
+  })
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(options.port ?? 8787, options.host ?? "127.0.0.1")
+    listening.once("error", reject)
+    listening.once("listening", () => resolve(listening))
+  })
+  const address = server.address() as AddressInfo
+  await router.ready
+  return {
+    url: `http://${address.address}:${address.port}`,
+    adminKey,
+    adminKeyGenerated: options.adminKey === undefined,
+    sandbox,
+    router,
+    clock,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), 2_000).unref()
+      })
+      await runtime.dispose()
+      await sandbox.stop()
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The widget in a real browser against the demo (engine + FakeDiscord): counts appear, follow the sandbox's
+ * drift, turn degraded in an outage (numbers kept), every theme is screenshotted to test-artifacts/, and
+ * axe-core finds no serious accessibility violation.
+ */
+import { mkdirSync, readFileSync, statSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { Browser, Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Demo from "../src/Demo.js"
+import { themes } from "../src/Pages.js"
+import { launch } from "./browser.js"
+
+const require = createRequire(import.meta.url)
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8")
+const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test-artifacts/demo")
+
+let demo: Demo.RunningDemo
+let browser: Browser
+
+const statsOf = async (key: string) => (await fetch(`${demo.url}/v1/profiles/${key}/stats`)).json()
+const refresh = (key: string) =>
+  fetch(`${demo.url}/v1/profiles/${key}/refresh`, { method: "POST", headers: { authorization: `Bearer ${demo.adminKey}` } })
+
+/** Waits (real time) until the API's view satisfies `predicate`. */
+const untilApi = async (key: string, predicate: (view: { counts: { online?: number }; freshness: { state: string } }) => boolean) => {
+  for (let i = 0; i < 100; i++) {
+    const view = await statsOf(key)
+    if (predicate(view)) return view
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`the API never satisfied the condition for ${key}`)
+}
+
+const seriousViolations = async (page: Page) => {
+  await page.addScriptTag({ content: axeSource })
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<unknown> }> }> } }).axe
+    return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+  })
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes.length})`)
+}
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true })
+  demo = await Demo.start({ port: 0, scheduler: false })
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+  await demo?.close()
+})
+
+describe("<guildpulse-stats> against the demo in Chromium", () => {
+  it("shows the counts, follows the sandbox's drift, and turns degraded (keeping numbers) in an outage", async () => {
+    const page = await browser.newPage()
+    await page.clock.install()
+    await page.goto(`${demo.url}/`)
+    const online = page.locator('#gp-small-default-h [data-gp-field="online"]')
+    const card = page.locator("#gp-small-default-h")
+    const first = Number(await online.getAttribute("data-gp-value"))
+    expect(first).toBeGreaterThan(0)
+    await expect.poll(() => card.getAttribute("data-state")).toBe("fresh")
+
+    // Discord's numbers drift: move the shared clock, refresh, and let the element's next poll come.
+    demo.clock.advance(17 * 60_000)
+    expect((await refresh("small")).status).toBe(202)
+    const drifted = await untilApi("small", (v) => v.freshness.state === "fresh" && v.counts.online !== first)
+    await page.clock.fastForward("30:00")
+    await expect.poll(async () => Number(await online.getAttribute("data-gp-value")), { timeout: 15_000 }).toBe(drifted.counts.online)
+    await page.screenshot({ path: `${artifacts}/drifted.png`, fullPage: true })
+
+    // Outage: refreshes fail, the snapshot ages past its ttl, the card says degraded and keeps its numbers.
+    demo.sandbox.setScenario({ mode: "outage", params: { status: 503 } })
+    demo.clock.advance(5 * 60_000)
+    expect((await refresh("small")).status).toBe(202)
+    await untilApi("small", (v) => v.freshness.state === "degraded")
+    await page.clock.fastForward("30:00")
+    await expect.poll(() => card.getAttribute("data-state"), { timeout: 15_000 }).toBe("degraded")
+    expect(Number(await online.getAttribute("data-gp-value"))).toBe(drifted.counts.online)
+    await page.screenshot({ path: `${artifacts}/degraded.png`, fullPage: true })
+    demo.sandbox.clearScenarios()
+    await page.close()
+  })
+
+  it("renders every theme (screenshots saved) with no serious axe-core violations", async () => {
+    const page = await browser.newPage()
+    for (const key of ["small", "large"]) {
+      await page.goto(`${demo.url}/demo/themes/${key}`)
+      for (const theme of themes) {
+        const section = page.locator(`[data-theme-sample="${theme}"]`)
+        await expect.poll(() => section.locator("[data-gp-field=online]").count()).toBe(3)
+        const path = `${artifacts}/${key}-${theme}.png`
+        await section.screenshot({ path })
+        expect(statSync(path).size).toBeGreaterThan(2_000)
+      }
+      expect(await seriousViolations(page)).toEqual([])
+    }
+    await page.goto(`${demo.url}/`)
+    expect(await seriousViolations(page)).toEqual([])
+    await page.close()
+  })
+})

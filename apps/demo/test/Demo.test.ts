@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { SANDBOX_BOT_TOKEN } from "@guildpulse/connector-discord/sandbox"
+import * as Demo from "../src/Demo.js"
+
+let demo: Demo.RunningDemo
+
+beforeAll(async () => {
+  demo = await Demo.start({ port: 0, scheduler: false })
+})
+afterAll(async () => {
+  await demo?.close()
+})
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${demo.url}${path}`, { headers })
+
+describe("demo app (HTTP)", () => {
+  it("serves every sample profile from the sandbox, merged per field with provenance", async () => {
+    const small = await (await get("/v1/profiles/small/stats")).json()
+    expect(small.freshness.state).toBe("fresh")
+    expect(small.provenance.online.source).toBe("widget")
+    expect(small.provenance.members.source).toBe("invite")
+    const large = await (await get("/v1/profiles/large/stats")).json()
+    expect(large.counts.members).toBeGreaterThan(200_000)
+    expect(large.provenance.members.source).toBe("bot")
+    expect(large.presence.sampleSize).toBeLessThanOrEqual(100)
+    const noWidget = await (await get("/v1/profiles/no-widget/stats")).json()
+    expect(noWidget.freshness.state).toBe("fresh")
+    expect(noWidget.freshness.reasons).toContain("widget_disabled")
+    expect(noWidget.provenance.online.source).toBe("bot")
+  })
+
+  it("renders the start page and theme galleries without any secret in the markup", async () => {
+    const index = await (await get("/")).text()
+    expect(index).toContain("<guildpulse-stats")
+    expect(index).toContain('src="/embed.js"')
+    for (const key of ["small", "large", "no-widget"]) {
+      const gallery = await get(`/demo/themes/${key}`)
+      expect(gallery.status).toBe(200)
+      const html = await gallery.text()
+      for (const theme of ["discord", "dark", "light", "minimal", "high-contrast"]) expect(html).toContain(`data-theme-sample="${theme}"`)
+      expect(html).not.toContain(SANDBOX_BOT_TOKEN)
+      expect(html).not.toContain(demo.adminKey)
+    }
+    expect(index).not.toContain(SANDBOX_BOT_TOKEN)
+    expect(index).not.toContain(demo.adminKey)
+    expect((await get("/demo/themes/nope")).status).toBe(404)
+  })
+
+  it("protects admin routes with the bootstrap key", async () => {
+    expect((await get("/v1/profiles")).status).toBe(401)
+    const listed = await get("/v1/profiles", { authorization: `Bearer ${demo.adminKey}` })
+    expect(listed.status).toBe(200)
+    const body = await listed.text()
+    expect(body).toContain('"small"')
+    expect(body).not.toContain(SANDBOX_BOT_TOKEN)
+  })
+
+  it("sandbox controls validate their input and change what the sandbox does", async () => {
+    const bad = await fetch(`${demo.url}/demo/scenario`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "mode=explode&profile=*" })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).errors[0].field).toBe("mode")
+    const ok = await fetch(`${demo.url}/demo/scenario`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "mode=outage&profile=large", redirect: "manual" })
+    expect(ok.status).toBe(303)
+    expect(demo.sandbox.scenarios().map((s) => s.mode)).toEqual(["outage"])
+    await fetch(`${demo.url}/demo/scenario`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "mode=healthy&profile=*", redirect: "manual" })
+    expect(demo.sandbox.scenarios()).toEqual([])
+  })
+})
