@@ -1,0 +1,145 @@
+/**
+ * The weekly digest per profile: average and peak online, average, peak and growth of members, the share of
+ * time the data was fresh ("fresh data uptime", from the recorder's regular samples), and the incidents of
+ * the week (from `Alerts`, when present). Sent through the same notifiers as alerts, on a cron schedule
+ * (default Monday 09:00 UTC, covering the 7 days before).
+ */
+import { Clock, Context, Cron, Duration, Effect, Either, Layer } from "effect"
+import { ProfileRepository } from "@guildpulse/core"
+import type { Profile } from "@guildpulse/core"
+import { Alerts } from "./Alerts.js"
+import type { Incident } from "./Alerts.js"
+import { AnalyticsStore } from "./AnalyticsStore.js"
+import type { Sample } from "./AnalyticsStore.js"
+import { Notifier } from "./Notifier.js"
+import type { DeliveryResult, DigestReport } from "./Notifier.js"
+
+export const DEFAULT_CRON = "0 9 * * 1"
+export const DEFAULT_PERIOD_MS = 7 * 86_400_000
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
+
+/** Builds the digest of one profile from its samples and incidents (pure). */
+export const compute = (input: {
+  readonly profile: Pick<Profile, "key" | "label">
+  readonly fromMs: number
+  readonly toMs: number
+  readonly samples: ReadonlyArray<Sample>
+  readonly incidents: ReadonlyArray<Incident>
+}): DigestReport => {
+  const online = input.samples.flatMap((s) => (s.online === undefined ? [] : [{ v: s.online, at: s.atMs }]))
+  const members = input.samples.flatMap((s) => (s.members === undefined ? [] : [s.members]))
+  const avg = (values: ReadonlyArray<number>) => (values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0) / values.length))
+  const peakOnline = online.reduce<{ v: number; at: number } | undefined>((best, s) => (best === undefined || s.v > best.v ? s : best), undefined)
+  const first = members[0] ?? null
+  const last = members[members.length - 1] ?? null
+  const growth = first !== null && last !== null ? last - first : null
+  const fresh = input.samples.filter((s) => s.state === "fresh").length
+  const items = input.incidents.map((i) => ({
+    rule: i.rule,
+    severity: i.severity,
+    title: i.title,
+    startedAt: new Date(i.startedAtMs).toISOString(),
+    resolvedAt: i.resolvedAtMs === undefined ? null : new Date(i.resolvedAtMs).toISOString(),
+    durationMinutes: i.resolvedAtMs === undefined ? null : Math.round((i.resolvedAtMs - i.startedAtMs) / 60_000)
+  }))
+  const byRule: Record<string, number> = {}
+  for (const i of input.incidents) byRule[i.rule] = (byRule[i.rule] ?? 0) + 1
+  return {
+    kind: "digest",
+    id: `digest:${input.profile.key}:${input.toMs}`,
+    profile: input.profile.key,
+    profileLabel: input.profile.label,
+    period: { from: new Date(input.fromMs).toISOString(), to: new Date(input.toMs).toISOString() },
+    samples: input.samples.length,
+    online: {
+      average: avg(online.map((s) => s.v)),
+      peak: peakOnline?.v ?? null,
+      peakAt: peakOnline === undefined ? null : new Date(peakOnline.at).toISOString()
+    },
+    members: {
+      average: avg(members),
+      first,
+      last,
+      peak: members.length === 0 ? null : Math.max(...members),
+      growth,
+      growthPercent: growth === null || first === null || first === 0 ? null : round((growth / first) * 100, 2)
+    },
+    freshUptime: input.samples.length === 0 ? null : round(fresh / input.samples.length, 4),
+    incidents: { count: items.length, byRule, items }
+  }
+}
+
+export class Digest extends Context.Tag("@guildpulse/observability/Digest")<
+  Digest,
+  {
+    /** The digest of one profile for `[fromMs, toMs)` (default: the 7 days before now). */
+    readonly build: (profile: Profile, period?: { readonly fromMs: number; readonly toMs: number }) => Effect.Effect<DigestReport>
+    /** Builds and sends the digest of every profile now. */
+    readonly sendAll: Effect.Effect<ReadonlyArray<{ readonly profile: string; readonly results: ReadonlyArray<DeliveryResult> }>>
+  }
+>() {}
+
+export interface DigestOptions {
+  /** Cron expression (UTC unless `timeZone`): default Monday 09:00. */
+  readonly cron?: string
+  readonly timeZone?: string
+  readonly periodMs?: number
+  /** Start the schedule (default true). */
+  readonly run?: boolean
+  /** Only these channels (default all). */
+  readonly channels?: ReadonlyArray<string>
+}
+
+export const make = (options: DigestOptions = {}) =>
+  Effect.gen(function* () {
+    const store = yield* AnalyticsStore
+    const profiles = yield* ProfileRepository.ProfileRepository
+    const notifier = yield* Notifier
+    const alerts = yield* Effect.serviceOption(Alerts)
+    const periodMs = options.periodMs ?? DEFAULT_PERIOD_MS
+
+    const build = (profile: Profile, period?: { readonly fromMs: number; readonly toMs: number }) =>
+      Effect.gen(function* () {
+        const toMs = period?.toMs ?? (yield* Clock.currentTimeMillis)
+        const fromMs = period?.fromMs ?? toMs - periodMs
+        const samples = yield* Effect.orElseSucceed(store.query({ profile: profile.key, fromMs, toMs }), () => [])
+        const incidents = alerts._tag === "Some"
+          ? (yield* alerts.value.incidents({ profile: profile.key, sinceMs: fromMs, untilMs: toMs })).filter((i) => i.startedAtMs < toMs)
+          : []
+        return compute({ profile, fromMs, toMs, samples, incidents })
+      })
+
+    const sendAll = Effect.gen(function* () {
+      const all = yield* Effect.orElseSucceed(profiles.list, () => [] as ReadonlyArray<Profile>)
+      return yield* Effect.forEach(all, (profile) =>
+        Effect.gen(function* () {
+          const digest = yield* build(profile)
+          const results = yield* notifier.send(digest, options.channels !== undefined ? { channels: options.channels } : undefined)
+          return { profile: profile.key, results }
+        })
+      )
+    }).pipe(Effect.withSpan("Digest.send"))
+
+    if (options.run !== false) {
+      const parsed = Cron.parse(options.cron ?? DEFAULT_CRON, options.timeZone ?? "UTC")
+      if (Either.isLeft(parsed)) return yield* Effect.dieMessage(`invalid digest cron: ${parsed.left.message}`)
+      // The next run is always computed from now (`Cron.next`), so a clock jump or a suspended host never
+      // replays missed weeks — one digest, at the next matching minute.
+      const cron = parsed.right
+      const loop = Effect.gen(function* () {
+        while (true) {
+          const now = yield* Clock.currentTimeMillis
+          const next = Cron.next(cron, new Date(now)).getTime()
+          yield* Effect.sleep(Duration.millis(Math.max(0, next - now)))
+          yield* sendAll.pipe(Effect.catchAllCause((cause) => Effect.logError("weekly digest failed", cause)))
+        }
+      })
+      yield* Effect.forkScoped(loop)
+    }
+    return Digest.of({ build, sendAll })
+  })
+
+export const layer = (
+  options?: DigestOptions
+): Layer.Layer<Digest, never, AnalyticsStore | ProfileRepository.ProfileRepository | Notifier> => Layer.scoped(Digest, make(options))

@@ -1,0 +1,83 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, TestClock } from "effect"
+import { Refresher } from "@guildpulse/core"
+import type { ProfileKey } from "@guildpulse/core"
+import { Alerts } from "../src/Alerts.js"
+import * as AnalyticsRecorder from "../src/AnalyticsRecorder.js"
+import * as Digest from "../src/Digest.js"
+import * as Notifier from "../src/Notifier.js"
+import type { DigestReport } from "../src/Notifier.js"
+import * as Observability from "../src/Observability.js"
+import { engine, profile, TestSource } from "./fixtures.js"
+
+const HOUR = 3_600_000
+
+describe("Digest", () => {
+  it("computes averages, peaks, growth, uptime and incidents (pure)", () => {
+    const empty = Digest.compute({ profile: { key: "main" as ProfileKey, label: "Main" }, fromMs: 0, toMs: 7 * 86_400_000, samples: [], incidents: [] })
+    assert.deepStrictEqual([empty.online.average, empty.members.growth, empty.freshUptime, empty.incidents.count], [null, null, null, 0])
+    const digest = Digest.compute({
+      profile: { key: "main" as ProfileKey, label: "Main" },
+      fromMs: 0,
+      toMs: 4 * HOUR,
+      samples: [
+        { profile: "main", atMs: 0, online: 10, members: 100, state: "fresh" },
+        { profile: "main", atMs: HOUR, online: 30, members: 110, state: "fresh" },
+        { profile: "main", atMs: 2 * HOUR, online: 20, members: 120, state: "degraded" },
+        { profile: "main", atMs: 3 * HOUR, state: "unavailable" }
+      ],
+      incidents: [{ id: "x", rule: "stale_data", profile: "main", severity: "warning", title: "Data is stale", startedAtMs: HOUR, resolvedAtMs: 2 * HOUR, notified: true }]
+    })
+    assert.deepStrictEqual(digest.online, { average: 20, peak: 30, peakAt: new Date(HOUR).toISOString() })
+    assert.deepStrictEqual(digest.members, { average: 110, first: 100, last: 120, peak: 120, growth: 20, growthPercent: 20 })
+    assert.strictEqual(digest.freshUptime, 0.5)
+    assert.deepStrictEqual(digest.incidents.byRule, { stale_data: 1 })
+    assert.strictEqual(digest.incidents.items[0]!.durationMinutes, 60)
+  })
+
+  it.effect("is sent weekly on schedule through the notifiers, with the week's samples and incidents", () => {
+    const ops = Notifier.recordingChannel("ops")
+    const layer = Observability.layer({
+      channels: [ops.channel],
+      alertRules: { defaults: { stale_data: { olderThanMinutes: 30 }, presence_drop: { enabled: false }, circuit_open: { enabled: false } } },
+      alerts: { run: false },
+      recorder: false
+    }).pipe(Layer.provideMerge(engine({ profiles: [profile({ refresh: { ttlSeconds: 3600, maxStaleSeconds: 604_800 } })] })))
+    // Monday 2026-11-16 09:30 UTC, set before the layer starts its schedule; the digest is due Monday
+    // 2026-11-23 09:00 UTC.
+    return Effect.zipRight(TestClock.setTime(Date.UTC(2026, 10, 16, 9, 30)), Effect.gen(function* () {
+      const script = yield* TestSource
+      const refresher = yield* Refresher.Refresher
+      const alerts = yield* Alerts
+      const steps = 56 // every 3 hours for a week
+      for (let k = 0; k < steps; k++) {
+        const failing = k === 17 || k === 18
+        script.set("widget", failing ? { _tag: "fail", error: { reason: "decode", message: "bad" } } : { _tag: "ok", fields: { online: 100 + (k % 8) } })
+        script.set("bot", failing ? { _tag: "fail", error: { reason: "decode", message: "bad" } } : { _tag: "ok", fields: { members: 1500 + k } })
+        script.set("invite", { _tag: "fail", error: { reason: "decode", message: "bad" } })
+        yield* Effect.ignore(refresher.refresh("main"))
+        yield* AnalyticsRecorder.sampleOnce
+        yield* alerts.evaluate
+        yield* TestClock.adjust("3 hours")
+      }
+      const digests = ops.messages.filter((m): m is DigestReport => m.kind === "digest")
+      assert.deepStrictEqual(digests.map((d) => d.period.to), ["2026-11-23T09:00:00.000Z"], "one digest, on Monday 09:00")
+      const digest = digests[0]!
+      assert.deepStrictEqual(digest.period, { from: "2026-11-16T09:00:00.000Z", to: "2026-11-23T09:00:00.000Z" })
+      assert.strictEqual(digest.samples, steps)
+      assert.strictEqual(digest.online.peak, 107)
+      assert.strictEqual(digest.members.first, 1500)
+      assert.strictEqual(digest.members.last, 1500 + steps - 1)
+      assert.strictEqual(digest.members.growth, steps - 1)
+      assert.strictEqual(digest.freshUptime, Math.round(((steps - 2) / steps) * 10_000) / 10_000, "two samples were degraded")
+      assert.strictEqual(digest.incidents.count, 1)
+      assert.deepStrictEqual(
+        digest.incidents.items.map((i) => [i.rule, i.durationMinutes]),
+        [["stale_data", 360]],
+        "stale from step 17 (data 3 h old) until step 19 refreshed it: 6 h"
+      )
+      const alertsSent = ops.messages.filter((m) => m.kind === "alert").map((m) => (m.kind === "alert" ? m.status : ""))
+      assert.deepStrictEqual(alertsSent, ["firing", "resolved"])
+    }).pipe(Effect.provide(layer)))
+  })
+})
