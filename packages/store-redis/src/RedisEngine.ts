@@ -1,0 +1,105 @@
+/**
+ * The engine over Redis: core's use cases (`Stats`, `Profiles`, `Refresher`, `CircuitBreaker`) on
+ * `RedisStores`, with the BullMQ scheduler (or core's in-process one) — given a `StatsSource`.
+ *
+ * ```ts
+ * const engine = RedisEngine.layer({ url: "redis://127.0.0.1:6379", scheduler: { concurrency: 4 } })
+ * const live = engine.pipe(Layer.provide(DemoSource.layer))
+ * ```
+ *
+ * Whatever the scheduler, its `status.running` is false while Redis is unreachable, which is what `/readyz`
+ * of `@guildpulse/adapter-express` looks at.
+ */
+import { ConfigError, Context, Effect, Layer } from "effect"
+import {
+  CircuitBreaker,
+  CircuitStore,
+  Engine,
+  EventLog,
+  Lock,
+  ProfileRepository,
+  Profiles,
+  Refresher,
+  RefreshScheduler,
+  SecretVault,
+  SnapshotStore,
+  Stats
+} from "@guildpulse/core"
+import type { CircuitBreakerPolicy, StatsSource } from "@guildpulse/core"
+import { RedisConnection } from "./RedisConnection.js"
+import type { RedisHealth } from "./RedisHealth.js"
+import * as RedisRefreshScheduler from "./RedisRefreshScheduler.js"
+import * as RedisStores from "./RedisStores.js"
+
+export interface RedisEngineOptions extends RedisStores.RedisStoresOptions {
+  readonly refresher?: Refresher.RefresherOptions
+  readonly circuitBreaker?: CircuitBreakerPolicy.CircuitBreakerOptions
+  /**
+   * The BullMQ scheduler and its options (default), `"memory"` for core's in-process scheduler, or `false`
+   * for a scheduler that does nothing on its own (refreshes happen on demand only).
+   */
+  readonly scheduler?: RedisRefreshScheduler.RedisRefreshSchedulerOptions | "memory" | false
+}
+
+export type Services = Engine.Services | RedisConnection | RedisHealth
+
+type SchedulerDeps =
+  | RedisConnection
+  | Refresher.Refresher
+  | ProfileRepository.ProfileRepository
+  | SnapshotStore.SnapshotStore
+  | EventLog.EventLog
+
+/** Reports the scheduler not running while Redis is unreachable. */
+const withReadiness = (
+  scheduler: Layer.Layer<RefreshScheduler.RefreshScheduler, never, SchedulerDeps>
+): Layer.Layer<RefreshScheduler.RefreshScheduler, never, SchedulerDeps> =>
+  Layer.effect(
+    RefreshScheduler.RefreshScheduler,
+    Effect.gen(function* () {
+      const inner: Context.Tag.Service<RefreshScheduler.RefreshScheduler> = yield* RefreshScheduler.RefreshScheduler
+      const connection = yield* RedisConnection
+      return {
+        ...inner,
+        status: Effect.map(inner.status, (status) => ({ ...status, running: status.running && connection.isConnected() }))
+      }
+    })
+  ).pipe(Layer.provide(scheduler))
+
+export const schedulerLayer = (
+  option: RedisEngineOptions["scheduler"]
+): Layer.Layer<RefreshScheduler.RefreshScheduler, never, SchedulerDeps> => {
+  if (option === "memory") return withReadiness(RefreshScheduler.layerMemory())
+  if (option === false) return withReadiness(RefreshScheduler.layerMemory({ scheduleAllOnStart: false }))
+  return RedisRefreshScheduler.layer(option)
+}
+
+/** The use cases over whatever stores are provided (they must include `RedisConnection`). */
+export const services = (
+  options: Omit<RedisEngineOptions, "url"> = {}
+): Layer.Layer<
+  Stats.Stats | Profiles.Profiles | RefreshScheduler.RefreshScheduler | Refresher.Refresher | CircuitBreaker.CircuitBreaker,
+  never,
+  | StatsSource.StatsSource
+  | SnapshotStore.SnapshotStore
+  | ProfileRepository.ProfileRepository
+  | SecretVault.SecretVault
+  | CircuitStore.CircuitStore
+  | Lock.Lock
+  | EventLog.EventLog
+  | RedisConnection
+> => {
+  const breaker = CircuitBreaker.layer(options.circuitBreaker)
+  const refresher = Refresher.layer(options.refresher).pipe(Layer.provideMerge(breaker))
+  const scheduler = schedulerLayer(options.scheduler).pipe(Layer.provideMerge(refresher))
+  return Layer.mergeAll(Stats.layer, Profiles.layer).pipe(Layer.provideMerge(scheduler))
+}
+
+export const layer = (options: RedisEngineOptions): Layer.Layer<Services, ConfigError.ConfigError, StatsSource.StatsSource> =>
+  services(options).pipe(Layer.provideMerge(RedisStores.layer(options)))
+
+/** From the environment (`REDIS_URL`, `GUILDPULSE_REDIS_PREFIX`, `GUILDPULSE_MASTER_KEYS`) plus code options. */
+export const layerConfig = (
+  options: Omit<RedisEngineOptions, "url" | "prefix" | "masterKeys"> = {}
+): Layer.Layer<Services, ConfigError.ConfigError, StatsSource.StatsSource> =>
+  services(options).pipe(Layer.provideMerge(RedisStores.layerConfig(options)))

@@ -1,0 +1,409 @@
+/**
+ * `RefreshScheduler` on BullMQ, for several instances and workers sharing Redis.
+ *
+ * - One job per profile, for the profile's whole life: its id is `refresh-<profile>` (BullMQ refuses integer
+ *   and `:` ids, and profile keys may be all digits), so a second copy cannot exist — `add` with an existing id
+ *   is a no-op, and only one worker holds the job's lock at a time.
+ * - After each round the job moves itself back to `delayed` (`moveToDelayed` + `DelayedError`) at the time the
+ *   `Refresher` wrote into the snapshot: ahead of expiry with jitter after a success, exponential backoff
+ *   never before `retryAfter` after a failure (core's `RefreshPolicy`).
+ * - After `deadLetterAfter` consecutive failed rounds the job fails for good (`UnrecoverableError`): it stays
+ *   in BullMQ's failed set, listed as a dead letter in `status` (and health) until the profile is scheduled or
+ *   triggered again.
+ * - A worker that dies mid-job loses its lock; BullMQ's stalled-job check (`stalledIntervalMs`) moves the job
+ *   back to waiting and another worker runs it. A job that stalls more than `maxStalledCount` times is a dead
+ *   letter too.
+ * - Graceful shutdown: the worker stops taking jobs and lets in-flight rounds finish for `shutdownTimeoutMs`;
+ *   rounds still running then are interrupted and their jobs returned to the queue (`moveToWait`) at once.
+ * - `status.running` is false while Redis is unreachable, so `/readyz` reports the instance not ready.
+ */
+import { Cause, Clock, Context, Duration, Effect, Either, Exit, Layer, Option, Random, Redacted, Runtime, Schema, Scope } from "effect"
+import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job, type RedisOptions } from "bullmq"
+import {
+  EventLog,
+  headlineFetchedAtMs,
+  ProfileNotFound,
+  ProfileRepository,
+  Refresher,
+  RefreshPolicy,
+  RefreshScheduler,
+  SnapshotStore,
+  StoreError
+} from "@guildpulse/core"
+import type { Profile } from "@guildpulse/core"
+import { RedisConnection } from "./RedisConnection.js"
+
+const STORE = "scheduler"
+
+export interface RedisRefreshSchedulerOptions {
+  /** BullMQ queue name (default `refresh`); keys live under `<prefix>bull:<queue>:`. */
+  readonly queueName?: string
+  /** Run a worker in this process (default true). Instances with `worker: false` only enqueue and report. */
+  readonly worker?: boolean
+  /** Jobs one worker runs at once (default 4). */
+  readonly concurrency?: number
+  readonly policy?: RefreshPolicy.RefreshPolicyOptions
+  /** Ensure a job exists for every stored profile when the layer starts (default true). */
+  readonly scheduleAllOnStart?: boolean
+  /** BullMQ job lock; must exceed the slowest round (default 30,000 ms). Renewed while the worker lives. */
+  readonly lockDurationMs?: number
+  /** How often workers look for jobs whose worker died (default 30,000 ms). */
+  readonly stalledIntervalMs?: number
+  /** Stalls tolerated before a job is dead-lettered (default 2). */
+  readonly maxStalledCount?: number
+  /** Time given to in-flight rounds on shutdown before they are returned to the queue (default 10,000 ms). */
+  readonly shutdownTimeoutMs?: number
+  /** Bound on each queue operation of `schedule`, `trigger`, `status` (default 2,000 ms). */
+  readonly operationTimeoutMs?: number
+}
+
+export const DEFAULT_QUEUE_NAME = "refresh"
+export const DEFAULT_CONCURRENCY = 4
+const JOB_NAME = "refresh"
+
+/** The job id of a profile's refresh job. */
+export const jobIdOf = (profile: string): string => `refresh-${profile}`
+
+const JobData = Schema.Struct({
+  profile: Schema.String,
+  runs: Schema.NonNegativeInt,
+  failures: Schema.NonNegativeInt,
+  lastRunAtMs: Schema.optional(Schema.Number),
+  nextRunAtMs: Schema.optional(Schema.Number)
+})
+type JobData = typeof JobData.Type
+const decodeJobData = Schema.decodeUnknownEither(JobData)
+
+const dataOf = (job: Job): JobData => {
+  const decoded = decodeJobData(job.data)
+  if (Either.isRight(decoded)) return decoded.right
+  const id = job.id ?? ""
+  return { profile: id.startsWith("refresh-") ? id.slice("refresh-".length) : id, runs: 0, failures: 0 }
+}
+
+type Decision =
+  | { readonly _tag: "Reschedule"; readonly atMs: number; readonly data: JobData }
+  | { readonly _tag: "DeadLetter"; readonly data: JobData; readonly reason: string }
+  | { readonly _tag: "Done" }
+
+export const make = (
+  options: RedisRefreshSchedulerOptions = {}
+): Effect.Effect<
+  Context.Tag.Service<RefreshScheduler.RefreshScheduler>,
+  never,
+  RedisConnection | Refresher.Refresher | ProfileRepository.ProfileRepository | SnapshotStore.SnapshotStore | EventLog.EventLog | Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const connection = yield* RedisConnection
+    const refresher = yield* Refresher.Refresher
+    const profiles = yield* ProfileRepository.ProfileRepository
+    const snapshots = yield* SnapshotStore.SnapshotStore
+    const events = yield* EventLog.EventLog
+    const runtime = yield* Effect.runtime<never>()
+    const scope = yield* Effect.scope
+    const { keys } = connection
+    const policy = options.policy ?? RefreshPolicy.defaultRefreshPolicy
+    const queueName = options.queueName ?? DEFAULT_QUEUE_NAME
+    const operationTimeout = Duration.millis(options.operationTimeoutMs ?? 2000)
+
+    const baseConnection: RedisOptions = {
+      url: Redacted.value(connection.url),
+      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000)
+    }
+    // The producer side fails fast while Redis is away (callers get a StoreError, never a hang).
+    const queue = new Queue(queueName, {
+      connection: { ...baseConnection, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+      prefix: keys.bullPrefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: false }
+    })
+    queue.on("error", () => undefined)
+    yield* Effect.addFinalizer(() => Effect.promise(() => queue.close().catch(() => undefined)))
+    // Closing a queue still connecting leaves BullMQ with a dangling rejection: start from a connected one
+    // (bounded: with Redis down the instance starts anyway and reports itself not ready).
+    yield* Effect.tryPromise(() => queue.waitUntilReady()).pipe(Effect.timeout(operationTimeout), Effect.ignore)
+
+    const op = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, StoreError> =>
+      Effect.tryPromise({
+        try: f,
+        catch: (error) =>
+          new StoreError({ reason: "unavailable", store: STORE, message: `${what}: ${error instanceof Error ? error.message : String(error)}`, cause: error })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: operationTimeout,
+          onTimeout: () => new StoreError({ reason: "timeout", store: STORE, message: `${what}: no answer within ${Duration.toMillis(operationTimeout)} ms` })
+        })
+      )
+
+    /** First delay: at once when nothing is fresh; otherwise ahead of the snapshot's expiry (as core's scheduler). */
+    const initialDelayMs = (profile: Profile) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const snapshot = yield* Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none())
+        if (Option.isNone(snapshot) || snapshot.value.guildId !== profile.guildId) return 0
+        if (snapshot.value.consecutiveFailures > 0) return Math.max(0, snapshot.value.nextRefreshAtMs - now)
+        const fetchedAt = headlineFetchedAtMs(snapshot.value)
+        if (fetchedAt === undefined) return 0
+        return Math.max(0, fetchedAt + RefreshPolicy.successDelayMs(profile.refresh.ttlSeconds, yield* Random.next, policy) - now)
+      })
+
+    const freshData = (profile: string, previous?: JobData): JobData => ({
+      profile,
+      runs: previous?.runs ?? 0,
+      failures: 0,
+      ...(previous?.lastRunAtMs !== undefined ? { lastRunAtMs: previous.lastRunAtMs } : {})
+    })
+
+    /** Puts the profile's job in the queue to run after `delayMs`, replacing a waiting, delayed or dead one. */
+    const rearm = (key: string, delayMs: number) =>
+      op(`arm ${key}`, async () => {
+        const id = jobIdOf(key)
+        const now = Date.now()
+        const existing = await queue.getJob(id)
+        let previous: JobData | undefined
+        if (existing !== undefined) {
+          previous = dataOf(existing)
+          const state = await existing.getState()
+          // A running round re-arms its job itself, from the profile as stored when it ends.
+          if (state === "active") return
+          if (state === "delayed") {
+            try {
+              await existing.updateData({ ...freshData(key, previous), nextRunAtMs: now + delayMs })
+              await existing.changeDelay(delayMs)
+              return
+            } catch {
+              // Promoted meanwhile: replace it below.
+            }
+          }
+          await existing.remove().catch(() => undefined)
+        }
+        await queue.add(JOB_NAME, { ...freshData(key, previous), nextRunAtMs: now + delayMs }, { jobId: id, delay: delayMs })
+      })
+
+    const markScheduled = (key: string) => op(`schedule ${key}`, () => connection.client.srem(keys.unscheduled, key))
+
+    const schedule = (profile: Profile): Effect.Effect<void, StoreError> =>
+      Effect.gen(function* () {
+        yield* markScheduled(profile.key)
+        yield* rearm(profile.key, yield* initialDelayMs(profile))
+      })
+
+    /** Adds the job unless one exists (dead letters stay parked): what every instance does on start. */
+    const ensure = (profile: Profile) =>
+      Effect.gen(function* () {
+        const delayMs = yield* initialDelayMs(profile)
+        yield* markScheduled(profile.key)
+        yield* op(`ensure ${profile.key}`, () =>
+          queue.add(JOB_NAME, { ...freshData(profile.key), nextRunAtMs: Date.now() + delayMs }, { jobId: jobIdOf(profile.key), delay: delayMs })
+        )
+      })
+
+    const ensureAll = Effect.gen(function* () {
+      const all = yield* profiles.list
+      yield* Effect.forEach(all, (profile) => Effect.ignore(ensure(profile)), { concurrency: 8, discard: true })
+    })
+
+    // ---- the worker -------------------------------------------------------------------------------------
+
+    const runJob = (job: Job): Effect.Effect<Decision> =>
+      Effect.gen(function* () {
+        const data = dataOf(job)
+        const key = data.profile
+        const unscheduled = () => Effect.orElseSucceed(op("check", () => connection.client.sismember(keys.unscheduled, key)), () => 0)
+        if ((yield* unscheduled()) === 1) return { _tag: "Done" } as const
+        const loaded = yield* Effect.either(profiles.get(key))
+        if (Either.isRight(loaded) && Option.isNone(loaded.right)) return { _tag: "Done" } as const
+        const round = Either.isRight(loaded) && Option.isSome(loaded.right)
+          ? yield* Effect.either(refresher.refreshProfile(loaded.right.value))
+          : Either.left(Either.isLeft(loaded) ? loaded.left : new StoreError({ reason: "unavailable", store: STORE, message: "no profile" }))
+        const now = yield* Clock.currentTimeMillis
+        const failures = Either.isRight(round) ? round.right.consecutiveFailures : data.failures + 1
+        const next: JobData = { profile: key, runs: data.runs + 1, failures, lastRunAtMs: now }
+        yield* events.emit({
+          level: failures > 0 ? "warn" : "debug",
+          type: "scheduler.job",
+          profile: key,
+          jobId: job.id ?? jobIdOf(key),
+          outcome: failures > 0 ? "failed" : "ok",
+          attempt: next.runs,
+          message: failures > 0 ? `scheduled refresh failed (${failures} in a row)` : "scheduled refresh done"
+        })
+        if (failures >= policy.deadLetterAfter) {
+          const reason = `refresh failed ${failures} times in a row; job parked until the profile changes or is refreshed by hand`
+          yield* events.emit({ level: "error", type: "scheduler.dead_letter", profile: key, jobId: job.id ?? jobIdOf(key), message: reason })
+          return { _tag: "DeadLetter", data: next, reason } as const
+        }
+        // Deleted or unscheduled during the round: let the job end here.
+        if ((yield* unscheduled()) === 1) return { _tag: "Done" } as const
+        const ttlSeconds = Either.isRight(loaded) && Option.isSome(loaded.right) ? loaded.right.value.refresh.ttlSeconds : 300
+        const atMs = Either.isRight(round)
+          // The refresher already computed backoff / retry-after / ahead-of-expiry spacing.
+          ? Math.max(now, round.right.nextRefreshAtMs)
+          : now + RefreshPolicy.failureDelayMs(ttlSeconds, failures, undefined, policy)
+        return { _tag: "Reschedule", atMs, data: { ...next, nextRunAtMs: atMs } } as const
+      })
+
+    const inFlight = new Set<AbortController>()
+
+    const processor = async (job: Job, token?: string): Promise<void> => {
+      const abort = new AbortController()
+      inFlight.add(abort)
+      try {
+        const exit = await Runtime.runPromiseExit(runtime)(runJob(job), { signal: abort.signal })
+        if (Exit.isFailure(exit)) {
+          if (Exit.isInterrupted(exit)) {
+            // Interrupted by shutdown: hand the job back at once rather than waiting for the stalled check.
+            await job.moveToWait(token)
+            throw new WaitingError()
+          }
+          throw new Error(`refresh job crashed: ${Cause.pretty(exit.cause)}`)
+        }
+        const decision = exit.value
+        switch (decision._tag) {
+          case "Done":
+            return
+          case "DeadLetter":
+            await job.updateData(decision.data)
+            throw new UnrecoverableError(decision.reason)
+          case "Reschedule":
+            await job.updateData(decision.data)
+            await job.moveToDelayed(decision.atMs, token)
+            throw new DelayedError()
+        }
+      } finally {
+        inFlight.delete(abort)
+      }
+    }
+
+    const worker = options.worker === false
+      ? undefined
+      : new Worker(queueName, processor, {
+          connection: { ...baseConnection, maxRetriesPerRequest: null },
+          prefix: keys.bullPrefix,
+          concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+          lockDuration: options.lockDurationMs ?? 30_000,
+          stalledInterval: options.stalledIntervalMs ?? 30_000,
+          maxStalledCount: options.maxStalledCount ?? 2
+        })
+    if (worker !== undefined) {
+      worker.on("error", () => undefined)
+      worker.on("failed", (job, error) => {
+        // Jobs that stalled too often are failed by BullMQ itself: report them like our own dead letters.
+        if (job !== undefined && !(error instanceof UnrecoverableError) && /stalled/i.test(error.message)) {
+          const key = dataOf(job).profile
+          Runtime.runFork(runtime)(
+            events.emit({ level: "error", type: "scheduler.dead_letter", profile: key, jobId: job.id ?? jobIdOf(key), message: `job dead-lettered: ${error.message}` })
+          )
+        }
+      })
+      const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          const closing = worker.close().catch(() => undefined)
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const timedOut = await Promise.race([
+            closing.then(() => false),
+            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), shutdownTimeoutMs)))
+          ])
+          clearTimeout(timer)
+          if (timedOut) {
+            for (const abort of inFlight) abort.abort()
+            await closing
+          }
+        })
+      )
+    }
+
+    // Jobs must exist once Redis is reachable: at start, after a start without Redis, and after Redis lost its
+    // data (the jobs went with it). Hooks run before the connection is declared up, so wait for that first.
+    let ensured = false
+    const ensureWhenConnected = Effect.gen(function* () {
+      while (!connection.isConnected()) yield* Effect.sleep(Duration.millis(50))
+      yield* ensureAll
+      ensured = true
+    }).pipe(Effect.timeout(Duration.minutes(1)), Effect.ignore)
+    const scheduleAll = options.scheduleAllOnStart !== false
+    if (scheduleAll && connection.isConnected()) yield* Effect.ignore(Effect.tap(ensureAll, () => Effect.sync(() => void (ensured = true))))
+    yield* connection.onReconnect((info) =>
+      info.dataLost || (scheduleAll && !ensured) ? Effect.asVoid(Effect.forkIn(ensureWhenConnected, scope)) : Effect.void
+    )
+
+    // ---- the port ----------------------------------------------------------------------------------------
+
+    let lastStatus: RefreshScheduler.SchedulerStatus = { running: false, jobs: [], deadLetters: [], queueDepth: 0 }
+
+    const status: Effect.Effect<RefreshScheduler.SchedulerStatus> = op("status", async () => {
+      const now = Date.now()
+      const states = ["active", "waiting", "prioritized", "delayed", "paused", "failed"] as const
+      const lists = await Promise.all(states.map((state) => queue.getJobs([state], 0, -1)))
+      const jobs: Array<RefreshScheduler.JobStatus> = []
+      states.forEach((state, index) => {
+        for (const job of lists[index] ?? []) {
+          const data = dataOf(job)
+          jobs.push({
+            profile: data.profile,
+            nextRunAtMs: state === "delayed" ? data.nextRunAtMs : state === "waiting" || state === "prioritized" ? now : undefined,
+            lastRunAtMs: data.lastRunAtMs,
+            consecutiveFailures: data.failures,
+            runs: data.runs,
+            deadLettered: state === "failed"
+          })
+        }
+      })
+      jobs.sort((a, b) => a.profile.localeCompare(b.profile))
+      return jobs
+    }).pipe(
+      Effect.map((jobs) => {
+        lastStatus = {
+          running: connection.isConnected() && (worker === undefined || worker.isRunning()),
+          jobs,
+          deadLetters: jobs.filter((job) => job.deadLettered).map((job) => job.profile),
+          queueDepth: jobs.filter((job) => !job.deadLettered).length
+        }
+        return lastStatus
+      }),
+      Effect.orElseSucceed(() => ({ ...lastStatus, running: false }))
+    )
+
+    return RefreshScheduler.RefreshScheduler.of({
+      schedule,
+      unschedule: (key) =>
+        Effect.ignore(
+          Effect.zipRight(
+            op(`unschedule ${key}`, () => connection.client.sadd(keys.unscheduled, key)),
+            op(`unschedule ${key}`, () => queue.remove(jobIdOf(key)))
+          )
+        ),
+      trigger: (key) =>
+        Effect.gen(function* () {
+          const profile = yield* profiles.get(key)
+          if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
+          yield* markScheduled(key)
+          yield* op(`trigger ${key}`, async () => {
+            const job = await queue.getJob(jobIdOf(key))
+            const state = job === undefined ? "missing" : await job.getState()
+            if (state === "active" || state === "waiting" || state === "prioritized") return
+            if (job !== undefined && state === "delayed") {
+              try {
+                await job.promote()
+                return
+              } catch {
+                // Promoted or taken meanwhile.
+                return
+              }
+            }
+            if (job !== undefined) await job.remove().catch(() => undefined)
+            await queue.add(JOB_NAME, { ...freshData(key, job === undefined ? undefined : dataOf(job)), nextRunAtMs: Date.now() }, { jobId: jobIdOf(key) })
+          })
+          return { nextAttemptAtMs: yield* Clock.currentTimeMillis }
+        }),
+      status
+    })
+  })
+
+export const layer = (
+  options?: RedisRefreshSchedulerOptions
+): Layer.Layer<
+  RefreshScheduler.RefreshScheduler,
+  never,
+  RedisConnection | Refresher.Refresher | ProfileRepository.ProfileRepository | SnapshotStore.SnapshotStore | EventLog.EventLog
+> => Layer.scoped(RefreshScheduler.RefreshScheduler, make(options))

@@ -1,0 +1,83 @@
+/**
+ * Every store port of core on one Redis connection: `SnapshotStore`, `ProfileRepository`, `CircuitStore`,
+ * `RateLimitStore`, `Lock`, `EventLog`, `SecretVault` — plus `RedisConnection` and `RedisHealth`.
+ *
+ * ```ts
+ * Engine.services(options).pipe(Layer.provideMerge(RedisStores.layer({ url: "redis://127.0.0.1:6379" })))
+ * ```
+ *
+ * Tokens are encrypted in Redis when master keys are given (`GUILDPULSE_MASTER_KEYS`); without them the vault
+ * stays in process memory (tokens from `tokens`), and a warning says so — plaintext tokens never go to Redis.
+ */
+import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore } from "@guildpulse/core"
+import * as RedisCircuitStore from "./RedisCircuitStore.js"
+import * as RedisConnection from "./RedisConnection.js"
+import * as RedisEventLog from "./RedisEventLog.js"
+import * as RedisHealth from "./RedisHealth.js"
+import * as RedisLock from "./RedisLock.js"
+import * as RedisProfileRepository from "./RedisProfileRepository.js"
+import * as RedisRateLimitStore from "./RedisRateLimitStore.js"
+import * as RedisSecretVault from "./RedisSecretVault.js"
+import * as RedisSnapshotStore from "./RedisSnapshotStore.js"
+
+export interface RedisStoresOptions extends RedisConnection.RedisConnectionOptions {
+  readonly events?: RedisEventLog.RedisEventLogOptions
+  readonly rateLimits?: RedisRateLimitStore.RedisRateLimitStoreOptions
+  /** `kid:base64key,…` (first is active): tokens are stored in Redis, sealed with AES-256-GCM. */
+  readonly masterKeys?: Redacted.Redacted<string> | string
+  /** Initial tokens of the in-memory vault, used only without `masterKeys`. */
+  readonly tokens?: Readonly<Record<string, string>>
+}
+
+/** What `layer` provides. */
+export type Stores =
+  | SnapshotStore.SnapshotStore
+  | ProfileRepository.ProfileRepository
+  | CircuitStore.CircuitStore
+  | RateLimitStore.RateLimitStore
+  | Lock.Lock
+  | EventLog.EventLog
+  | SecretVault.SecretVault
+  | RedisConnection.RedisConnection
+  | RedisHealth.RedisHealth
+
+const vaultLayer = (options: RedisStoresOptions): Layer.Layer<SecretVault.SecretVault, ConfigError.ConfigError, RedisConnection.RedisConnection> => {
+  if (options.masterKeys !== undefined) {
+    const keys = typeof options.masterKeys === "string" ? Redacted.make(options.masterKeys) : options.masterKeys
+    return RedisSecretVault.layer(keys)
+  }
+  return Layer.effectDiscard(
+    Effect.logWarning("GUILDPULSE_MASTER_KEYS not set: bot tokens are kept in this process only (not shared through Redis)")
+  ).pipe(Layer.provideMerge(SecretVault.layerMemory(options.tokens)))
+}
+
+export const layer = (options: RedisStoresOptions): Layer.Layer<Stores, ConfigError.ConfigError> => {
+  const events = RedisEventLog.layer(options.events)
+  const stores = Layer.mergeAll(
+    RedisSnapshotStore.layer,
+    RedisProfileRepository.layer,
+    RedisCircuitStore.layer,
+    RedisRateLimitStore.layer(options.rateLimits),
+    RedisLock.layer,
+    vaultLayer(options),
+    RedisHealth.layer.pipe(Layer.provideMerge(events))
+  )
+  return stores.pipe(Layer.provideMerge(RedisConnection.layer(options)))
+}
+
+/** `REDIS_URL`, `GUILDPULSE_REDIS_PREFIX` (default `gp:`), `GUILDPULSE_MASTER_KEYS` (optional). */
+export const config: Config.Config<RedisStoresOptions> = Config.all({
+  connection: RedisConnection.config,
+  masterKeys: Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS"))
+}).pipe(
+  Config.map(({ connection, masterKeys }) => ({
+    ...connection,
+    ...(Option.isSome(masterKeys) ? { masterKeys: masterKeys.value } : {})
+  }))
+)
+
+export const layerConfig = (
+  overrides: Omit<RedisStoresOptions, "url" | "prefix" | "masterKeys"> = {}
+): Layer.Layer<Stores, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(config, (fromEnv) => layer({ ...overrides, ...fromEnv })))

@@ -1,0 +1,53 @@
+/**
+ * The key layout, in one place. Every key starts with the deployment's prefix (default `gp:`), so several
+ * deployments can share one Redis. See the README's "Key layout" table.
+ */
+
+export interface Keys {
+  readonly prefix: string
+  /** `<prefix>epoch`: a random id set once per Redis dataset; a change means the data was lost. */
+  readonly epoch: string
+  /** Pub/sub channel carrying cache invalidations between instances. */
+  readonly invalidations: string
+  readonly snapshot: (profile: string) => string
+  readonly profiles: string
+  readonly profileVersions: string
+  readonly circuit: (key: string) => string
+  readonly circuitIndex: string
+  readonly rateBucket: (bucketKey: string) => string
+  readonly rateBlock: (key: string) => string
+  readonly rateWindow: (globalKey: string) => string
+  readonly rateInvalid: string
+  readonly lock: (key: string) => string
+  readonly fence: (key: string) => string
+  readonly events: string
+  readonly profileEvents: (profile: string) => string
+  readonly secrets: string
+  readonly unscheduled: string
+  /** BullMQ's own prefix (BullMQ appends `:<queue>:…`). */
+  readonly bullPrefix: string
+}
+
+export const DEFAULT_PREFIX = "gp:"
+
+export const makeKeys = (prefix: string): Keys => ({
+  prefix,
+  epoch: `${prefix}epoch`,
+  invalidations: `${prefix}invalidate`,
+  snapshot: (profile) => `${prefix}snapshot:${profile}`,
+  profiles: `${prefix}profiles`,
+  profileVersions: `${prefix}profiles:version`,
+  circuit: (key) => `${prefix}circuit:${key}`,
+  circuitIndex: `${prefix}circuits`,
+  rateBucket: (bucketKey) => `${prefix}rl:bucket:${bucketKey}`,
+  rateBlock: (key) => `${prefix}rl:block:${key}`,
+  rateWindow: (globalKey) => `${prefix}rl:window:${globalKey}`,
+  rateInvalid: `${prefix}rl:invalid`,
+  lock: (key) => `${prefix}lock:${key}`,
+  fence: (key) => `${prefix}fence:${key}`,
+  events: `${prefix}events`,
+  profileEvents: (profile) => `${prefix}events:profile:${profile}`,
+  secrets: `${prefix}secrets`,
+  unscheduled: `${prefix}scheduler:unscheduled`,
+  bullPrefix: prefix.endsWith(":") ? `${prefix}bull` : `${prefix}:bull`
+})
