@@ -6,8 +6,13 @@ import { Schema } from "effect"
 export const EventLevel = Schema.Literal("debug", "info", "warn", "error")
 export type EventLevel = typeof EventLevel.Type
 
+/**
+ * `upstream.request` is one source call of a refresh round as the engine sees it (after retries, with
+ * `attempt`); `upstream.attempt` is one HTTP request as a connector sends it.
+ */
 export const EventType = Schema.Literal(
   "upstream.request",
+  "upstream.attempt",
   "refresh.succeeded",
   "refresh.failed",
   "refresh.skipped",

@@ -33,12 +33,15 @@ export interface RefresherOptions {
   readonly lockLeaseMs: number
   /** How often a process that lost the lock looks for the winner's snapshot. */
   readonly lockPollMs: number
+  /** Times a process competes for the lease before refreshing without it. */
+  readonly lockAttempts: number
 }
 
 export const defaultRefresherOptions: RefresherOptions = {
   retry: RetryPolicy.defaultRetryPolicy,
   lockLeaseMs: 30_000,
-  lockPollMs: 100
+  lockPollMs: 100,
+  lockAttempts: 3
 }
 
 export class Refresher extends Context.Tag("@guildpulse/core/Refresher")<
@@ -229,13 +232,23 @@ export const make = (options: RefresherOptions = defaultRefresherOptions) =>
     const lockedRound = (profile: Profile): Effect.Effect<Snapshot, StoreError> =>
       Effect.gen(function* () {
         const since = yield* Clock.currentTimeMillis
-        const lease = yield* lock.acquire(`refresh:${profile.key}`, options.lockLeaseMs)
-        if (Option.isSome(lease)) {
-          return yield* runRound(profile).pipe(Effect.ensuring(Effect.ignore(lock.release(lease.value))))
+        // A lease holder that dies leaves the lease to expire: waiters then compete for it again, a few times.
+        for (let attempt = 0; attempt < options.lockAttempts; attempt++) {
+          const lease = yield* lock.acquire(`refresh:${profile.key}`, options.lockLeaseMs)
+          if (Option.isSome(lease)) {
+            // Another instance may have finished a round between our wish and our lease: use it.
+            const current = yield* snapshots.get(profile.key)
+            if (Option.isSome(current) && current.value.attemptedAtMs > since) {
+              yield* Effect.ignore(lock.release(lease.value))
+              return current.value
+            }
+            return yield* runRound(profile).pipe(Effect.ensuring(Effect.ignore(lock.release(lease.value))))
+          }
+          yield* events.emit({ level: "debug", type: "refresh.skipped", profile: profile.key, message: "another instance is refreshing; waiting for its snapshot" })
+          const theirs = yield* awaitOtherRound(profile, since)
+          if (Option.isSome(theirs)) return theirs.value
         }
-        yield* events.emit({ level: "debug", type: "refresh.skipped", profile: profile.key, message: "another instance is refreshing; waiting for its snapshot" })
-        const theirs = yield* awaitOtherRound(profile, since)
-        return Option.isSome(theirs) ? theirs.value : yield* runRound(profile)
+        return yield* runRound(profile)
       })
 
     const refreshProfile = (profile: Profile) => flights.run(profile.key, lockedRound(profile))

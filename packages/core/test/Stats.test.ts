@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
-import { EventLog, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
+import { EventLog, Lock, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
 import { engine, healthy, profile, TestSource } from "./fixtures.js"
 
 const T0 = Date.UTC(2026, 10, 25, 12)
@@ -210,5 +210,38 @@ describe("Stats.needsUpstream", () => {
       assert.isFalse(yield* stats.needsUpstream(profile()), "next attempt not due yet")
       yield* TestClock.adjust("61 seconds")
       assert.isTrue(yield* stats.needsUpstream(profile()), "due again")
+    }).pipe(Effect.provide(engine())))
+})
+
+describe("Refresher across instances (shared Lock)", () => {
+  it.effect("waits for the lease holder's snapshot instead of calling upstream", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const lock = yield* Lock.Lock
+      const store = yield* SnapshotStore.SnapshotStore
+      const script = yield* TestSource
+      const lease = yield* lock.acquire("refresh:main", 30_000) // "another instance" is refreshing
+      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh("main"))
+      yield* TestClock.adjust("1 second")
+      const theirs = { profile: "main", guildId: profile().guildId, fields: { online: 7, members: 70 }, provenance: { online: { source: "widget" as const, fetchedAtMs: T0 + 1000 }, members: { source: "bot" as const, fetchedAtMs: T0 + 1000 } }, sources: [], attemptedAtMs: T0 + 1000, consecutiveFailures: 0, nextRefreshAtMs: T0 + 60_000, reasons: [], profileVersion: 1 }
+      yield* store.put(theirs)
+      yield* TestClock.adjust("200 millis")
+      const snapshot = yield* Fiber.join(fiber)
+      assert.strictEqual(snapshot.fields.online, 7)
+      assert.deepStrictEqual(script.calls, { widget: 0, bot: 0, invite: 0 })
+      if (lease._tag === "Some") yield* lock.release(lease.value)
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("takes over when the lease holder dies (its lease expires)", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const lock = yield* Lock.Lock
+      const script = yield* TestSource
+      yield* lock.acquire("refresh:main", 30_000) // never released, never finishes
+      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh("main"))
+      yield* TestClock.adjust("31 seconds")
+      const snapshot = yield* Fiber.join(fiber)
+      assert.strictEqual(snapshot.fields.online, 120)
+      assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 })
     }).pipe(Effect.provide(engine())))
 })
