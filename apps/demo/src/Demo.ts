@@ -5,12 +5,12 @@
 import { randomBytes } from "node:crypto"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { guildPulse, type GuildPulseRouter } from "@guildpulse/adapter-express"
+import { guildPulse, ObservabilityRoutes, type GuildPulseRouter } from "@guildpulse/adapter-express"
 import { DiscordLive } from "@guildpulse/connector-discord"
 import { FakeDiscord, type FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
-import { Engine } from "@guildpulse/core"
+import { Observability, ObservabilityHttp } from "@guildpulse/observability"
 import express from "express"
-import { Layer, ManagedRuntime, Redacted } from "effect"
+import { Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import * as DemoClock from "./DemoClock.js"
 import * as Pages from "./Pages.js"
 import { sampleProfiles, sampleTokens } from "./SampleProfiles.js"
@@ -26,6 +26,11 @@ export interface DemoOptions {
   readonly clock?: DemoClock.DemoClock
   /** Run the background scheduler (default true). */
   readonly scheduler?: boolean
+  /**
+   * Logs (LOG_FORMAT json|pretty, LOG_LEVEL) and traces (OTEL_EXPORTER_OTLP_ENDPOINT) from the environment;
+   * default true. Tests turn it off to keep their output quiet.
+   */
+  readonly telemetryFromEnv?: boolean
 }
 
 export interface RunningDemo {
@@ -44,16 +49,28 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
   const clock = options.clock ?? DemoClock.make()
   const sandbox = await FakeDiscord.start({ port: options.sandboxPort ?? 0, now: clock.now })
   const adminKey = options.adminKey ?? generateAdminKey()
-  const engine = Engine.layerMemory({
-    profiles: sampleProfiles(new Date(clock.now()).toISOString()),
-    tokens: sampleTokens,
-    scheduler: options.scheduler === false ? false : {}
-  }).pipe(
+  // Telemetry goes beneath the engine, so the scheduler's background fibers log and trace too.
+  const telemetry = options.telemetryFromEnv === false ? Logger.minimumLogLevel(LogLevel.None) : Observability.layerTelemetryConfig()
+  const engine = Observability.layer({ digest: false }).pipe(
+    Layer.provideMerge(
+      Observability.engineMemory({
+        profiles: sampleProfiles(new Date(clock.now()).toISOString()),
+        tokens: sampleTokens,
+        scheduler: options.scheduler === false ? false : {}
+      })
+    ),
     Layer.provide(DiscordLive.layer({ baseUrl: `${sandbox.url}/api` })),
+    Layer.provide(telemetry),
     Layer.provide(clock.layer)
   )
   const runtime = ManagedRuntime.make(engine)
-  const router = guildPulse({ runtime, adminKey: Redacted.make(adminKey) })
+  const http = await runtime.runPromise(ObservabilityHttp.ObservabilityHttp)
+  const router = guildPulse({
+    runtime,
+    adminKey: Redacted.make(adminKey),
+    extraRoutes: ObservabilityRoutes.routes(http),
+    readiness: http.readiness
+  })
 
   const app = express()
   app.disable("x-powered-by")

@@ -45,7 +45,7 @@ const seriousViolations = async (page: Page) => {
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true })
-  demo = await Demo.start({ port: 0, scheduler: false })
+  demo = await Demo.start({ port: 0, scheduler: false, telemetryFromEnv: false })
   browser = await launch()
 })
 afterAll(async () => {

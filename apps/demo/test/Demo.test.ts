@@ -5,7 +5,7 @@ import * as Demo from "../src/Demo.js"
 let demo: Demo.RunningDemo
 
 beforeAll(async () => {
-  demo = await Demo.start({ port: 0, scheduler: false })
+  demo = await Demo.start({ port: 0, scheduler: false, telemetryFromEnv: false })
 })
 afterAll(async () => {
   await demo?.close()
@@ -64,5 +64,29 @@ describe("demo app (HTTP)", () => {
     expect(demo.sandbox.scenarios().map((s) => s.mode)).toEqual(["outage"])
     await fetch(`${demo.url}/demo/scenario`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "mode=healthy&profile=*", redirect: "manual" })
     expect(demo.sandbox.scenarios()).toEqual([])
+  })
+})
+
+describe("demo app (operations)", () => {
+  it("exposes Prometheus metrics, health and readiness behind the right checks", async () => {
+    await get("/v1/profiles/small/stats")
+    expect((await get("/metrics")).status).toBe(401)
+    const metrics = await get("/metrics", { authorization: `Bearer ${demo.adminKey}` })
+    expect(metrics.status).toBe(200)
+    const text = await metrics.text()
+    expect(text).toMatch(/# TYPE guildpulse_stats_served_total counter/)
+    expect(text).toMatch(/guildpulse_upstream_requests_total\{[^}]*source="widget"/)
+    expect(text).toMatch(/guildpulse_guild_online\{[^}]*profile="small"[^}]*\} \d+/)
+    expect(text).not.toContain(SANDBOX_BOT_TOKEN)
+    const health = await get("/v1/health", { authorization: `Bearer ${demo.adminKey}` })
+    expect(health.status).toBe(200)
+    const report = await health.json()
+    expect(JSON.stringify(report)).toContain("small")
+    expect(JSON.stringify(report)).not.toContain(SANDBOX_BOT_TOKEN)
+    const ready = await get("/readyz")
+    expect(ready.status).toBe(200)
+    expect((await ready.json()).checks.snapshotStore.ok).toBe(true)
+    const openapi = await (await get("/openapi.json")).json()
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(["/metrics", "/v1/health", "/v1/alerts/rules", "/v1/profiles/{profile}/stats"]))
   })
 })

@@ -7,7 +7,7 @@
  */
 import type { Engine } from "@guildpulse/core"
 import express, { type Request, type Router } from "express"
-import { Layer, ManagedRuntime, type Redacted } from "effect"
+import { Layer, ManagedRuntime, type Effect, type Redacted } from "effect"
 import * as Authenticator from "./Authenticator.js"
 import * as Cors from "./Cors.js"
 import { adminRoutes } from "./internal/adminRoutes.js"
@@ -45,6 +45,11 @@ export type GuildPulseOptions = EngineSource & {
   readonly frameAncestors?: string
   /** More routes served through the same pipeline and listed in /openapi.json (e.g. /metrics, /v1/health). */
   readonly extraRoutes?: ReadonlyArray<RouteSpec>
+  /**
+   * Answers `/readyz` from a health model (e.g. `@guildpulse/observability`'s `readiness`) instead of the
+   * built-in probe (scheduler running, stores answering).
+   */
+  readonly readiness?: Effect.Effect<{ readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }>
   /**
    * Memoise the last fresh public stats answer of each profile until its age ticks (≤ 1 s; default true).
    * Turn off to run the engine on every request (changes made by other processes then show at once).
@@ -139,7 +144,8 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
       publicUrl: options.publicUrl,
       frameAncestors: options.frameAncestors ?? "*",
       openApi,
-      logDefect
+      logDefect,
+      readiness: options.readiness
     }),
     ...adminRoutes({ bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect, invalidate: hot.forget }),
     ...(options.extraRoutes ?? [])

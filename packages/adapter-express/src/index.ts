@@ -5,6 +5,7 @@
 export * as Authenticator from "./Authenticator.js"
 export * as Cors from "./Cors.js"
 export * as OpenApi from "./OpenApi.js"
+export * as ObservabilityRoutes from "./ObservabilityRoutes.js"
 export * as Problem from "./Problem.js"
 export * as RateLimiter from "./RateLimiter.js"
 export * as Routes from "./Routes.js"

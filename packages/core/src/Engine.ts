@@ -22,7 +22,7 @@ import type { StatsSource } from "./StatsSource.js"
 export interface MemoryEngineOptions {
   readonly profiles?: ReadonlyArray<Profile>
   readonly tokens?: Readonly<Record<string, string>>
-  readonly refresher?: Refresher.RefresherOptions
+  readonly refresher?: Partial<Refresher.RefresherOptions>
   readonly circuitBreaker?: CircuitBreakerOptions
   readonly scheduler?: RefreshScheduler.MemorySchedulerOptions | false
   /** Replaces the in-memory scheduler (e.g. a BullMQ scheduler from `@guildpulse/store-redis`). */

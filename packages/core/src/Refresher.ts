@@ -67,8 +67,9 @@ const upstreamCounter = (source: string, outcome: string, statusClass: string) =
 
 const statusClass = (status: number | undefined): string => (status === undefined ? "none" : `${Math.floor(status / 100)}xx`)
 
-export const make = (options: RefresherOptions = defaultRefresherOptions) =>
+export const make = (overrides: Partial<RefresherOptions> = {}) =>
   Effect.gen(function* () {
+    const options: RefresherOptions = { ...defaultRefresherOptions, ...overrides }
     const sources = yield* StatsSource
     const snapshots = yield* SnapshotStore
     const profiles = yield* ProfileRepository
@@ -268,7 +269,7 @@ export const make = (options: RefresherOptions = defaultRefresherOptions) =>
   })
 
 export const layer = (
-  options?: RefresherOptions
+  options?: Partial<RefresherOptions>
 ): Layer.Layer<
   Refresher,
   never,

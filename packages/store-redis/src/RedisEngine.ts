@@ -32,7 +32,7 @@ import * as RedisRefreshScheduler from "./RedisRefreshScheduler.js"
 import * as RedisStores from "./RedisStores.js"
 
 export interface RedisEngineOptions extends RedisStores.RedisStoresOptions {
-  readonly refresher?: Refresher.RefresherOptions
+  readonly refresher?: Partial<Refresher.RefresherOptions>
   readonly circuitBreaker?: CircuitBreakerPolicy.CircuitBreakerOptions
   /**
    * The BullMQ scheduler and its options (default), `"memory"` for core's in-process scheduler, or `false`

@@ -30,6 +30,7 @@ export interface PublicState {
   readonly frameAncestors: string
   readonly openApi: (basePath: string) => { readonly body: Buffer; readonly etag: string }
   readonly logDefect: (what: string, defect: unknown) => void
+  readonly readiness?: Effect.Effect<{ readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }> | undefined
 }
 
 const profileKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
@@ -408,6 +409,12 @@ const readyzRoute = (state: PublicState): RouteSpec => ({
   handle: (context) => {
     const engine = context.engine
     if (engine === undefined) return context.sendProblem(Problem.make(503, "not_ready", "The engine is starting.", { headers: { "Retry-After": String(Problem.STORE_RETRY_AFTER_SECONDS) } }))
+    if (state.readiness !== undefined) {
+      return Effect.runPromise(state.readiness).then((answer) => {
+        const headers = { ...context.headers, ...answer.headers }
+        send(context.res, answer.status, headers, answer.body)
+      })
+    }
     const probe = Effect.zipLeft(engine.scheduler.status, engine.repository.get("__readyz__")).pipe(Effect.timeout(READY_PROBE_TIMEOUT))
     return onExit(engine.run(probe), (exit) => {
       if (Exit.isSuccess(exit) && exit.value.running) {
