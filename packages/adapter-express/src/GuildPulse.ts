@@ -7,7 +7,7 @@
  */
 import type { Engine } from "@guildpulse/core"
 import express, { type Request, type Router } from "express"
-import { Layer, ManagedRuntime, type Effect, type Redacted } from "effect"
+import { Layer, ManagedRuntime, Redacted, type Effect } from "effect"
 import * as Authenticator from "./Authenticator.js"
 import * as Cors from "./Cors.js"
 import { adminRoutes } from "./internal/adminRoutes.js"
@@ -92,7 +92,7 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
     startupWaitMs: options.startupWaitMs ?? DEFAULT_STARTUP_WAIT_MS,
     ready: new Promise<EngineHandle | undefined>((resolve) => (resolveReady = resolve))
   }
-  const logDefect = makeLogDefect(engineState)
+  const logDefect = makeLogDefect(engineState, () => (options.adminKey !== undefined ? [Redacted.value(options.adminKey)] : []))
   const ready = runtime.runtime().then(
     (rt) => {
       engineState.current = makeHandle(rt)

@@ -27,8 +27,7 @@ const toIssues = (error: ParseResult.ParseError, prefix: string): ReadonlyArray<
     const messages = all.length > 1 ? all.filter((m) => !m.startsWith("Expected undefined,")) : all
     const alternatives = messages.map((m) => expected.exec(m))
     if (messages.length > 1 && alternatives.every((m) => m !== null)) {
-      const actual = alternatives[0]![2]
-      issues.push({ field, message: `Expected one of ${alternatives.map((m) => m![1]).join(", ")}; actual ${actual}` })
+      issues.push({ field, message: `must be one of ${alternatives.map((m) => m![1]).join(", ")}` })
     } else {
       issues.push({ field, message: messages.join("; ") })
     }

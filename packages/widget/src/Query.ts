@@ -162,28 +162,15 @@ const parseQuery = <A>(
   )
 }
 
-const LITERAL = /^Expected ("[^"]*"), actual /
-
-/**
- * One issue per parameter, in words a caller can act on: the schema reports every member of an optional
- * union ("Expected undefined, …", one "Expected "dark"" per literal); those become "must be one of …".
- */
+/** One issue per parameter (core's validation already folds union alternatives into one message). */
 const readable = (issues: ReadonlyArray<ValidationIssue>): ReadonlyArray<ValidationIssue> => {
   const byField = new Map<string, Array<string>>()
   for (const issue of issues) {
-    if (issue.message.startsWith("Expected undefined")) continue
     const messages = byField.get(issue.field) ?? []
     if (!messages.includes(issue.message)) messages.push(issue.message)
     byField.set(issue.field, messages)
   }
-  if (byField.size === 0) return issues
-  return [...byField].map(([field, messages]) => {
-    const literals = messages.map((message) => LITERAL.exec(message)?.[1])
-    const message = literals.every((literal) => literal !== undefined) && literals.length > 1
-      ? `must be one of ${literals.join(", ")}`
-      : messages.join("; ")
-    return { field, message }
-  })
+  return [...byField].map(([field, messages]) => ({ field, message: messages.join("; ") }))
 }
 
 /** The query parameter behind a decoded path (`colors.accent` → `accent`). */

@@ -3,6 +3,7 @@
  * authentication and scope check, the handler, and a last line of defence that turns any throw or rejection
  * into a logged 500 problem. Also the per-path fallbacks: OPTIONS (preflight) and 405 with `Allow`.
  */
+import { Redaction } from "@guildpulse/observability"
 import type { NextFunction, Request, Response, Router } from "express"
 import { Cause, Effect, Runtime } from "effect"
 import { hasScope, parseBearer, type Authenticator, type Principal } from "../Authenticator.js"
@@ -28,13 +29,18 @@ export interface Pipeline {
 }
 
 /** Logs through the engine's logger when it is up (so the host's logger layer applies), else stderr. */
-export const makeLogDefect = (engine: EngineState) => (what: string, defect: unknown) => {
+/**
+ * Logs an unexpected failure. The cause is rendered to text and passed through the redaction guard first:
+ * an error message may quote a request header or a token, and secrets never reach the logs.
+ */
+export const makeLogDefect = (engine: EngineState, secrets: () => ReadonlyArray<string> = () => []) => (what: string, defect: unknown) => {
   const cause = Cause.isCause(defect) ? defect : Cause.die(defect)
+  const text = Redaction.redactText(Cause.pretty(cause), secrets())
   const current = engine.current
   if (current !== undefined) {
-    Runtime.runFork(current.runtime)(Effect.logError(what, cause).pipe(Effect.annotateLogs("component", "adapter-express")))
+    Runtime.runFork(current.runtime)(Effect.logError(what, text).pipe(Effect.annotateLogs("component", "adapter-express")))
   } else {
-    console.error(`[guildpulse/adapter-express] ${what}\n${Cause.pretty(cause)}`)
+    console.error(`[guildpulse/adapter-express] ${what}\n${text}`)
   }
 }
 
