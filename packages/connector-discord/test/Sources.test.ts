@@ -1,0 +1,192 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { StatsSource } from "@guildpulse/core"
+import type { StatsFields } from "@guildpulse/core"
+import { BotSource, DiscordLive, InviteSource, TokenValidator, WidgetSource } from "../src/index.js"
+import {
+  countsAt,
+  defaultFixtures,
+  FOREIGN_GUILD_ID,
+  FOREIGN_GUILD_INVITE,
+  type GuildFixture,
+  inviteCountsAt,
+  LARGE_GUILD_ID,
+  LARGE_GUILD_INVITE,
+  presenceBreakdownAt,
+  SANDBOX_BOT_USER_ID,
+  SANDBOX_SECOND_BOT_USER_ID,
+  SMALL_GUILD_ID,
+  SMALL_GUILD_INVITE,
+  WIDGET_DISABLED_GUILD_ID,
+  WIDGET_DISABLED_GUILD_INVITE
+} from "../src/sandbox/index.js"
+import { botToken, harness, json, profileFor, RELAXED, RELAXED_CLIENT, Sandbox, sandboxRequests, scriptedServer, secondBotToken } from "./helpers.js"
+
+const guild = (id: string): GuildFixture => defaultFixtures.guilds.find((g) => g.id === id)!
+
+/** Runs `fetch` and the sandbox function it should agree with in the same UTC minute (counts move per minute). */
+const sameMinute = <A, E, R>(fetch: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    while (true) {
+      const before = Date.now()
+      const value = yield* fetch
+      const after = Date.now()
+      if (Math.floor(before / 60_000) === Math.floor(after / 60_000)) return { value, atMs: before }
+    }
+  })
+
+const Relaxed = harness({ limits: RELAXED }, RELAXED_CLIENT)
+
+describe("widget source", () => {
+  it.live("decodes every widget-enabled fixture: online = presence_count, the member list only as a sample", () =>
+    Effect.gen(function* () {
+      for (const id of [SMALL_GUILD_ID, LARGE_GUILD_ID, FOREIGN_GUILD_ID]) {
+        const fixture = guild(id)
+        const { value: fields, atMs } = yield* sameMinute(WidgetSource.fetch(id))
+        const counts = countsAt(fixture, atMs)
+        const breakdown = presenceBreakdownAt(fixture, atMs)
+        assert.strictEqual(fields.name, fixture.name)
+        assert.strictEqual(fields.online, counts.presenceCount)
+        assert.deepStrictEqual(fields.presence, { ...breakdown, sampleSize: Math.min(100, counts.presenceCount) })
+        assert.strictEqual(fields.members, undefined, "the widget has no member count")
+        if (fixture.instantInviteCode === null) assert.strictEqual(fields.instantInvite, undefined)
+        else assert.strictEqual(fields.instantInvite, `https://discord.com/invite/${fixture.instantInviteCode}`)
+      }
+      // The large guild: ~40k online, a sample of 100 — never confused.
+      const large = yield* WidgetSource.fetch(LARGE_GUILD_ID)
+      assert.strictEqual(large.presence?.sampleSize, 100)
+      assert.isAbove(large.online ?? 0, 10_000)
+    }).pipe(Effect.provide(Relaxed)))
+})
+
+describe("bot source", () => {
+  it.live("decodes every guild the bot is in, with icon/banner CDN URLs and counts", () =>
+    Effect.gen(function* () {
+      for (const id of [SMALL_GUILD_ID, LARGE_GUILD_ID, WIDGET_DISABLED_GUILD_ID]) {
+        const fixture = guild(id)
+        const { value: fields, atMs } = yield* sameMinute(BotSource.fetch(id, botToken))
+        const counts = countsAt(fixture, atMs)
+        const expected: StatsFields = {
+          name: fixture.name,
+          members: counts.memberCount,
+          online: counts.presenceCount,
+          boosts: fixture.premiumSubscriptionCount,
+          boostTier: fixture.premiumTier,
+          ...(fixture.description !== null ? { description: fixture.description } : {}),
+          ...(fixture.icon !== null
+            ? { iconUrl: `https://cdn.discordapp.com/icons/${id}/${fixture.icon}.${fixture.icon.startsWith("a_") ? "gif" : "png"}?size=256` }
+            : {}),
+          ...(fixture.banner !== null ? { bannerUrl: `https://cdn.discordapp.com/banners/${id}/${fixture.banner}.png?size=1024` } : {})
+        }
+        assert.deepStrictEqual(fields, expected)
+      }
+      const large = yield* BotSource.fetch(LARGE_GUILD_ID, botToken)
+      assert.isTrue(large.iconUrl?.endsWith(".gif?size=256"), "an a_ icon is animated")
+    }).pipe(Effect.provide(Relaxed)))
+
+  it.live("sends nothing without a token", () =>
+    Effect.gen(function* () {
+      const before = yield* sandboxRequests
+      const error = yield* Effect.flip(BotSource.fetch(SMALL_GUILD_ID, undefined))
+      assert.strictEqual(error.reason, "unauthorized")
+      assert.strictEqual(yield* sandboxRequests, before)
+    }).pipe(Effect.provide(Relaxed)))
+})
+
+describe("invite source", () => {
+  it.live("decodes every fixture invite with its (cached) counts", () =>
+    Effect.gen(function* () {
+      const cases = [
+        [SMALL_GUILD_INVITE, SMALL_GUILD_ID],
+        [LARGE_GUILD_INVITE, LARGE_GUILD_ID],
+        [WIDGET_DISABLED_GUILD_INVITE, WIDGET_DISABLED_GUILD_ID],
+        [FOREIGN_GUILD_INVITE, FOREIGN_GUILD_ID]
+      ] as const
+      for (const [code, id] of cases) {
+        const fixture = guild(id)
+        const { value: fields, atMs } = yield* sameMinute(InviteSource.fetch(code, { expectedGuildId: id }))
+        const counts = inviteCountsAt(fixture, atMs)
+        assert.strictEqual(fields.name, fixture.name)
+        assert.strictEqual(fields.members, counts.memberCount)
+        assert.strictEqual(fields.online, counts.presenceCount)
+        assert.strictEqual(fields.boosts, fixture.premiumSubscriptionCount)
+        assert.strictEqual(fields.boostTier, undefined, "invites carry no tier")
+        assert.strictEqual(fields.iconUrl === undefined, fixture.icon === null)
+        assert.strictEqual(fields.description, fixture.description ?? undefined)
+      }
+    }).pipe(Effect.provide(Relaxed)))
+
+  it.live("refuses an invite that leads to another guild than the profile's", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(InviteSource.fetch(LARGE_GUILD_INVITE, { expectedGuildId: SMALL_GUILD_ID }))
+      assert.strictEqual(error.reason, "unknown_invite")
+      assert.include(error.message, LARGE_GUILD_ID)
+    }).pipe(Effect.provide(Relaxed)))
+})
+
+describe("DiscordSource (core's StatsSource port)", () => {
+  it.live("dispatches on the source and stamps fetchedAtMs", () =>
+    Effect.gen(function* () {
+      const source = yield* StatsSource.StatsSource
+      const profile = profileFor(SMALL_GUILD_ID, { inviteCode: SMALL_GUILD_INVITE })
+      const started = Date.now()
+      for (const name of ["widget", "bot", "invite"] as const) {
+        const stats = yield* source.fetch({ source: name, profile, token: botToken })
+        assert.strictEqual(stats.source, name)
+        assert.isAtLeast(stats.fetchedAtMs, started)
+        assert.strictEqual(stats.fields.name, "Pulse Makers")
+        assert.isNumber(stats.fields.online)
+      }
+      const noInvite = yield* Effect.flip(source.fetch({ source: "invite", profile: profileFor(SMALL_GUILD_ID), token: botToken }))
+      assert.strictEqual(noInvite.reason, "unknown_invite")
+    }).pipe(Effect.provide(Relaxed)))
+})
+
+describe("TokenValidator", () => {
+  it.live("names the bot behind each token, and classifies a bad one", () =>
+    Effect.gen(function* () {
+      const first = yield* TokenValidator.validateToken(botToken)
+      assert.strictEqual(first.id, SANDBOX_BOT_USER_ID)
+      assert.isTrue(first.bot)
+      assert.match(first.avatarUrl, /^https:\/\/cdn\.discordapp\.com\/avatars\/\d+\/[0-9a-f]+\.png\?size=256$/)
+      const second = yield* TokenValidator.validateToken(secondBotToken)
+      assert.strictEqual(second.id, SANDBOX_SECOND_BOT_USER_ID)
+      assert.match(second.avatarUrl, /\/embed\/avatars\/\d\.png$/, "no avatar: Discord's default")
+      const bad = yield* Effect.flip(TokenValidator.validateToken(Redacted.make("sandbox.not-a-real-token")))
+      assert.strictEqual(bad.reason, "unauthorized")
+      assert.strictEqual(bad.status, 401)
+    }).pipe(Effect.provide(Relaxed)))
+})
+
+describe("requests on the wire", () => {
+  it.scopedLive("v10 paths, Discord's User-Agent, Authorization only on bot calls", () =>
+    Effect.gen(function* () {
+      const server = yield* scriptedServer((req, res) => {
+        if (req.url?.includes("/widget.json")) return json(res, 200, { id: SMALL_GUILD_ID, name: "W", presence_count: 3, members: [] })
+        return json(res, 200, { id: SMALL_GUILD_ID, name: "G", approximate_member_count: 10, approximate_presence_count: 2 })
+      })
+      const program = Effect.gen(function* () {
+        yield* WidgetSource.fetch(SMALL_GUILD_ID)
+        yield* BotSource.fetch(SMALL_GUILD_ID, botToken)
+      })
+      yield* program.pipe(Effect.provide(DiscordLive.layer({ baseUrl: `${server.url}/api/v10/` })))
+      const [widget, bot] = server.requests
+      assert.strictEqual(widget?.url, `/api/v10/guilds/${SMALL_GUILD_ID}/widget.json`)
+      assert.strictEqual(bot?.url, `/api/v10/guilds/${SMALL_GUILD_ID}?with_counts=true`)
+      assert.match(String(widget?.headers["user-agent"]), /^DiscordBot \(https?:\/\/\S+, \d+\.\d+\.\d+\)$/)
+      assert.strictEqual(widget?.headers["authorization"], undefined)
+      assert.strictEqual(bot?.headers["authorization"], `Bot ${Redacted.value(botToken)}`)
+      assert.strictEqual(bot?.headers["accept"], "application/json")
+      assert.notProperty(bot?.headers ?? {}, "traceparent", "no trace propagation to Discord")
+    }))
+
+  it.live("the sandbox sees one request per call", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox
+      yield* BotSource.fetch(SMALL_GUILD_ID, botToken)
+      yield* WidgetSource.fetch(SMALL_GUILD_ID)
+      const stats = sandbox.stats()
+      assert.strictEqual(stats.routes.guild?.requests, 1)
+      assert.strictEqual(stats.routes.widget?.requests, 1)
+    }).pipe(Effect.provide(Relaxed)))
+})

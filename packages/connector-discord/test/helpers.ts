@@ -1,0 +1,109 @@
+/** Test harness: a real FakeDiscord sandbox per test and the connector pointed at it (no HTTP mocks). */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Context, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { fromInput } from "@guildpulse/core"
+import type { GuildId, InviteCode, Profile, ProfileKey } from "@guildpulse/core"
+import { DiscordLive } from "../src/index.js"
+import type { DiscordConfig } from "../src/index.js"
+import { FakeDiscord, type FakeDiscordOptions, type FakeDiscordServer, SANDBOX_BOT_TOKEN, SANDBOX_SECOND_BOT_TOKEN } from "../src/sandbox/index.js"
+
+export class Sandbox extends Context.Tag("test/Sandbox")<Sandbox, FakeDiscordServer>() {}
+
+export const sandboxLayer = (options: FakeDiscordOptions = {}): Layer.Layer<Sandbox> =>
+  Layer.scoped(
+    Sandbox,
+    Effect.acquireRelease(
+      Effect.promise(() => FakeDiscord.start(options)),
+      (server) => Effect.promise(() => server.stop())
+    )
+  )
+
+/** The connector (DiscordLive.layer) against the sandbox in context. */
+export const connectorLayer = (options: Partial<DiscordConfig.DiscordOptions> = {}) =>
+  Layer.unwrapEffect(Effect.map(Sandbox, (server) => DiscordLive.layer({ baseUrl: `${server.url}/api`, ...options })))
+
+/** A fresh sandbox plus the connector against it. */
+export const harness = (sandbox: FakeDiscordOptions = {}, options: Partial<DiscordConfig.DiscordOptions> = {}) =>
+  connectorLayer(options).pipe(Layer.provideMerge(sandboxLayer(sandbox)), Layer.provideMerge(quiet))
+
+/** Keeps the expected 429 warnings out of the test output. */
+export const quiet = Logger.minimumLogLevel(LogLevel.Error)
+
+/** Limits high enough to stay out of the way of scenario tests. */
+const HIGH = { limit: 1_000, windowMs: 1_000 }
+export const RELAXED: NonNullable<FakeDiscordOptions["limits"]> = {
+  widget: HIGH,
+  guild: HIGH,
+  invite: HIGH,
+  me: HIGH,
+  globalPerSecond: 10_000,
+  unauthenticatedPerSecond: 10_000
+}
+export const RELAXED_CLIENT: Partial<DiscordConfig.DiscordOptions> = {
+  globalRequestsPerSecond: 10_000,
+  unauthenticatedRequestsPerSecond: 10_000
+}
+
+export const botToken = Redacted.make(SANDBOX_BOT_TOKEN)
+export const secondBotToken = Redacted.make(SANDBOX_SECOND_BOT_TOKEN)
+
+export const profileFor = (guildId: string, options: { readonly inviteCode?: string; readonly key?: string; readonly ttlSeconds?: number } = {}): Profile =>
+  fromInput(
+    {
+      key: (options.key ?? "main") as ProfileKey,
+      label: "Sandbox guild",
+      guildId: guildId as GuildId,
+      ...(options.inviteCode !== undefined ? { inviteCode: options.inviteCode as InviteCode } : {}),
+      refresh: { ttlSeconds: options.ttlSeconds ?? 60 },
+      fallback: { demo: "never" }
+    },
+    "2026-01-01T00:00:00.000Z"
+  )
+
+export const sandboxStats = Effect.map(Sandbox, (s) => s.stats())
+
+/** Requests the sandbox has seen so far (all routes). */
+export const sandboxRequests = Effect.map(Sandbox, (s) => s.stats().totalRequests)
+
+export interface RecordedRequest {
+  readonly atMs: number
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingMessage["headers"]
+}
+
+export interface ScriptedServer {
+  readonly url: string
+  readonly requests: Array<RecordedRequest>
+}
+
+/**
+ * A plain node:http server answering each request with `respond` — for answer shapes the sandbox does not
+ * produce (Retry-After forms) and for looking at what the connector sends. Scoped.
+ */
+export const scriptedServer = (respond: (req: IncomingMessage, res: ServerResponse, index: number) => void) =>
+  Effect.acquireRelease(
+    Effect.async<{ server: ReturnType<typeof createServer>; state: ScriptedServer }>((resume) => {
+      const requests: Array<RecordedRequest> = []
+      const server = createServer((req, res) => {
+        requests.push({ atMs: Date.now(), method: req.method ?? "", url: req.url ?? "", headers: req.headers })
+        respond(req, res, requests.length - 1)
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const port = (server.address() as AddressInfo).port
+        resume(Effect.succeed({ server, state: { url: `http://127.0.0.1:${port}`, requests } }))
+      })
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  ).pipe(Effect.map(({ state }) => state))
+
+export const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers })
+  res.end(text)
+}
