@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net"
 import { guildPulse, ObservabilityRoutes, type GuildPulseRouter } from "@guildpulse/adapter-express"
 import { DiscordLive } from "@guildpulse/connector-discord"
 import { FakeDiscord, type FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
+import { Engine } from "@guildpulse/core"
 import { Observability, ObservabilityHttp } from "@guildpulse/observability"
 import express from "express"
 import { Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
@@ -51,15 +52,19 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
   const adminKey = options.adminKey ?? generateAdminKey()
   // Telemetry goes beneath the engine, so the scheduler's background fibers log and trace too.
   const telemetry = options.telemetryFromEnv === false ? Logger.minimumLogLevel(LogLevel.None) : Observability.layerTelemetryConfig()
+  const engineOptions: Engine.MemoryEngineOptions = {
+    profiles: sampleProfiles(new Date(clock.now()).toISOString()),
+    tokens: sampleTokens,
+    scheduler: options.scheduler === false ? false : {}
+  }
+  // The connector spends the engine's own RateLimitStore (one budget), and every store's events go through
+  // observability's EventLogging (logs, spans, health windows).
+  const stores = Observability.instrumentStores(Engine.storesMemory(engineOptions))
+  const services = Observability.instrumentServices(
+    Engine.services(engineOptions).pipe(Layer.provideMerge(DiscordLive.layerWithStore({ baseUrl: `${sandbox.url}/api` })))
+  )
   const engine = Observability.layer({ digest: false }).pipe(
-    Layer.provideMerge(
-      Observability.engineMemory({
-        profiles: sampleProfiles(new Date(clock.now()).toISOString()),
-        tokens: sampleTokens,
-        scheduler: options.scheduler === false ? false : {}
-      })
-    ),
-    Layer.provide(DiscordLive.layer({ baseUrl: `${sandbox.url}/api` })),
+    Layer.provideMerge(services.pipe(Layer.provideMerge(stores))),
     Layer.provide(telemetry),
     Layer.provide(clock.layer)
   )

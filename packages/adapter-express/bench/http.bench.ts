@@ -61,9 +61,17 @@ interface Result {
   readonly errors: number
 }
 
+/** The part of autocannon's result this benchmark reads. */
+interface AutocannonResult {
+  readonly requests: { readonly average: number }
+  readonly latency: { readonly p50: number; readonly p99: number }
+  readonly non2xx: number
+  readonly errors: number
+}
+
 const run = (url: string, durationS: number): Promise<Result> =>
   new Promise((resolvePromise, reject) => {
-    autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: durationS, pipelining: 1 }, (error: unknown, result: any) => {
+    autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: durationS, pipelining: 1 }, (error: unknown, result: AutocannonResult) => {
       if (error) return reject(error)
       resolvePromise({
         requestsPerSecond: result.requests.average,

@@ -179,7 +179,7 @@ describe("operations", () => {
     const refs = [...res.text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!)
     expect(refs.length).toBeGreaterThan(10)
     for (const ref of refs) {
-      const target = ref.replace(/^#\//, "").split("/").reduce<any>((node, key) => node?.[key], doc)
+      const target = ref.replace(/^#\//, "").split("/").reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc)
       expect(target, ref).toBeDefined()
     }
     // Admin operations require the bearer scheme and name their scope; errors are problem+json.

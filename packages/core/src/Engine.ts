@@ -78,3 +78,17 @@ export const services = (options: MemoryEngineOptions = {}) => {
 export const layerMemory = (
   options: MemoryEngineOptions = {}
 ): Layer.Layer<Services, never, StatsSource> => services(options).pipe(Layer.provideMerge(storesMemory(options)))
+
+/**
+ * The in-memory engine with a source that itself needs the engine's stores (e.g. the Discord connector's
+ * `layerWithStore`, which spends the engine's `RateLimitStore` and reports to its `EventLog`).
+ */
+export const layerMemoryWith = <E, R>(
+  source: Layer.Layer<StatsSource, E, R | RateLimitStore.RateLimitStore | EventLog.EventLog>,
+  options: MemoryEngineOptions = {}
+): Layer.Layer<Services, E, Exclude<R, RateLimitStore.RateLimitStore | EventLog.EventLog>> =>
+  services(options).pipe(Layer.provideMerge(source), Layer.provideMerge(storesMemory(options))) as Layer.Layer<
+    Services,
+    E,
+    Exclude<R, RateLimitStore.RateLimitStore | EventLog.EventLog>
+  >

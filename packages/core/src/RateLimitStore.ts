@@ -64,6 +64,9 @@ export const decideAcquire = (
   return { _tag: "Granted", remaining }
 }
 
+const SWEEP_EVERY = 1000
+const SWEEP_GRACE_MS = 60_000
+
 export const makeMemory = Effect.sync(() => {
   const buckets = new Map<string, BucketState>()
   const blocked = new Map<string, number>()
@@ -72,9 +75,20 @@ export const makeMemory = Effect.sync(() => {
   const prune = (now: number, windowMs: number) => {
     while (invalid.length > 0 && invalid[0]! <= now - windowMs) invalid.shift()
   }
+  // Buckets, blocks and windows of guilds no longer asked about would otherwise stay forever.
+  let grantsSinceSweep = 0
+  const sweep = (now: number) => {
+    for (const [key, bucket] of buckets) if (bucket.resetAtMs < now - SWEEP_GRACE_MS) buckets.delete(key)
+    for (const [key, until] of blocked) if (until < now) blocked.delete(key)
+    for (const [key, window] of windows) if (window.startMs < now - SWEEP_GRACE_MS) windows.delete(key)
+  }
   return RateLimitStore.of({
     acquire: (request) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
+        if (++grantsSinceSweep >= SWEEP_EVERY) {
+          grantsSinceSweep = 0
+          sweep(now)
+        }
         const bucket = buckets.get(request.bucketKey)
         let window = windows.get(request.globalKey)
         if (window !== undefined && now >= window.startMs + request.globalWindowMs) window = undefined
