@@ -3,6 +3,7 @@
  * of the latest refresh round. Serialisable (timestamps are epoch milliseconds) so any store can hold it.
  */
 import { Schema } from "effect"
+import { UpstreamReason } from "./Errors.js"
 import { FieldProvenance, StatsFields, UpstreamSource } from "./GuildStats.js"
 
 export const FreshnessReason = Schema.Literal(
@@ -17,21 +18,8 @@ export const FreshnessReason = Schema.Literal(
 )
 export type FreshnessReason = typeof FreshnessReason.Type
 
-export const SourceErrorCode = Schema.Literal(
-  "rate_limited",
-  "unauthorized",
-  "forbidden",
-  "not_found",
-  "widget_disabled",
-  "unknown_guild",
-  "unknown_invite",
-  "server_error",
-  "timeout",
-  "transport",
-  "decode",
-  "circuit_open",
-  "token_missing"
-)
+/** Why a source gave nothing in a round: an upstream reason, or a refusal before any call. */
+export const SourceErrorCode = Schema.Literal(...UpstreamReason.literals, "circuit_open", "token_missing")
 export type SourceErrorCode = typeof SourceErrorCode.Type
 
 /** The outcome of one source in the latest round. */
