@@ -5,7 +5,7 @@
  *
  * One call is one attempt: retry, the circuit breaker and the overall attempt budget belong to core's
  * `Refresher`. Each call runs in a `discord.request` span (the platform's `http.client` span inside it
- * redacts the Authorization header) and emits an `upstream.request` event with the bucket state.
+ * redacts the Authorization header) and emits an `upstream.attempt` event with the bucket state.
  */
 import { HttpClient, HttpClientRequest, Headers } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform"
@@ -164,7 +164,7 @@ export const make = Effect.gen(function* () {
       })
       yield* emit({
         level: error === undefined ? "debug" : "warn",
-        type: "upstream.request",
+        type: "upstream.attempt",
         source: request.source,
         ...(request.profile !== undefined ? { profile: request.profile } : {}),
         outcome,

@@ -178,7 +178,7 @@ describe("engine + DiscordLive against the sandbox", () => {
       )
       const corpus = [...logs, ...spans.map(spanText), ...events.map((e) => JSON.stringify(e))]
       assert.isAbove(logs.length, 0)
-      assert.isAbove(events.filter((e) => e.type === "upstream.request" && e.rateLimit !== undefined).length, 0)
+      assert.isAbove(events.filter((e) => e.type === "upstream.attempt" && e.rateLimit !== undefined).length, 0)
       assert.isAbove(events.filter((e) => e.type === "ratelimit.hit").length, 0)
       const requestSpans = spans.filter((s) => s.name === "discord.request")
       assert.isAbove(requestSpans.length, 0)

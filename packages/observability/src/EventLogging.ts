@@ -58,6 +58,7 @@ const annotations = (event: EventInput): Record<string, unknown> => {
 const spanAttributes = (event: EventInput, circuitState: string | undefined): Record<string, unknown> => {
   switch (event.type) {
     case "upstream.request":
+    case "upstream.attempt":
       return {
         outcome: event.outcome,
         ...(event.status !== undefined ? { status: event.status, "http.response.status_code": event.status } : {}),
@@ -101,7 +102,7 @@ export const make = (inner: EventLog.EventLog["Type"], telemetry: Telemetry["Typ
       yield* telemetry.recordEvent(stored)
       if (annotate && Option.isSome(span)) {
         const circuit =
-          event.type === "upstream.request" && event.profile !== undefined && event.source !== undefined
+          (event.type === "upstream.request" || event.type === "upstream.attempt") && event.profile !== undefined && event.source !== undefined
             ? yield* telemetry.circuit(event.profile, event.source)
             : undefined
         const attributes = spanAttributes(event, circuit?.state)

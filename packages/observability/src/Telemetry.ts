@@ -109,8 +109,8 @@ export const make = (options: TelemetryOptions = {}) =>
         const atMs = Date.parse(event.ts)
         const profile = event.profile
         if (profile === undefined) return
-        // The refresher's `upstream.request` (one per source per round, retries included) carries `attempt`;
-        // a connector's per-HTTP-call events do not, and are not counted twice.
+        // The refresher's `upstream.request` is one per source per round, retries included; a connector's
+        // per-HTTP-call events are `upstream.attempt` and are not counted twice.
         if (event.type === "upstream.request" && event.source !== undefined && event.attempt !== undefined) {
           const key = `${profile}\u0000${event.source}`
           let list = calls.get(key)
