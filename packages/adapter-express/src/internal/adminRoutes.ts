@@ -173,13 +173,10 @@ const putRoute = (state: AdminState): RouteSpec => ({
       const precondition = parseIfMatch(context.req.headers["if-match"])
       if (isProblem(precondition)) return context.sendProblem(precondition)
       const createOnly = context.req.headers["if-none-match"]?.trim() === "*"
-      return withBody(state, context, (body) => {
-        if (typeof body === "object" && body !== null && !Array.isArray(body) && "key" in body && (body as { key: unknown }).key !== key) {
-          return context.sendProblem(Problem.invalidField("key", `must be '${key}' (the profile in the path) or omitted`))
-        }
-        const input = typeof body === "object" && body !== null && !Array.isArray(body) ? { ...body, key } : body
+      return withBody(state, context, (input) => {
+        // Core takes the key from the path and names `key` when the body disagrees; version 0 = create only.
         const effect = createOnly
-          ? Effect.map(engine.profiles.create(input), (profile) => ({ profile, created: true }))
+          ? engine.profiles.put(key, input, 0)
           : precondition._tag === "version"
           ? engine.profiles.put(key, input, precondition.version)
           : precondition._tag === "any"
