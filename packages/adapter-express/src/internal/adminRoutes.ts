@@ -69,6 +69,17 @@ const profileKeyOf = (context: RouteContext): string | Problem.ProblemResponse =
   return isProfileKey(key) ? key : invalidProfileKey(String(key))
 }
 
+/** What every write checks first: the profile in the path, the caller's right to change it, `If-Match`. */
+const writeTarget = (
+  context: RouteContext
+): { readonly key: string; readonly precondition: Precondition } | Problem.ProblemResponse => {
+  const key = profileKeyOf(context)
+  if (isProblem(key)) return key
+  if (!canAccessProfile(principalOf(context), key)) return Problem.forbidden(`This key may not change profile '${key}'.`)
+  const precondition = parseIfMatch(context.req.headers["if-match"])
+  return isProblem(precondition) ? precondition : { key, precondition }
+}
+
 const principalOf = (context: RouteContext): Principal => {
   // Scoped routes always run with a principal; this guards the type, not a real path.
   if (context.principal === undefined) throw new Error("scoped route without principal")
@@ -165,13 +176,9 @@ const putRoute = (state: AdminState): RouteSpec => ({
   },
   handle: (context) =>
     withEngine(context, (engine) => {
-      const key = profileKeyOf(context)
-      if (isProblem(key)) return context.sendProblem(key)
-      if (!canAccessProfile(principalOf(context), key)) {
-        return context.sendProblem(Problem.forbidden(`This key may not change profile '${key}'.`))
-      }
-      const precondition = parseIfMatch(context.req.headers["if-match"])
-      if (isProblem(precondition)) return context.sendProblem(precondition)
+      const target = writeTarget(context)
+      if (isProblem(target)) return context.sendProblem(target)
+      const { key, precondition } = target
       const createOnly = context.req.headers["if-none-match"]?.trim() === "*"
       return withBody(state, context, (input) => {
         // Core takes the key from the path and names `key` when the body disagrees; version 0 = create only.
@@ -219,13 +226,9 @@ const patchRoute = (state: AdminState): RouteSpec => ({
   },
   handle: (context) =>
     withEngine(context, (engine) => {
-      const key = profileKeyOf(context)
-      if (isProblem(key)) return context.sendProblem(key)
-      if (!canAccessProfile(principalOf(context), key)) {
-        return context.sendProblem(Problem.forbidden(`This key may not change profile '${key}'.`))
-      }
-      const precondition = parseIfMatch(context.req.headers["if-match"])
-      if (isProblem(precondition)) return context.sendProblem(precondition)
+      const target = writeTarget(context)
+      if (isProblem(target)) return context.sendProblem(target)
+      const { key, precondition } = target
       return withBody(state, context, (body) =>
         runThen(
           state,
@@ -260,13 +263,9 @@ const deleteRoute = (state: AdminState): RouteSpec => ({
   },
   handle: (context) =>
     withEngine(context, (engine) => {
-      const key = profileKeyOf(context)
-      if (isProblem(key)) return context.sendProblem(key)
-      if (!canAccessProfile(principalOf(context), key)) {
-        return context.sendProblem(Problem.forbidden(`This key may not change profile '${key}'.`))
-      }
-      const precondition = parseIfMatch(context.req.headers["if-match"])
-      if (isProblem(precondition)) return context.sendProblem(precondition)
+      const target = writeTarget(context)
+      if (isProblem(target)) return context.sendProblem(target)
+      const { key, precondition } = target
       return runThen(
         state,
         context,
