@@ -7,40 +7,20 @@ import { Effect } from "effect"
 import type { Redacted } from "effect"
 import { UpstreamError } from "@guildpulse/core"
 import type { StatsFields } from "@guildpulse/core"
-import { guildBannerUrl, guildIconUrl } from "./Cdn.js"
 import { DiscordClient } from "./DiscordClient.js"
 import { Guild } from "./DiscordSchemas.js"
+import { guildFields, type ImageOptions } from "./internal/guildFields.js"
 import { guildIdFor } from "./internal/validate.js"
 
 export const TEMPLATE = "/guilds/{guild.id}"
 
-export interface ImageOptions {
-  readonly cdnUrl: string
-  readonly iconSize: number
-  readonly bannerSize: number
-}
-
-const text = (value: string | null | undefined): string | undefined =>
-  value === undefined || value === null || value.trim() === "" ? undefined : value
+export type { ImageOptions } from "./internal/guildFields.js"
 
 /** Maps a decoded guild to core's fields; counts only when Discord sent them (`with_counts=true`). */
-export const fieldsFromGuild = (guild: Guild, images: ImageOptions): StatsFields => {
-  const icon = text(guild.icon)
-  const banner = text(guild.banner)
-  const description = text(guild.description)
-  return {
-    name: guild.name,
-    ...(icon !== undefined ? { iconUrl: guildIconUrl(guild.id, icon, images.iconSize, images.cdnUrl) } : {}),
-    ...(banner !== undefined ? { bannerUrl: guildBannerUrl(guild.id, banner, images.bannerSize, images.cdnUrl) } : {}),
-    ...(description !== undefined ? { description } : {}),
-    ...(guild.approximate_member_count !== undefined ? { members: guild.approximate_member_count } : {}),
-    ...(guild.approximate_presence_count !== undefined ? { online: guild.approximate_presence_count } : {}),
-    ...(guild.premium_subscription_count !== undefined && guild.premium_subscription_count !== null
-      ? { boosts: guild.premium_subscription_count }
-      : {}),
-    ...(guild.premium_tier !== undefined ? { boostTier: Math.min(3, guild.premium_tier) } : {})
-  }
-}
+export const fieldsFromGuild = (guild: Guild, images: ImageOptions): StatsFields => ({
+  ...guildFields(guild, guild, images),
+  ...(guild.premium_tier !== undefined ? { boostTier: Math.min(3, guild.premium_tier) } : {})
+})
 
 export interface BotFetchOptions {
   readonly profile?: string | undefined

@@ -50,17 +50,17 @@ export const Guild = Schema.Struct({
 export type Guild = typeof Guild.Type
 
 /** The partial guild inside an invite. */
-export const InviteGuild = Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  icon: OptionalNullableString,
-  banner: OptionalNullableString,
-  splash: OptionalNullableString,
-  description: OptionalNullableString,
-  features: Schema.optional(Schema.Array(Schema.String)),
-  vanity_url_code: OptionalNullableString,
-  premium_subscription_count: Schema.optional(Schema.NullOr(Count))
-})
+export const InviteGuild = Guild.pick(
+  "id",
+  "name",
+  "icon",
+  "banner",
+  "splash",
+  "description",
+  "features",
+  "vanity_url_code",
+  "premium_subscription_count"
+)
 export type InviteGuild = typeof InviteGuild.Type
 
 /** `GET /invites/{code}?with_counts=true`. GuildPulse only reads guild invites, so `guild` is required. */

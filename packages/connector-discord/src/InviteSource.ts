@@ -7,35 +7,15 @@
 import { Effect } from "effect"
 import { UpstreamError } from "@guildpulse/core"
 import type { StatsFields } from "@guildpulse/core"
-import type { ImageOptions } from "./BotSource.js"
-import { guildBannerUrl, guildIconUrl } from "./Cdn.js"
 import { DiscordClient } from "./DiscordClient.js"
 import { Invite } from "./DiscordSchemas.js"
+import { guildFields, type ImageOptions } from "./internal/guildFields.js"
 import { inviteCodeFor } from "./internal/validate.js"
 
 export const TEMPLATE = "/invites/{invite.code}"
 
-const text = (value: string | null | undefined): string | undefined =>
-  value === undefined || value === null || value.trim() === "" ? undefined : value
-
 /** Maps a decoded invite to core's fields. */
-export const fieldsFromInvite = (invite: Invite, images: ImageOptions): StatsFields => {
-  const guild = invite.guild
-  const icon = text(guild.icon)
-  const banner = text(guild.banner)
-  const description = text(guild.description)
-  return {
-    name: guild.name,
-    ...(icon !== undefined ? { iconUrl: guildIconUrl(guild.id, icon, images.iconSize, images.cdnUrl) } : {}),
-    ...(banner !== undefined ? { bannerUrl: guildBannerUrl(guild.id, banner, images.bannerSize, images.cdnUrl) } : {}),
-    ...(description !== undefined ? { description } : {}),
-    ...(invite.approximate_member_count !== undefined ? { members: invite.approximate_member_count } : {}),
-    ...(invite.approximate_presence_count !== undefined ? { online: invite.approximate_presence_count } : {}),
-    ...(guild.premium_subscription_count !== undefined && guild.premium_subscription_count !== null
-      ? { boosts: guild.premium_subscription_count }
-      : {})
-  }
-}
+export const fieldsFromInvite = (invite: Invite, images: ImageOptions): StatsFields => guildFields(invite.guild, invite, images)
 
 export interface InviteFetchOptions {
   readonly profile?: string | undefined
