@@ -62,8 +62,9 @@ const card = (profile: Profile, view: StatsView, options: WidgetOptions, nowMs: 
 export const router = (options: PagesOptions): Router => {
   const { runtime, sandbox } = options
   const pages = express.Router()
+  const listProfiles = Effect.flatMap(Profiles.Profiles, (profiles) => profiles.list)
   const loadAll = Effect.gen(function* () {
-    const profiles = yield* (yield* Profiles.Profiles).list
+    const profiles = yield* listProfiles
     const stats = yield* Stats.Stats
     const views = yield* Effect.forEach(profiles, (profile) => stats.view(profile), { concurrency: "unbounded" })
     const nowMs = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
@@ -156,7 +157,8 @@ ${message}
       if (!(SCENARIO_MODES as ReadonlyArray<string>).includes(mode)) {
         return res.status(400).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title: "Bad Request", status: 400, detail: `mode must be one of ${SCENARIO_MODES.join(", ")}`, code: "validation_failed", errors: [{ field: "mode", message: "unknown scenario" }] }))
       }
-      const { profiles } = await runtime.runPromise(loadAll)
+      // Only the list: rendering every view here would ask for refreshes nobody looks at.
+      const profiles = await runtime.runPromise(listProfiles)
       const profile = profiles.find((p) => p.key === profileKey)
       if (profileKey !== "*" && profile === undefined) {
         return res.status(400).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title: "Bad Request", status: 400, detail: "unknown profile", code: "validation_failed", errors: [{ field: "profile", message: "unknown profile" }] }))
@@ -173,7 +175,7 @@ ${message}
     try {
       await runtime.runPromise(
         Effect.gen(function* () {
-          const profiles = yield* (yield* Profiles.Profiles).list
+          const profiles = yield* listProfiles
           const scheduler = yield* RefreshScheduler.RefreshScheduler
           yield* Effect.forEach(profiles, (p) => Effect.ignore(scheduler.trigger(p.key)), { discard: true })
         })
