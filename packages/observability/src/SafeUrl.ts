@@ -3,10 +3,11 @@
  * typed by anyone with `alerts:write`, so a URL is only called when:
  *
  * - its scheme is `https:` (`http:` only for allow-listed targets when `allowHttp` is set — local tests and
- *   development receivers);
+ *   development receivers) and it carries no `user:password@` credentials;
  * - every address its host resolves to is public: not unspecified, loopback, private (RFC 1918), CGNAT,
- *   link-local (cloud metadata lives there), unique-local, multicast, broadcast, reserved or documentation —
- *   IPv4-mapped, NAT64 and 6to4 IPv6 addresses judged by the IPv4 address they carry — unless the host name,
+ *   link-local (cloud metadata lives there), unique-local, multicast, broadcast, reserved or documentation, as
+ *   classified by `ipaddr.js` — IPv4-mapped, IPv4-translated, NAT64 and 6to4 IPv6 addresses judged by the IPv4
+ *   address they carry — unless the host name,
  *   the address or a CIDR containing it is on the explicit allow-list;
  * - the request goes to the address that was checked (the connection's DNS lookup is pinned to it, so a
  *   second resolution cannot rebind the name to 127.0.0.1), TLS still verifying the certificate for the name;
@@ -138,6 +139,11 @@ const checkCompiled = (input: string | URL, policy: CompiledPolicy): Effect.Effe
     if (url.protocol === "http:" && !policy.allowHttp) {
       return yield* new UnsafeUrl({ reason: "scheme", url: shown, message: "http: is not allowed; use https:" })
     }
+    // `user:pass@host` would send a password in the clear to whoever the URL names, and would travel with
+    // redirects; a receiver that needs a secret takes it in a header or in the (redacted) path.
+    if (url.username !== "" || url.password !== "") {
+      return yield* new UnsafeUrl({ reason: "credentials", url: shown, message: "URLs with credentials (user:password@) are not allowed" })
+    }
     const literal = isIP(host) !== 0
     const answers = literal
       ? [{ address: host, family: isIP(host) === 6 ? 6 : 4 } as const]
@@ -217,7 +223,6 @@ const once = (target: CheckedTarget, request: SafeRequest, timeoutMs: number) =>
         headers,
         lookup: pinnedLookup(target.address, target.family),
         ...(url.protocol === "https:" && isIP(host) === 0 ? { servername: host } : {}),
-        ...(url.username !== "" ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
         signal,
         timeout: timeoutMs
       },

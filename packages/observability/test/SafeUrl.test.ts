@@ -43,7 +43,17 @@ describe("SafeUrl: address classes", () => {
     ["::ffff:8.8.8.8", "public"],
     ["64:ff9b::a00:1", "private"],
     ["2002:c0a8:0101::1", "private"],
-    ["2001:db8::1", "documentation"]
+    ["2001:db8::1", "documentation"],
+    // Found by the bad-input sweep: IPv4-translated (RFC 6145) loopback was classified public.
+    ["::ffff:0:7f00:1", "loopback"],
+    ["::ffff:0:127.0.0.1", "loopback"],
+    ["::ffff:0:a00:1", "private"],
+    ["::127.0.0.1", "loopback"],
+    ["64:ff9b::8.8.8.8", "public"],
+    ["64:ff9b:1::a9fe:a9fe", "link_local"],
+    ["2001::1", "reserved"],
+    ["100::1", "reserved"],
+    ["0x7f.1", "not an address"]
   ]
   for (const [address, expected] of cases) {
     it(`${address} is ${expected}`, () => {
@@ -52,8 +62,42 @@ describe("SafeUrl: address classes", () => {
   }
 })
 
+describe("SafeUrl: bad input", () => {
+  const publicDns: SafeUrl.Resolver = async () => [{ address: "93.184.216.34", family: 4 }]
+
+  it.effect("refuses the IPv4-translated loopback literal [::ffff:0:7f00:1]", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(SafeUrl.check("https://[::ffff:0:7f00:1]/"))
+      refusedWith(exit, "non_public_address")
+    }))
+
+  it.effect("refuses the IPv4-translated metadata address [::ffff:0:a9fe:a9fe]", () =>
+    Effect.gen(function* () {
+      refusedWith(yield* Effect.exit(SafeUrl.check("https://[::ffff:0:a9fe:a9fe]/latest/meta-data/")), "non_public_address")
+    }))
+
+  it.effect("refuses user:password@ in a URL with the credentials reason", () =>
+    Effect.gen(function* () {
+      refusedWith(yield* Effect.exit(SafeUrl.check("https://user:pass@hooks.example.com/x", { resolve: publicDns })), "credentials")
+    }))
+
+  it.effect("refuses a bare user@ in a URL with the credentials reason", () =>
+    Effect.gen(function* () {
+      refusedWith(yield* Effect.exit(SafeUrl.check("https://user@hooks.example.com/x", { resolve: publicDns })), "credentials")
+    }))
+
+  it.effect("does not echo the password of a refused URL", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(SafeUrl.check("https://user:hunter2secret@hooks.example.com/x", { resolve: publicDns }))
+      assert.isFalse(JSON.stringify(exit).includes("hunter2secret"))
+    }))
+
+})
+
+let receiver: Receiver
+const local = { allow: ["127.0.0.1"], allowHttp: true } as const
+
 describe("SafeUrl: the guard", () => {
-  let receiver: Receiver
   beforeAll(async () => {
     receiver = await startReceiver((req, res) => {
       if (req.url === "/to-private") {
@@ -63,6 +107,11 @@ describe("SafeUrl: the guard", () => {
       }
       if (req.url === "/to-localhost") {
         res.writeHead(307, { location: `http://localhost:${receiver.port}/final` })
+        res.end()
+        return true
+      }
+      if (req.url === "/to-credentials") {
+        res.writeHead(302, { location: `http://admin:secret@127.0.0.1:${receiver.port}/final` })
         res.end()
         return true
       }
@@ -80,8 +129,6 @@ describe("SafeUrl: the guard", () => {
     })
   })
   afterAll(() => receiver.close())
-
-  const local = { allow: ["127.0.0.1"], allowHttp: true } as const
 
   it.effect("refuses http: and other schemes", () =>
     Effect.gen(function* () {
@@ -136,6 +183,11 @@ describe("SafeUrl: the guard", () => {
       assert.strictEqual(res.status, 200)
       const viaCidr = yield* SafeUrl.request(`${receiver.url}/plain`, {}, { allow: ["127.0.0.0/8"], allowHttp: true })
       assert.strictEqual(viaCidr.status, 200)
+    }))
+
+  it.effect("refuses a redirect to a URL with credentials", () =>
+    Effect.gen(function* () {
+      refusedWith(yield* Effect.exit(SafeUrl.request(`${receiver.url}/to-credentials`, {}, local)), "credentials")
     }))
 
   it.effect("follows redirects by hand, re-checking every hop", () =>
