@@ -52,6 +52,25 @@ export const TokenMetadata = Schema.Struct({
 })
 export type TokenMetadata = typeof TokenMetadata.Type
 
+/**
+ * Characters a label may not carry: C0/C1 controls (NUL, BEL, ESC…), and the bidirectional controls that
+ * reorder the text around them (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069) — a label is shown on other
+ * people's pages, where an override could make it read as something else.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const forbiddenInLabel = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+const isWellFormed = (text: string): boolean => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
+
+/** A profile's display name as a caller supplies it: 1–120 characters, printable, no bidi controls. */
+export const ProfileLabel = Schema.String.pipe(
+  Schema.minLength(1),
+  Schema.maxLength(120),
+  Schema.filter((text) => !forbiddenInLabel.test(text), {
+    message: () => "must not contain control characters or bidirectional-override characters"
+  }),
+  Schema.filter(isWellFormed, { message: () => "must be well-formed Unicode (no unpaired surrogates)" })
+)
+
 export const Profile = Schema.Struct({
   key: ProfileKey,
   label: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(120)),
@@ -73,7 +92,7 @@ export type Profile = typeof Profile.Type
 /** What a caller supplies to create or replace a profile; everything but key, label and guild id has defaults. */
 export const ProfileInput = Schema.Struct({
   key: ProfileKey,
-  label: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(120)),
+  label: ProfileLabel,
   guildId: GuildId,
   inviteCode: Schema.optional(InviteCode),
   sources: Schema.optional(Schema.partial(Sources)),
@@ -88,7 +107,7 @@ export type ProfileInputEncoded = typeof ProfileInput.Encoded
 
 /** A partial update; `inviteCode: null` removes the invite code. */
 export const ProfilePatch = Schema.Struct({
-  label: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(120))),
+  label: Schema.optional(ProfileLabel),
   guildId: Schema.optional(GuildId),
   inviteCode: Schema.optional(Schema.NullOr(InviteCode)),
   sources: Schema.optional(Schema.partial(Sources)),

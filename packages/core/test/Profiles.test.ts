@@ -37,6 +37,12 @@ describe("Profiles", () => {
     ["guildId", { ...valid, guildId: "12" }, "guildId"],
     ["ttl", { ...valid, refresh: { ttlSeconds: 5 } }, "refresh.ttlSeconds"],
     ["label", { ...valid, label: "" }, "label"],
+    // Found by the bad-input sweep: labels are shown on other sites, so no controls and no bidi overrides.
+    ["label with NUL", { ...valid, label: "Gaming\u0000hub" }, "label"],
+    ["label with BEL", { ...valid, label: "Gaming\u0007hub" }, "label"],
+    ["label with U+202E", { ...valid, label: "Gaming \u202ebuh" }, "label"],
+    ["label with U+2066", { ...valid, label: "\u2066Gaming hub" }, "label"],
+    ["label with a lone surrogate", { ...valid, label: "Gaming \ud800 hub" }, "label"],
     ["invite", { ...valid, inviteCode: "no spaces allowed" }, "inviteCode"],
     ["theme", { ...valid, display: { theme: "neon" } }, "display.theme"],
     ["colour", { ...valid, display: { colors: { background: "red;}body{x:y" } } }, "display.colors.background"],
@@ -51,6 +57,21 @@ describe("Profiles", () => {
         assert.include(fieldsOf(error), field)
       }).pipe(Effect.provide(engine({ scheduler: { scheduleAllOnStart: false } }))))
   }
+
+  it.effect("update refuses a label with a bidi override, naming 'label'", () =>
+    Effect.gen(function* () {
+      const profiles = yield* Profiles.Profiles
+      yield* profiles.create(valid)
+      const error = yield* Effect.flip(profiles.update("gaming-hub", { label: "evil\u202etxt.exe" }))
+      assert.strictEqual(error._tag, "ValidationError")
+      assert.include(fieldsOf(error), "label")
+    }).pipe(Effect.provide(engine({ scheduler: { scheduleAllOnStart: false } }))))
+
+  it.effect("keeps labels with emoji, accents and right-to-left scripts", () =>
+    Effect.gen(function* () {
+      const created = yield* (yield* Profiles.Profiles).create({ ...valid, label: "Café 🎮 مرحبا" })
+      assert.strictEqual(created.label, "Café 🎮 مرحبا")
+    }).pipe(Effect.provide(engine({ scheduler: { scheduleAllOnStart: false } }))))
 
   it.effect("reports every invalid field at once", () =>
     Effect.gen(function* () {
