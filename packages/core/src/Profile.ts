@@ -53,12 +53,13 @@ export const TokenMetadata = Schema.Struct({
 export type TokenMetadata = typeof TokenMetadata.Type
 
 /**
- * Characters a label may not carry: C0/C1 controls (NUL, BEL, ESC…), and the bidirectional controls that
- * reorder the text around them (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069) — a label is shown on other
- * people's pages, where an override could make it read as something else.
+ * Characters a label may not carry: C0/C1 controls (NUL, BEL, ESC…), and the bidirectional embeddings,
+ * overrides and isolates that reorder the text around them (U+202A–U+202E, U+2066–U+2069) — a label is shown
+ * on other people's pages, where an override could make it read as something else. The plain direction
+ * marks (U+200E/F, U+061C) stay allowed: mixed right-to-left names need them.
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const forbiddenInLabel = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+const forbiddenInLabel = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 const isWellFormed = (text: string): boolean => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
 
 /** A profile's display name as a caller supplies it: 1–120 characters, printable, no bidi controls. */
