@@ -37,8 +37,12 @@ export type GuildPulseOptions = EngineSource & {
   readonly publicRateLimit?: RateLimiter.RateLimitOptions | false
   /** The client of a request for rate limiting (default `req.ip`, which honours the app's `trust proxy`). */
   readonly clientKey?: (req: Request) => string
-  /** Absolute URL where this router is reachable (for links in widget fragments); default from the request. */
-  readonly publicUrl?: string
+  /**
+   * Absolute URL where this router is reachable (e.g. `https://example.com/discord`), used for links in
+   * widget fragments. Without it those links are relative to the embedding page (the `Host` header is never
+   * used: public answers are cacheable). `createServer`/`listenFromEnv` read it from GUILDPULSE_PUBLIC_URL.
+   */
+  readonly publicUrl?: string | undefined
   /** Largest JSON body accepted (default 64 KiB). */
   readonly bodyLimitBytes?: number
   /** CSP `frame-ancestors` of widget pages (default `*`: any site may frame the card). */
@@ -77,10 +81,28 @@ export const DEFAULT_STARTUP_WAIT_MS = 10_000
 /** Paths under which an unknown route is answered with a 404 problem (others fall through to the host app). */
 const API_PREFIXES = ["/v1"]
 
+/**
+ * Checks a `publicUrl` (absolute http(s), no credentials, query or fragment) and drops its trailing slash.
+ * Throws a `TypeError` naming the option: a wrong base URL would be served to every visitor.
+ */
+export const normalizePublicUrl = (value: string): string => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new TypeError(`guildPulse: publicUrl must be an absolute http(s) URL such as https://example.com/discord, got '${value.slice(0, 200)}'`)
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    throw new TypeError("guildPulse: publicUrl must be an http(s) URL without credentials, query or fragment")
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "")
+}
+
 export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
   if (options.runtime === undefined && options.layer === undefined) {
     throw new TypeError("guildPulse: pass the engine as `layer` (a Layer of Engine.Services) or `runtime` (a ManagedRuntime)")
   }
+  const publicUrl = options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl)
   const owned = options.runtime === undefined
   const runtime: ManagedRuntime.ManagedRuntime<Engine.Services, unknown> =
     options.runtime ?? ManagedRuntime.make(options.layer as Layer.Layer<Engine.Services, unknown, never>)
@@ -141,7 +163,7 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
       limiter,
       clientKey,
       serialize: ViewCache.make(),
-      publicUrl: options.publicUrl,
+      publicUrl,
       frameAncestors: options.frameAncestors ?? "*",
       openApi,
       logDefect,

@@ -71,10 +71,6 @@ export const sendProblem = (res: ServerResponse, response: Problem.ProblemRespon
   send(res, response.problem.status, all, JSON.stringify(response.problem))
 }
 
-/** A host header safe to echo into absolute URLs (no injection through a forged Host). */
-export const safeHost = (host: string | undefined): string | undefined =>
-  host !== undefined && /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host) ? host : undefined
-
 const htmlEscapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => htmlEscapes[c]!)
 
@@ -85,13 +81,68 @@ export type BodyResult =
 const jsonMediaType = /^application\/(?:[a-z0-9.+-]*\+)?json$/
 
 /**
- * Reads and parses a JSON body with a size limit: 415 for another media type, 413 beyond the limit,
- * 400 naming `body` when it is missing or not JSON. A body already parsed by an `express.json()` of the host
- * app is taken as is.
+ * How deep a JSON body may nest (objects and arrays). Profiles and alert rules need about 5 levels; a body
+ * nested thousands deep would otherwise reach schema decoding and the recursive message building after it.
  */
-export const readJsonBody = (req: IncomingMessage & { body?: unknown; _body?: boolean }, limitBytes: number): Promise<BodyResult> => {
+export const MAX_JSON_DEPTH = 32
+
+const tooDeep = (limit: number): Problem.ProblemResponse =>
+  Problem.invalid([{ field: "body", message: `must not nest objects and arrays deeper than ${limit} levels` }], `The body nests deeper than ${limit} levels.`)
+
+/** The nesting depth of JSON text, scanned without parsing; stops counting once past `limit`. */
+export const jsonTextDepth = (text: string, limit: number): number => {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      depth++
+      if (depth > max) max = depth
+      if (max > limit) return max
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return max
+}
+
+/** The nesting depth of an already parsed value (a host app's `express.json()`), without recursion. */
+export const valueDepth = (value: unknown, limit: number): number => {
+  let max = 0
+  const stack: Array<readonly [unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== "object" || current === null) continue
+    const level = depth + 1
+    if (level > max) max = level
+    if (max > limit) return max
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, level])
+  }
+  return max
+}
+
+/**
+ * Reads and parses a JSON body with a size limit and a depth limit, both checked before anything decodes
+ * it: 415 for another media type, 413 beyond the size limit, 400 naming `body` when it is missing, not JSON,
+ * or nested deeper than `MAX_JSON_DEPTH`. A body already parsed by an `express.json()` of the host app is
+ * taken as is (its depth still checked).
+ */
+export const readJsonBody = (
+  req: IncomingMessage & { body?: unknown; _body?: boolean },
+  limitBytes: number,
+  maxDepth: number = MAX_JSON_DEPTH
+): Promise<BodyResult> => {
   // Parsed already by the host app (body-parser 1 marks `_body`; body-parser 2 leaves the stream consumed).
-  if (req._body === true || (req.readableEnded && req.body !== undefined)) return Promise.resolve({ _tag: "ok", value: req.body })
+  if (req._body === true || (req.readableEnded && req.body !== undefined)) {
+    return Promise.resolve(
+      valueDepth(req.body, maxDepth) > maxDepth
+        ? { _tag: "problem", response: tooDeep(maxDepth), closeConnection: false }
+        : { _tag: "ok", value: req.body }
+    )
+  }
   if (req.readableEnded) {
     return Promise.resolve({ _tag: "problem", response: Problem.invalidField("body", "a JSON body is required"), closeConnection: false })
   }
@@ -146,6 +197,7 @@ export const readJsonBody = (req: IncomingMessage & { body?: unknown; _body?: bo
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8")
       if (text.trim() === "") return finish({ _tag: "problem", closeConnection: false, response: Problem.invalidField("body", "a JSON body is required") })
+      if (jsonTextDepth(text, maxDepth) > maxDepth) return finish({ _tag: "problem", closeConnection: false, response: tooDeep(maxDepth) })
       try {
         finish({ _tag: "ok", value: JSON.parse(text) as unknown })
       } catch (error) {

@@ -46,6 +46,9 @@ export const makeLogDefect = (engine: EngineState, secrets: () => ReadonlyArray<
 
 const upper = (method: string) => method.toUpperCase()
 
+/** Whether an `Authorization` header uses the Bearer scheme (GuildPulse keys); other schemes are not ours. */
+export const isBearerScheme = (header: string | undefined): boolean => header !== undefined && /^bearer(?:\s|$)/i.test(header.trimStart())
+
 const methodOrder = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 export const allowList = (methods: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -99,7 +102,11 @@ export const register = (router: Router, spec: RouteSpec, pipeline: Pipeline): v
   const authorize = (req: Request, res: Response, engine: EngineHandle | undefined, headers: Headers) => {
     // Public routes that do not need the engine (health, assets, the document) ignore credentials entirely.
     if (!admin && spec.engine === false) return invoke(req, res, engine, undefined, headers)
-    const credential = parseBearer(req.headers.authorization)
+    const authorization = req.headers.authorization
+    // Public routes only look at GuildPulse's own scheme: a site behind HTTP Basic (or any other) auth sends
+    // its credentials along with every request, and its widget must keep working.
+    if (!admin && !isBearerScheme(authorization)) return invoke(req, res, engine, undefined, headers)
+    const credential = parseBearer(authorization)
     if (credential === null) return sendProblem(res, Problem.unauthorized("invalid_credentials"), headers)
     if (credential === undefined) {
       if (admin) return sendProblem(res, Problem.unauthorized("missing_credentials"), headers)

@@ -16,7 +16,7 @@ import * as Problem from "../Problem.js"
 import { publicAccess, type ParamDoc, type RouteContext, type RouteSpec } from "../Routes.js"
 import { Flag, Health, parseFlag, Ready, StatsViewBody } from "../Schemas.js"
 import { onExit, type EngineHandle } from "./engine.js"
-import { escapeHtml, etagOf, ifNoneMatchHits, safeHost, send, sendJson, type Headers } from "./http.js"
+import { escapeHtml, etagOf, ifNoneMatchHits, send, sendJson, type Headers } from "./http.js"
 import type { RateLimiter } from "../RateLimiter.js"
 import type { HotCache } from "./hotCache.js"
 import { PRIVATE_CACHE_CONTROL, cacheControlOf, type SerializedView } from "./viewCache.js"
@@ -195,11 +195,13 @@ const standaloneCsp = (frameAncestors: string) =>
 const fragmentCsp = (frameAncestors: string) =>
   `default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors ${frameAncestors}`
 
-const origin = (state: PublicState, req: Request): string => {
-  if (state.publicUrl !== undefined) return state.publicUrl.replace(/\/+$/, "")
-  const host = safeHost(req.headers.host)
-  return host === undefined ? "" : `${req.protocol}://${host}${req.baseUrl}`
-}
+/**
+ * The base of links in widget fragments. These answers are `Cache-Control: public`, so a shared cache may
+ * hand one to everybody: the base is the configured `publicUrl`, or else a path relative to the page that
+ * embeds the fragment — never the request's `Host` header, which anyone can forge to poison the cache.
+ */
+const linkBase = (state: PublicState, req: Request): string =>
+  state.publicUrl !== undefined ? state.publicUrl : req.baseUrl
 
 const sendConditional = (context: RouteContext, status: number, headers: Headers, body: string) => {
   const etag = etagOf(body)
@@ -279,7 +281,7 @@ const widgetRoute = (state: PublicState): RouteSpec => ({
       headers["Cache-Control"] = privateAnswer ? PRIVATE_CACHE_CONTROL : cacheControlOf(view)
       if (!standalone) {
         headers["Content-Security-Policy"] = fragmentCsp(state.frameAncestors)
-        const html = renderWidget(view, options, { nowMs, endpoint: `${origin(state, context.req)}${statsPath}` })
+        const html = renderWidget(view, options, { nowMs, endpoint: `${linkBase(state, context.req)}${statsPath}` })
         return sendConditional(context, 200, headers, html)
       }
       headers["Content-Security-Policy"] = standaloneCsp(state.frameAncestors)
