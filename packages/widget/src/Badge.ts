@@ -10,6 +10,8 @@ import { Schema } from "effect"
 import { parseColor, readableTextColor } from "./internal/color.js"
 import { escapeHtml } from "./internal/escape.js"
 import { formatNumber, labelsFor } from "./Labels.js"
+import { misconfigurations, shownState } from "./State.js"
+import type { ShownState } from "./State.js"
 import { isApproximate } from "./Widget.js"
 
 export const BadgeStyle = Schema.Literal("flat", "flat-square", "for-the-badge")
@@ -40,6 +42,68 @@ export const BADGE_DEFAULT_COLOR = "#5865f2"
 export const BADGE_LABEL_COLOR = "#555555"
 export const BADGE_DEGRADED_COLOR = "#fe7d37"
 export const BADGE_UNAVAILABLE_COLOR = "#9f9f9f"
+/** An unavailable view that retrying will not fix (unknown server, widget off, bad token, unknown invite). */
+export const BADGE_MISCONFIGURED_COLOR = "#e05d44"
+
+/** The badge's words for states and reasons (its text and its accessible name), per locale. */
+const badgeWords: { readonly [L in Locale]: Readonly<Record<string, string>> } = {
+  en: {
+    stale: "stale",
+    partial: "partial",
+    degraded: "degraded",
+    demo: "demo data",
+    unavailable: "unavailable",
+    rate_limited: "rate limited",
+    upstream_error: "Discord error",
+    timeout: "timed out",
+    circuit_open: "paused after errors",
+    unknown_guild: "server not found",
+    unauthorized: "invalid token",
+    widget_disabled: "widget disabled",
+    unknown_invite: "unknown invite"
+  },
+  fr: {
+    stale: "périmé",
+    partial: "partiel",
+    degraded: "dégradé",
+    demo: "données de démo",
+    unavailable: "indisponible",
+    rate_limited: "limite de débit atteinte",
+    upstream_error: "erreur de Discord",
+    timeout: "délai dépassé",
+    circuit_open: "en pause après des erreurs",
+    unknown_guild: "serveur introuvable",
+    unauthorized: "jeton invalide",
+    widget_disabled: "widget désactivé",
+    unknown_invite: "invitation inconnue"
+  }
+}
+
+const wordsOf = (locale: Locale | undefined, keys: ReadonlyArray<string>): Array<string> => {
+  const words = badgeWords[locale === "fr" ? "fr" : "en"]
+  return keys.flatMap((key) => (Object.hasOwn(words, key) ? [words[key] as string] : []))
+}
+
+/**
+ * The badge's accessible name (`<title>` and `aria-label`): its text, then — unless the numbers are plainly
+ * live — the state and its reasons: "discord: 1,234 online · 5,678 members (degraded: rate limited)",
+ * "discord: unavailable (server not found)".
+ */
+export const badgeDescription = (view: StatsView, options: BadgeOptions = {}): string => {
+  const labels = labelsFor(options.locale)
+  const label = options.label ?? labels.badgeLabel
+  const message = badgeMessage(view, options)
+  const shown: ShownState = shownState(view.freshness)
+  const reasons = wordsOf(options.locale, view.freshness.reasons)
+  const prefix = label === "" ? "" : `${label}: `
+  if (shown === "unavailable" || message === labels.badgeUnavailable) {
+    const [unavailable = ""] = wordsOf(options.locale, ["unavailable"])
+    return `${prefix}${unavailable}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`
+  }
+  if (shown === "fresh") return `${prefix}${message}`
+  const [state = ""] = wordsOf(options.locale, [shown])
+  return `${prefix}${message} (${state}${reasons.length > 0 ? `: ${reasons.join(", ")}` : ""})`
+}
 
 // Verdana advance widths (units per em 2048) for ASCII 32…126.
 // prettier-ignore
@@ -69,10 +133,16 @@ const hex = (color: string | undefined, fallback: string): string => {
   return (color.startsWith("#") ? color : `#${color}`).toLowerCase()
 }
 
-/** The badge's right-hand text for a view ("1,234 online · ≈56,789 members", "unavailable", "demo · …"). */
+/**
+ * The badge's right-hand text for a view ("1,234 online · ≈56,789 members", "demo · …"); for an unavailable
+ * view, what is wrong when retrying will not fix it ("server not found", "widget disabled"), else "unavailable".
+ */
 export const badgeMessage = (view: StatsView, options: BadgeOptions = {}): string => {
   const labels = labelsFor(options.locale)
-  if (view.freshness.state === "unavailable") return labels.badgeUnavailable
+  if (view.freshness.state === "unavailable") {
+    const wrong = wordsOf(options.locale, misconfigurations(view.freshness.reasons))
+    return wrong.length > 0 ? wrong.join(" · ") : labels.badgeUnavailable
+  }
   const parts: Array<string> = []
   const { online, members } = view.counts
   if ((options.showOnline ?? true) && online !== undefined) {
@@ -96,13 +166,15 @@ export const renderBadge = (view: StatsView, options: BadgeOptions = {}): string
   const rawMessage = badgeMessage(view, options)
   const state = view.freshness.state
   const color =
-    state === "unavailable" || rawMessage === labels.badgeUnavailable
+    state === "unavailable" && misconfigurations(view.freshness.reasons).length > 0
+      ? BADGE_MISCONFIGURED_COLOR
+      : state === "unavailable" || rawMessage === labels.badgeUnavailable
       ? BADGE_UNAVAILABLE_COLOR
       : state === "degraded"
       ? BADGE_DEGRADED_COLOR
       : hex(options.color, BADGE_DEFAULT_COLOR)
   const labelColor = hex(options.labelColor, BADGE_LABEL_COLOR)
-  const accessible = rawLabel === "" ? rawMessage : `${rawLabel}: ${rawMessage}`
+  const accessible = badgeDescription(view, options)
 
   const big = style === "for-the-badge"
   const label = big ? rawLabel.toUpperCase() : rawLabel

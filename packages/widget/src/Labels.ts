@@ -4,6 +4,9 @@
  */
 import type { FreshnessState, Locale } from "@guildpulse/core"
 
+/** Misconfiguration reasons that get a sentence of their own (see `State.ts`). */
+type Problem = "unknown_guild" | "unauthorized" | "widget_disabled" | "unknown_invite"
+
 export interface Labels {
   readonly online: string
   readonly members: string
@@ -27,10 +30,16 @@ export interface Labels {
   readonly invite: string
   readonly newTab: string
   readonly updated: string
-  readonly states: { readonly [S in FreshnessState]: string }
-  readonly unavailable: string
-  readonly retry: string
+  /** The status line per shown state; `partial` is fresh data while some source is failing. */
+  readonly states: { readonly [S in FreshnessState | "partial"]: string }
+  /** "Temporarily unavailable, retrying" — followed by "in 30 sec.". */
+  readonly retrying: string
+  /** The same when the next try's time is unknown. */
   readonly retrySoon: string
+  /** What an unavailable view says per misconfiguration. */
+  readonly problems: { readonly [P in Problem]: string }
+  /** `widget_disabled` when it is the only thing wrong: says what to add. */
+  readonly widgetOnly: string
   readonly demoNote: string
   readonly badgeLabel: string
   readonly badgeOnline: string
@@ -58,10 +67,16 @@ export const en: Labels = {
   invite: "Join the server",
   newTab: "(opens in a new tab)",
   updated: "updated",
-  states: { fresh: "Live", stale: "Refreshing", degraded: "Delayed", demo: "Demo", unavailable: "Unavailable" },
-  unavailable: "Discord stats are not available right now.",
-  retry: "Next try",
-  retrySoon: "We will try again shortly.",
+  states: { fresh: "Live", partial: "Live · partial", stale: "Refreshing", degraded: "Delayed", demo: "Demo", unavailable: "Unavailable" },
+  retrying: "Temporarily unavailable, retrying",
+  retrySoon: "Temporarily unavailable, retrying shortly.",
+  problems: {
+    unknown_guild: "Server not found.",
+    unauthorized: "Invalid bot token.",
+    widget_disabled: "Widget disabled.",
+    unknown_invite: "Invite not found."
+  },
+  widgetOnly: "Widget disabled — add a bot token or an invite.",
   demoNote: "Demo data, not this server's real numbers.",
   badgeLabel: "discord",
   badgeOnline: "online",
@@ -89,10 +104,16 @@ export const fr: Labels = {
   invite: "Rejoindre le serveur",
   newTab: "(s’ouvre dans un nouvel onglet)",
   updated: "mis à jour",
-  states: { fresh: "En direct", stale: "Actualisation", degraded: "Retardé", demo: "Démo", unavailable: "Indisponible" },
-  unavailable: "Les statistiques Discord ne sont pas disponibles pour le moment.",
-  retry: "Prochain essai",
-  retrySoon: "Nouvel essai sous peu.",
+  states: { fresh: "En direct", partial: "En direct · partiel", stale: "Actualisation", degraded: "Retardé", demo: "Démo", unavailable: "Indisponible" },
+  retrying: "Temporairement indisponible, nouvel essai",
+  retrySoon: "Temporairement indisponible, nouvel essai sous peu.",
+  problems: {
+    unknown_guild: "Serveur introuvable.",
+    unauthorized: "Jeton de bot invalide.",
+    widget_disabled: "Widget désactivé.",
+    unknown_invite: "Invitation introuvable."
+  },
+  widgetOnly: "Widget désactivé — ajoutez un jeton de bot ou une invitation.",
   demoNote: "Données de démonstration, pas les vrais chiffres de ce serveur.",
   badgeLabel: "discord",
   badgeOnline: "en ligne",

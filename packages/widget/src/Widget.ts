@@ -9,15 +9,21 @@
  * http(s) links are printed.
  *
  * Hooks for the element: `data-gp-field` on every value it may update (with the raw number in
- * `data-gp-value`), `data-gp-stat` on each stat, `data-state` on the card, `.gp-approx` markers, `.gp-message`.
+ * `data-gp-value`), `data-gp-stat` on each stat, `data-state` (the shown state, see `State.ts`), `data-expires`
+ * and `data-reasons` on the card, `.gp-approx` markers, `.gp-message`.
+ *
+ * The avatar is the server's initials with the icon over them: an icon that cannot load leaves the initials
+ * (CSS only, see widget.css), never a broken image.
  */
 import { CssLength } from "@guildpulse/core"
 import type { FreshnessState, Locale, StatsView, Theme, WidgetOptions } from "@guildpulse/core"
 import { Schema } from "effect"
 import { parseColor, readableTextColor } from "./internal/color.js"
 import { escapeHtml, inviteHref, isSafeClassName, safeEndpoint, safeHttpUrl, safeId } from "./internal/escape.js"
-import { formatNumber, formatRelative, formatUpdated, labelsFor } from "./Labels.js"
+import { formatNumber, formatUpdated, labelsFor } from "./Labels.js"
 import type { Labels } from "./Labels.js"
+import { problemMessage, shownState } from "./State.js"
+import type { ShownState } from "./State.js"
 import { defaultTheme, themeBackground } from "./Theme.js"
 
 /** Per-request facts the card needs besides the view and the options. */
@@ -147,7 +153,7 @@ const boostStat = (r: Resolved, view: StatsView, options: WidgetOptions): string
   return `<li class="gp-stat gp-stat-boosts" data-gp-stat="boosts"${boosts === undefined ? " hidden" : ""}>${icon(r, options.icons?.boosts, defaultIcons.boosts)}<span class="gp-body"><span class="gp-figure">${value("boosts", r.locale, boosts)}</span> <span class="${r.labelClass}">${escapeHtml(label)}</span><span class="gp-tier"${tier === undefined || tier <= 0 ? " hidden" : ""}>${escapeHtml(r.labels.level)} ${value("boostTier", r.locale, tier)}</span></span></li>`
 }
 
-const stateLine = (view: StatsView, labels: Labels, locale: Locale, nowMs: number | undefined, id: string): string => {
+const stateLine = (view: StatsView, shown: ShownState, labels: Labels, locale: Locale, nowMs: number | undefined, id: string): string => {
   const state: FreshnessState = view.freshness.state
   const fetchedAt = view.freshness.fetchedAt
   // The age is always in the markup (hidden when unknown) so the element can fill it in later.
@@ -159,18 +165,45 @@ const stateLine = (view: StatsView, labels: Labels, locale: Locale, nowMs: numbe
       age = `<span class="gp-age"> · <time data-gp-field="updated" datetime="${escapeHtml(fetchedAt)}">${escapeHtml(formatUpdated(locale, ageSeconds))}</time></span>`
     }
   }
-  return `<p class="gp-status" id="${id}-status"><span class="gp-dot" aria-hidden="true"></span><span class="gp-state">${escapeHtml(labels.states[state])}</span>${age}</p>`
+  return `<p class="gp-status" id="${id}-status"><span class="gp-dot" aria-hidden="true"></span><span class="gp-state">${escapeHtml(labels.states[shown])}</span>${age}</p>`
 }
 
+/** Demo data says so; an unavailable view says what is wrong ("Server not found.") or when it retries. */
 const messageOf = (view: StatsView, labels: Labels, locale: Locale): string => {
   const state = view.freshness.state
   if (state === "demo") return `<p class="gp-message">${escapeHtml(labels.demoNote)}</p>`
   if (state !== "unavailable") return `<p class="gp-message" hidden></p>`
-  const retry = view.freshness.retryAfterSeconds
-  const when = retry !== null && retry > 0 ? formatRelative(locale, Math.ceil(retry)) : undefined
-  // "in 30 sec." already ends with a full stop; "dans 30 s" does not.
-  const next = when === undefined ? labels.retrySoon : `${labels.retry}${labels.colon}${when}${when.endsWith(".") ? "" : "."}`
-  return `<p class="gp-message">${escapeHtml(labels.unavailable)} ${escapeHtml(next)}</p>`
+  return `<p class="gp-message">${escapeHtml(problemMessage(labels, locale, view.freshness))}</p>`
+}
+
+/**
+ * The server's initials, as Discord shows a guild without an icon: the first character of up to three
+ * words ("Pulse Makers" → "PM").
+ */
+export const initialsOf = (name: string | undefined): string => {
+  if (name === undefined) return ""
+  let initials = ""
+  let count = 0
+  for (const word of name.split(/\s+/)) {
+    const first = word.codePointAt(0)
+    if (first === undefined) continue
+    initials += String.fromCodePoint(first)
+    if (++count === 3) break
+  }
+  return initials
+}
+
+/**
+ * The avatar: the initials, and the icon over them. While the icon loads, and when it cannot load, the
+ * initials show; a failed image draws its `::after` (the initials again) instead of a broken-image icon, so
+ * no script is needed. Decorative: the server's name is in the heading.
+ */
+const avatarOf = (iconUrl: string | undefined, initials: string, size: number, box: number): string => {
+  let html = `<span class="gp-avatar" aria-hidden="true"><span class="gp-initials">${escapeHtml(initials)}</span>`
+  if (iconUrl !== undefined) {
+    html += `<img src="${escapeHtml(withSize(iconUrl, size))}" alt="" width="${box}" height="${box}" loading="lazy" decoding="async" referrerpolicy="no-referrer" data-initials="${escapeHtml(initials)}">`
+  }
+  return `${html}</span>`
 }
 
 const link = (href: string, className: string, label: string, newTab: boolean, labels: Labels, tooltip?: string): string =>
@@ -188,6 +221,7 @@ export const renderWidget = (view: StatsView, options: WidgetOptions = {}, conte
   const layout = options.layout === "vertical" || options.layout === "compact" ? options.layout : "horizontal"
   const align = options.align === "left" || options.align === "center" || options.align === "right" ? options.align : undefined
   const state = view.freshness.state
+  const shown = shownState(view.freshness)
   const id = safeId(context.idPrefix ?? `gp-${view.profile}`)
   const resolved: Resolved = {
     locale,
@@ -214,7 +248,11 @@ export const renderWidget = (view: StatsView, options: WidgetOptions = {}, conte
   const regionLabel = showTitle ? title : name !== undefined && name !== "" ? `${labels.region}${labels.colon}${name}` : labels.region
   let cardClass = `gp-card gp-theme-${theme} gp-layout-${layout}`
   if (options.className !== undefined && isSafeClassName(options.className)) cardClass += ` ${options.className.trim()}`
-  html += `<section class="${cardClass}" id="${id}" lang="${locale}" data-theme="${theme}" data-layout="${layout}" data-state="${state}"`
+  html += `<section class="${cardClass}" id="${id}" lang="${locale}" data-theme="${theme}" data-layout="${layout}" data-state="${shown}"`
+  // For the element: when the data stops being live, and what is failing (it derives its state from these).
+  const { expiresAt, reasons } = view.freshness
+  if (expiresAt !== null) html += ` data-expires="${escapeHtml(expiresAt)}"`
+  if (reasons.length > 0) html += ` data-reasons="${escapeHtml(reasons.join(" "))}"`
   if (align !== undefined) html += ` data-align="${align}"`
   html += ` role="region" aria-label="${escapeHtml(regionLabel)}" aria-describedby="${id}-status"`
   const style = styleOf(options, theme)
@@ -223,14 +261,13 @@ export const renderWidget = (view: StatsView, options: WidgetOptions = {}, conte
 
   // Header: avatar, title, server name.
   const showName = (options.showServerName ?? true) && name !== undefined && name !== ""
-  const iconUrl = (options.showServerAvatar ?? true) ? safeHttpUrl(view.guild.iconUrl) : undefined
-  if (showTitle || showName || iconUrl !== undefined) {
+  const showAvatar = options.showServerAvatar ?? true
+  const iconUrl = showAvatar ? safeHttpUrl(view.guild.iconUrl) : undefined
+  const initials = showAvatar ? initialsOf(name) : ""
+  const avatar = iconUrl !== undefined || initials !== ""
+  if (showTitle || showName || avatar) {
     html += `<div class="gp-header">`
-    if (iconUrl !== undefined) {
-      const size = snapAvatarSize(options.avatarSize ?? DEFAULT_AVATAR_SIZE)
-      const box = layout === "compact" ? 28 : 48
-      html += `<img class="gp-avatar" src="${escapeHtml(withSize(iconUrl, size))}" alt="" width="${box}" height="${box}" loading="lazy" decoding="async" referrerpolicy="no-referrer">`
-    }
+    if (avatar) html += avatarOf(iconUrl, initials, snapAvatarSize(options.avatarSize ?? DEFAULT_AVATAR_SIZE), layout === "compact" ? 28 : 48)
     html += `<div class="gp-heading">`
     if (showTitle) html += `<p class="gp-title">${escapeHtml(title)}</p>`
     if (showName) {
@@ -261,7 +298,7 @@ export const renderWidget = (view: StatsView, options: WidgetOptions = {}, conte
 
   // Footer: freshness (always when it is demo or unavailable, so those are never unlabelled), links.
   const showStatus = options.showStatus ?? true
-  const status = showStatus || state === "demo" || state === "unavailable" ? stateLine(view, labels, locale, context.nowMs, id) : `<p class="gp-status gp-sr" id="${id}-status"><span class="gp-state">${escapeHtml(labels.states[state])}</span></p>`
+  const status = showStatus || state === "demo" || state === "unavailable" ? stateLine(view, shown, labels, locale, context.nowMs, id) : `<p class="gp-status gp-sr" id="${id}-status"><span class="gp-state">${escapeHtml(labels.states[shown])}</span></p>`
   let actions = ""
   if (options.invite?.show ?? true) {
     const href = safeHttpUrl(options.invite?.url) ?? inviteHref(view.guild.instantInvite)

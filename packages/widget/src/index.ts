@@ -2,7 +2,7 @@
  * @guildpulse/widget — the server-rendered GuildPulse stats card, its themes, the SVG badge, the
  * `<guildpulse-stats>` custom element, query-string overrides and the legacy plugin's attribute mapping.
  */
-export { BADGE_DEFAULT_COLOR, BADGE_DEGRADED_COLOR, BADGE_LABEL_COLOR, BADGE_UNAVAILABLE_COLOR, BadgeColor, badgeMessage, BadgeOptions, BadgeStyle, renderBadge, textWidth } from "./Badge.js"
+export { BADGE_DEFAULT_COLOR, BADGE_DEGRADED_COLOR, BADGE_LABEL_COLOR, BADGE_MISCONFIGURED_COLOR, BADGE_UNAVAILABLE_COLOR, BadgeColor, badgeDescription, badgeMessage, BadgeOptions, BadgeStyle, renderBadge, textWidth } from "./Badge.js"
 export { embedScript } from "./Embed.js"
 export { en, formatNumber, formatRelative, formatUpdated, fr, labelsFor, locales } from "./Labels.js"
 export type { Labels } from "./Labels.js"
@@ -11,5 +11,7 @@ export type { LegacyAttributes, LegacyMapping } from "./Legacy.js"
 export { badgeQueryParams, parseBadgeQuery, parseWidgetQuery, QUERY_PASSTHROUGH, widgetQueryParams } from "./Query.js"
 export type { QueryInput, QueryParam } from "./Query.js"
 export { defaultTheme, themeBackground, themes, widgetCss } from "./Theme.js"
-export { DEFAULT_AVATAR_SIZE, defaultIcons, isApproximate, renderWidget, snapAvatarSize } from "./Widget.js"
+export { DEFAULT_AVATAR_SIZE, defaultIcons, initialsOf, isApproximate, renderWidget, snapAvatarSize } from "./Widget.js"
 export type { RenderContext } from "./Widget.js"
+export { DEGRADED_AFTER_FAILURES, MISCONFIGURED, misconfigurations, problemMessage, shownState } from "./State.js"
+export type { FreshnessInput, Misconfiguration, ShownState } from "./State.js"

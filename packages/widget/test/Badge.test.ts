@@ -1,8 +1,8 @@
 import type { StatsView } from "@guildpulse/core"
 import { describe, expect, it } from "vitest"
-import { BADGE_DEGRADED_COLOR, BADGE_UNAVAILABLE_COLOR, badgeMessage, renderBadge, textWidth } from "../src/index.js"
+import { BADGE_DEFAULT_COLOR, BADGE_DEGRADED_COLOR, BADGE_MISCONFIGURED_COLOR, BADGE_UNAVAILABLE_COLOR, badgeMessage, renderBadge, textWidth } from "../src/index.js"
 import type { BadgeOptions } from "../src/index.js"
-import { freshView, viewIn } from "./fixtures.js"
+import { freshView, partialView, unavailableFor, viewIn } from "./fixtures.js"
 import { decode, parseMarkup } from "./markup.js"
 
 const svgOf = (view: StatsView, options?: BadgeOptions) => {
@@ -73,12 +73,44 @@ describe("renderBadge", () => {
     expect(degraded.svg).toContain(`fill="${BADGE_DEGRADED_COLOR}"`)
     expect(degraded.root?.attributes.get("data-state")).toBe("degraded")
     const demo = svgOf(viewIn("demo"))
-    expect(demo.root?.attributes.get("aria-label")).toBe("discord: demo · 1,234 online · 56,789 members")
+    expect(demo.root?.attributes.get("aria-label")).toBe("discord: demo · 1,234 online · 56,789 members (demo data)")
     const unavailable = svgOf(viewIn("unavailable"))
-    expect(unavailable.root?.attributes.get("aria-label")).toBe("discord: unavailable")
+    expect(unavailable.root?.attributes.get("aria-label")).toBe("discord: unavailable (Discord error)")
     expect(unavailable.svg).toContain(`fill="${BADGE_UNAVAILABLE_COLOR}"`)
     expect(unavailable.svg).not.toMatch(/\d online/)
-    expect(svgOf(viewIn("unavailable"), { locale: "fr" }).root?.attributes.get("aria-label")).toBe("discord: indisponible")
+    expect(svgOf(viewIn("unavailable"), { locale: "fr" }).root?.attributes.get("aria-label")).toBe("discord: indisponible (erreur de Discord)")
+  })
+
+  it("says in its title and aria-label when the numbers are stale, degraded, partial or demo", () => {
+    const label = (view: StatsView, options?: BadgeOptions) => {
+      const { root, elements } = svgOf(view, options)
+      const title = elements.find((e) => e.name === "title")?.text
+      expect(root?.attributes.get("aria-label")).toBe(title)
+      return decode(title ?? "")
+    }
+    expect(label(viewIn("fresh"))).toBe("discord: 1,234 online · ≈56,789 members")
+    expect(label(viewIn("stale"))).toBe("discord: 1,234 online · ≈56,789 members (stale)")
+    expect(label(viewIn("degraded"))).toBe("discord: 1,234 online · ≈56,789 members (degraded: rate limited)")
+    expect(label(partialView)).toBe("discord: 1,234 online · ≈56,789 members (partial: rate limited)")
+    expect(label(viewIn("degraded"), { locale: "fr" })).toBe("discord: 1\u202f234 en ligne · ≈56\u202f789 membres (dégradé: limite de débit atteinte)")
+    expect(svgOf(partialView).svg).toContain(`fill="${BADGE_DEFAULT_COLOR}"`)
+  })
+
+  it("says what is wrong instead of numbers for a misconfigured profile", () => {
+    const notFound = svgOf(unavailableFor(["unknown_guild", "circuit_open"]))
+    expect(badgeMessage(unavailableFor(["unknown_guild", "circuit_open"]))).toBe("server not found")
+    expect(notFound.svg).toContain(">server not found<")
+    expect(notFound.svg).toContain(`fill="${BADGE_MISCONFIGURED_COLOR}"`)
+    expect(notFound.svg).not.toMatch(/online|members/)
+    expect(notFound.root?.attributes.get("aria-label")).toBe("discord: unavailable (server not found, paused after errors)")
+    expect(badgeMessage(unavailableFor(["widget_disabled"]))).toBe("widget disabled")
+    expect(badgeMessage(unavailableFor(["unauthorized"]))).toBe("invalid token")
+    expect(badgeMessage(unavailableFor(["unknown_invite", "widget_disabled"]))).toBe("widget disabled · unknown invite")
+    expect(badgeMessage(unavailableFor(["unknown_guild"]), { locale: "fr" })).toBe("serveur introuvable")
+    expect(badgeMessage(unavailableFor(["widget_disabled"]), { locale: "fr" })).toBe("widget désactivé")
+    // Transient trouble stays "unavailable", in grey.
+    expect(badgeMessage(unavailableFor(["rate_limited", "circuit_open"]))).toBe("unavailable")
+    expect(svgOf(unavailableFor(["rate_limited"])).svg).toContain(`fill="${BADGE_UNAVAILABLE_COLOR}"`)
   })
 
   it("is unavailable, not empty, when the chosen counts are missing", () => {

@@ -249,6 +249,8 @@ if (executablePath === undefined) {
       serve({ ...freshView, freshness: { ...freshView.freshness, nextRefreshAt: null } })
       const empty = await browser.newPage()
       await empty.emulateMedia({ reducedMotion: "reduce" })
+      // The served view expires at 12:05 (fixtures): the page's clock must be before that for "Live".
+      await empty.clock.install({ time: NOW_MS })
       await empty.goto(`${origin}/?empty=1`)
       const read = (selector: string) => empty.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector)
       await eventually(async () => expect(await read('[data-gp-field="online"]')).toBe("1\u202f234"))

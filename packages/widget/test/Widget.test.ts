@@ -1,7 +1,7 @@
 import type { StatsView, WidgetOptions } from "@guildpulse/core"
 import { describe, expect, it } from "vitest"
-import { renderWidget, snapAvatarSize, themes } from "../src/index.js"
-import { FETCHED_AT, freshView, NOW_MS, viewIn } from "./fixtures.js"
+import { initialsOf, renderWidget, snapAvatarSize, themes } from "../src/index.js"
+import { FETCHED_AT, freshView, NOW_MS, partialView, unavailableFor, viewIn } from "./fixtures.js"
 import { decode, hasClass, parseMarkup, withAttribute } from "./markup.js"
 
 const layouts = ["horizontal", "vertical", "compact"] as const
@@ -111,7 +111,32 @@ describe("structure and accessibility", () => {
     expect(avatar?.attributes.get("alt")).toBe("")
     const hidden = render({ showServerName: false, showServerAvatar: false })
     expect(hidden).not.toContain("<img")
+    expect(hidden).not.toContain("gp-avatar")
     expect(field(hidden, "name")).toBeUndefined()
+  })
+
+  it("puts the server's initials beneath the icon, and shows them alone for a server without one", () => {
+    const elements = parseMarkup(render())
+    const box = elements.find((e) => hasClass(e, "gp-avatar"))
+    expect(box?.attributes.get("aria-hidden")).toBe("true")
+    expect(elements.find((e) => hasClass(e, "gp-initials"))?.text).toBe("GL")
+    // A failed image draws its ::after (the initials again, from this attribute) instead of a broken icon.
+    expect(elements.find((e) => e.name === "img")?.attributes.get("data-initials")).toBe("GL")
+    const { iconUrl: _, ...guild } = freshView.guild
+    const iconless = parseMarkup(render({}, { ...freshView, guild: { ...guild, name: "Retro Arcade Collective" } }))
+    expect(iconless.find((e) => hasClass(e, "gp-initials"))?.text).toBe("RAC")
+    expect(iconless.find((e) => e.name === "img")).toBeUndefined()
+    // No name and no icon (an unavailable view): no avatar at all.
+    expect(render({}, viewIn("unavailable"))).not.toContain("gp-avatar")
+  })
+
+  it("takes initials from up to three words, whole code points, escaped", () => {
+    expect(initialsOf("Pulse Makers")).toBe("PM")
+    expect(initialsOf("  retro   arcade collective club ")).toBe("rac")
+    expect(initialsOf("🎮 Gamers")).toBe("🎮G")
+    expect(initialsOf(undefined)).toBe("")
+    const evil = render({}, { ...freshView, guild: { ...freshView.guild, name: '<b "x">' } })
+    expect(parseMarkup(evil).find((e) => hasClass(e, "gp-initials"))?.text).toBe("&lt;&quot;")
   })
 
   it("replaces an existing size parameter on the avatar URL", () => {
@@ -307,13 +332,51 @@ describe("freshness states", () => {
     const html = render({ showPresence: true, showBoosts: true }, viewIn("unavailable"))
     expect(html).toContain('data-state="unavailable"')
     expect(status(html)?.text).toContain("Unavailable")
-    expect(message(html)?.text).toBe("Discord stats are not available right now. Next try: in 30 sec.")
+    expect(message(html)?.text).toBe("Temporarily unavailable, retrying in 30 sec.")
     expect(withAttribute(parseMarkup(html), "data-gp-value")).toHaveLength(0)
     for (const name of ["online", "members", "presence", "boosts"]) expect(stat(html, name)?.attributes.has("hidden")).toBe(true)
     const fr = render({ locale: "fr" }, viewIn("unavailable"))
-    expect(message(fr)?.text).toBe("Les statistiques Discord ne sont pas disponibles pour le moment. Prochain essai\u00a0: dans 30\u00a0s.")
+    expect(message(fr)?.text).toBe("Temporairement indisponible, nouvel essai dans 30\u00a0s.")
     const unknown = render({}, { ...viewIn("unavailable"), freshness: { ...viewIn("unavailable").freshness, retryAfterSeconds: null } })
-    expect(message(unknown)?.text).toBe("Discord stats are not available right now. We will try again shortly.")
+    expect(message(unknown)?.text).toBe("Temporarily unavailable, retrying shortly.")
+  })
+
+  it("unavailable because of a misconfiguration: says plainly what is wrong, in English and French", () => {
+    const says = (reasons: StatsView["freshness"]["reasons"], locale: "en" | "fr" = "en") => {
+      const html = render({ locale, showPresence: true }, unavailableFor(reasons))
+      expect(html).toContain('data-state="unavailable"')
+      expect(withAttribute(parseMarkup(html), "data-gp-value")).toHaveLength(0)
+      return decode(message(html)?.text ?? "")
+    }
+    expect(says(["unknown_guild"])).toBe("Server not found.")
+    expect(says(["unknown_guild", "circuit_open"])).toBe("Server not found.")
+    expect(says(["widget_disabled"])).toBe("Widget disabled — add a bot token or an invite.")
+    expect(says(["widget_disabled", "circuit_open"])).toBe("Widget disabled — add a bot token or an invite.")
+    expect(says(["unauthorized", "circuit_open"])).toBe("Invalid bot token.")
+    expect(says(["unknown_invite"])).toBe("Invite not found.")
+    // Widget off, no token, an invite of another server: both things to fix, in one stable order.
+    expect(says(["unknown_invite", "widget_disabled"])).toBe("Widget disabled. Invite not found.")
+    expect(says(["unauthorized", "widget_disabled"])).toBe("Invalid bot token. Widget disabled.")
+    expect(says(["unknown_guild"], "fr")).toBe("Serveur introuvable.")
+    expect(says(["widget_disabled"], "fr")).toBe("Widget désactivé — ajoutez un jeton de bot ou une invitation.")
+    expect(says(["unauthorized"], "fr")).toBe("Jeton de bot invalide.")
+    expect(says(["unknown_invite"], "fr")).toBe("Invitation introuvable.")
+    // Transient trouble is not a misconfiguration: it says when it retries.
+    expect(decode(message(render({}, unavailableFor(["rate_limited", "circuit_open"], 42)))?.text ?? "")).toBe("Temporarily unavailable, retrying in 42 sec.")
+  })
+
+  it("fresh numbers beside a failing source: 'Live · partial', never plain 'Live'", () => {
+    const html = render({}, partialView)
+    expect(html).toContain('data-state="partial"')
+    expect(html).toContain('data-reasons="rate_limited"')
+    expect(status(html)?.text).toBe("Live · partial · updated 42 sec. ago")
+    expect(field(html, "online")?.text).toBe("1,234")
+    expect(status(render({ locale: "fr" }, partialView))?.text).toContain("En direct · partiel")
+  })
+
+  it("carries expiresAt for the element, which turns the card stale at that instant", () => {
+    expect(parseMarkup(render())[1]?.attributes.get("data-expires")).toBe("2026-03-01T12:05:00.000Z")
+    expect(render({}, viewIn("unavailable"))).not.toContain("data-expires")
   })
 
   it("unavailable with numbers in the view still shows none of them", () => {

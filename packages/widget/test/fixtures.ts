@@ -75,3 +75,12 @@ export const viewIn = (state: FreshnessState): StatsView => {
       }
   }
 }
+
+/** An unavailable view whose sources failed for `reasons` (e.g. a mistyped guild id: `["unknown_guild"]`). */
+export const unavailableFor = (reasons: StatsView["freshness"]["reasons"], retryAfterSeconds: number | null = 3600): StatsView => {
+  const base = viewIn("unavailable")
+  return { ...base, freshness: { ...base.freshness, retryAfterSeconds, reasons } }
+}
+
+/** Fresh numbers while some source is failing (e.g. the bot was rate-limited, the widget answered). */
+export const partialView: StatsView = { ...freshView, freshness: { ...freshView.freshness, reasons: ["rate_limited"] } }

@@ -9,25 +9,29 @@
  *   (default 60) or not before `freshness.nextRefreshAt`, whichever is later, and never before `Retry-After`.
  * - Pauses while the page is hidden or the card is off-screen; backs off exponentially on errors (cap 10 min).
  * - Never blanks a number it shows: on errors the numbers stay and the status turns stale, then degraded.
+ * - Never says "Live" for data past its `expiresAt`: the shown state is derived from the view and the clock
+ *   (`State.ts`, shared with the server renderer); at `expiresAt` the card turns stale (degraded when the view
+ *   has `reasons`) by itself, and re-fetches. A view with `reasons` is "Live · partial", never plain "Live".
+ *   A server-rendered card carries its `expiresAt` and `reasons` in `data-expires` / `data-reasons`.
+ * - A guild icon that fails to load is hidden, leaving the initials beneath it.
  * - Uses ETag / If-None-Match; updates the one polite live region; no count animation under
  *   `prefers-reduced-motion` or `data-animated="false"`.
  */
 import { en, formatNumber, formatUpdated, fr } from "../Labels.js"
 import type { Labels } from "../Labels.js"
+import { problemMessage, shownState } from "../State.js"
+import type { FreshnessInput } from "../State.js"
 
 interface ViewJson {
   readonly guild?: { readonly name?: string }
   readonly counts?: Readonly<Record<string, number | undefined>>
   readonly presence?: Readonly<Record<string, number | undefined>>
   readonly provenance?: Readonly<Record<string, { readonly source?: string } | undefined>>
-  readonly freshness?: {
-    readonly state?: string
+  readonly freshness?: FreshnessInput & {
     readonly fetchedAt?: string | null
     readonly nextRefreshAt?: string | null
   }
 }
-
-type State = keyof Labels["states"]
 
 const MIN_INTERVAL_MS = 10_000
 const MAX_BACKOFF_MS = 600_000
@@ -35,8 +39,6 @@ const DEFAULT_INTERVAL_S = 60
 /** The server refreshes at `nextRefreshAt`; ask a little after it. */
 const AFTER_REFRESH_MS = 2_000
 const COUNT_ANIMATION_MS = 600
-/** Consecutive failed polls before "stale" turns "degraded". */
-const DEGRADED_AFTER = 3
 
 /** `Retry-After`: delay-seconds (decimals allowed) or an HTTP date → milliseconds (0 when absent). */
 const retryAfterMs = (header: string | null): number => {
@@ -45,23 +47,34 @@ const retryAfterMs = (header: string | null): number => {
   return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0
 }
 
-const isState = (state: string | undefined): state is State =>
-  state === "fresh" || state === "stale" || state === "degraded" || state === "demo" || state === "unavailable"
-
 class GuildPulseStats extends HTMLElement {
   private timer: ReturnType<typeof setTimeout> | undefined
+  private expiry: ReturnType<typeof setTimeout> | undefined
   private dueAt = 0
+  /** Not before this instant (Retry-After), whatever else asks for a poll. */
+  private notBefore = 0
   private lastPollAt = 0
   private failures = 0
   private busy = false
   private visible = true
   private etag: string | null = null
   private view: ViewJson | undefined
+  /** The server-rendered card's freshness, until the first answer. */
+  private seed: FreshnessInput | undefined
   private observer: IntersectionObserver | undefined
   private readonly onVisibility = (): void => this.wake()
 
   connectedCallback(): void {
-    if (this.querySelector(".gp-card") === null) this.renderSkeleton()
+    const card = this.querySelector<HTMLElement>(".gp-card")
+    if (card === null) this.renderSkeleton()
+    else {
+      const data = card.dataset
+      const reasons = data.reasons?.split(" ") ?? []
+      this.seed = { state: data.state === "partial" ? "fresh" : data.state, expiresAt: data.expires, reasons }
+      // An icon that failed before this script ran: hide it, the initials beneath show (later ones: onError).
+      for (const img of card.querySelectorAll("img")) if (img.complete && !img.naturalWidth) img.hidden = true
+    }
+    this.addEventListener("error", this.onError, true)
     if (typeof IntersectionObserver === "function") {
       this.observer = new IntersectionObserver((entries) => {
         for (const entry of entries) this.visible = entry.isIntersecting
@@ -70,12 +83,19 @@ class GuildPulseStats extends HTMLElement {
       this.observer.observe(this)
     }
     document.addEventListener("visibilitychange", this.onVisibility)
+    this.render()
     // Server-rendered numbers are current: the first poll waits one interval. An empty card asks at once.
     this.plan(this.querySelector("[data-gp-value]") === null ? 0 : this.intervalMs())
   }
 
+  private readonly onError = (event: Event): void => {
+    if (event.target instanceof HTMLImageElement) event.target.hidden = true
+  }
+
   disconnectedCallback(): void {
     clearTimeout(this.timer)
+    clearTimeout(this.expiry)
+    this.removeEventListener("error", this.onError, true)
     this.observer?.disconnect()
     document.removeEventListener("visibilitychange", this.onVisibility)
   }
@@ -102,7 +122,7 @@ class GuildPulseStats extends HTMLElement {
   private wake(): void {
     clearTimeout(this.timer)
     if (document.hidden || !this.visible || !this.isConnected || this.busy) return
-    const wait = Math.max(this.dueAt - Date.now(), this.lastPollAt + MIN_INTERVAL_MS - Date.now(), 0)
+    const wait = Math.max(this.dueAt, this.notBefore, this.lastPollAt + MIN_INTERVAL_MS) - Date.now()
     this.timer = setTimeout(() => void this.poll(), wait)
   }
 
@@ -131,10 +151,12 @@ class GuildPulseStats extends HTMLElement {
       if (untilRefresh > 0) delayMs = Math.max(delayMs, untilRefresh + AFTER_REFRESH_MS)
     } catch {
       this.failures++
-      this.trouble()
+      // A failed poll: keep every number, say they are getting old.
+      this.render()
       delayMs = Math.min(MAX_BACKOFF_MS, this.intervalMs() * 2 ** this.failures)
     }
     this.busy = false
+    this.notBefore = Date.now() + retryMs
     delayMs = Math.max(delayMs, retryMs, MIN_INTERVAL_MS)
     // Jitter upwards only, so that floors (Retry-After, 10 s) are never undercut.
     this.plan(delayMs + Math.random() * delayMs * 0.1)
@@ -143,8 +165,7 @@ class GuildPulseStats extends HTMLElement {
   private apply(): void {
     const view = this.view
     if (view === undefined) return
-    let state = isState(view.freshness?.state) ? view.freshness.state : "fresh"
-    let shown = false
+    const unavailable = view.freshness?.state === "unavailable"
     for (const field of this.querySelectorAll<HTMLElement>("[data-gp-field]")) {
       const key = field.dataset.gpField ?? ""
       if (key === "name") {
@@ -152,7 +173,7 @@ class GuildPulseStats extends HTMLElement {
       } else if (key !== "updated") {
         const count = key.startsWith("presence.") ? view.presence?.[key.slice(9)] : view.counts?.[key]
         // Never blank a number: an absent count leaves the last one in place.
-        if (typeof count !== "number" || state === "unavailable") continue
+        if (typeof count !== "number" || unavailable) continue
         this.show(field, count)
         const stat = field.closest<HTMLElement>("[data-gp-stat]")
         if (stat !== null) {
@@ -164,11 +185,7 @@ class GuildPulseStats extends HTMLElement {
         if (key === "boostTier" && field.parentElement !== null) field.parentElement.hidden = count < 1
       }
     }
-    for (const field of this.querySelectorAll<HTMLElement>("[data-gp-value]")) if (field.textContent) shown = true
-    // A server that lost its data does not take the numbers off the page: they are just older.
-    if (state === "unavailable" && shown) state = "degraded"
-    this.setState(state)
-    this.updateAge()
+    this.render()
   }
 
   private show(field: HTMLElement, count: number): void {
@@ -198,14 +215,35 @@ class GuildPulseStats extends HTMLElement {
     requestAnimationFrame(step)
   }
 
-  private setState(state: State): void {
+  /** Shows the state derived from the latest view (or the server-rendered one), the clock and failed polls. */
+  private render(): void {
     const card = this.querySelector<HTMLElement>(".gp-card")
     if (card === null) return
+    const freshness = this.view?.freshness ?? this.seed
+    const labels = this.labels()
+    let state = shownState(freshness, Date.now(), this.failures)
+    // A server that lost its data does not take the numbers off the page: they are just older.
+    if (state === "unavailable" && card.querySelector("[data-gp-value]:not(:empty)") !== null) state = "degraded"
     card.dataset.state = state
     const text = card.querySelector(".gp-state")
-    if (text !== null) text.textContent = this.labels().states[state]
+    if (text !== null) text.textContent = labels.states[state]
     const message = card.querySelector<HTMLElement>(".gp-message")
-    if (message !== null) message.hidden = state !== "demo" && state !== "unavailable"
+    if (message !== null) {
+      message.hidden = state !== "demo" && state !== "unavailable"
+      if (this.view !== undefined && !message.hidden) {
+        message.textContent = state === "demo" ? labels.demoNote : problemMessage(labels, this.locale(), freshness)
+      }
+    }
+    this.updateAge()
+    // At expiry the data stops being live: show it, and ask the server what it has now.
+    clearTimeout(this.expiry)
+    const left = Date.parse(freshness?.expiresAt ?? "") - Date.now()
+    if (left > 0) {
+      this.expiry = setTimeout(() => {
+        this.render()
+        this.plan(0)
+      }, left)
+    }
   }
 
   private updateAge(): void {
@@ -216,14 +254,6 @@ class GuildPulseStats extends HTMLElement {
     time.setAttribute("datetime", fetchedAt)
     time.textContent = formatUpdated(this.locale(), Math.floor((Date.now() - fetchedMs) / 1000))
     if (time.parentElement !== null) time.parentElement.hidden = false
-  }
-
-  /** A failed poll: keep every number, say they are getting old. */
-  private trouble(): void {
-    const current = this.querySelector<HTMLElement>(".gp-card")?.dataset.state
-    if (current === "demo" || current === "unavailable") return
-    this.setState(this.failures >= DEGRADED_AFTER || current === "degraded" ? "degraded" : "stale")
-    this.updateAge()
   }
 
   /** The render path: a minimal card for an element that arrived without server-rendered markup. */
@@ -237,7 +267,7 @@ class GuildPulseStats extends HTMLElement {
     card.dataset.layout = this.dataset.layout ?? "horizontal"
     card.lang = this.locale()
     card.setAttribute("aria-label", labels.region)
-    this.setState("unavailable")
+    this.seed = { state: "unavailable" }
   }
 }
 
