@@ -1,0 +1,42 @@
+/**
+ * The engine on the embedded store: core's use cases (`Stats`, `Profiles`, `Refresher`, `CircuitBreaker`) and
+ * its in-process scheduler on `SqliteStores` — given a `StatsSource`. The single-instance default: everything
+ * survives a restart, and a restarted engine serves every profile's last good snapshot at once.
+ *
+ * ```ts
+ * const engine = SqliteEngine.layer({ dataDir: "./.guildpulse" })
+ * const live = engine.pipe(Layer.provide(DemoSource.layer))
+ * ```
+ */
+import { ConfigError, Layer } from "effect"
+import { Engine } from "@guildpulse/core"
+import type { CircuitBreakerPolicy, Refresher, RefreshScheduler, StatsSource, StoreError } from "@guildpulse/core"
+import type { SqliteDatabase } from "./SqliteDatabase.js"
+import type { SqliteSecretVault } from "./SqliteSecretVault.js"
+import * as SqliteStores from "./SqliteStores.js"
+
+export interface SqliteEngineOptions extends SqliteStores.SqliteStoresOptions {
+  readonly refresher?: Partial<Refresher.RefresherOptions>
+  readonly circuitBreaker?: CircuitBreakerPolicy.CircuitBreakerOptions
+  /** Core's in-process scheduler and its options (default), or `false` for refreshes on demand only. */
+  readonly scheduler?: RefreshScheduler.MemorySchedulerOptions | false
+}
+
+export type Services = Engine.Services | SqliteDatabase | SqliteSecretVault
+
+const engineOptions = (options: SqliteEngineOptions): Engine.MemoryEngineOptions => ({
+  ...(options.refresher !== undefined ? { refresher: options.refresher } : {}),
+  ...(options.circuitBreaker !== undefined ? { circuitBreaker: options.circuitBreaker } : {}),
+  ...(options.scheduler !== undefined ? { scheduler: options.scheduler } : {})
+})
+
+export const layer = (
+  options: SqliteEngineOptions = {}
+): Layer.Layer<Services, StoreError | ConfigError.ConfigError, StatsSource.StatsSource> =>
+  Engine.services(engineOptions(options)).pipe(Layer.provideMerge(SqliteStores.layer(options)))
+
+/** From the environment (`GUILDPULSE_DATA_DIR`, `GUILDPULSE_MASTER_KEYS`) plus code options. */
+export const layerConfig = (
+  options: Omit<SqliteEngineOptions, "dataDir" | "masterKeys"> = {}
+): Layer.Layer<Services, StoreError | ConfigError.ConfigError, StatsSource.StatsSource> =>
+  Engine.services(engineOptions(options)).pipe(Layer.provideMerge(SqliteStores.layerConfig(options)))

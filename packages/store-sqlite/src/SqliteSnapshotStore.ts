@@ -1,0 +1,70 @@
+/**
+ * `SnapshotStore` on the database file, write-behind: every snapshot is loaded at start and served from
+ * memory (a restart serves the last good snapshot at once); `put`/`delete` change memory at once and reach
+ * the file with the next flush (≤ `flushIntervalMs`, and when the layer closes). A crash loses at most the
+ * snapshots of that interval — the next refresh round makes them again.
+ */
+import { Context, Effect, Either, Layer, Option, Scope } from "effect"
+import { Snapshot, SnapshotStore } from "@guildpulse/core"
+import type { StoreError } from "@guildpulse/core"
+import { jsonCodec } from "./internal/json.js"
+import { SqliteDatabase } from "./SqliteDatabase.js"
+
+const STORE = "snapshots"
+const codec = jsonCodec(Snapshot)
+
+export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore>, StoreError, SqliteDatabase | Scope.Scope> = Effect.gen(function* () {
+  const database = yield* SqliteDatabase
+  const rows = yield* database.read(STORE, (db) => db.prepare("SELECT profile, json FROM snapshots").raw(true).all() as Array<[string, string]>)
+  const snapshots = new Map<string, Snapshot>()
+  for (const [profile, json] of rows) {
+    const decoded = codec.decode(json)
+    if (Either.isRight(decoded)) snapshots.set(profile, decoded.right)
+    else yield* Effect.logWarning(`stored snapshot of '${profile}' is unreadable, ignoring it: ${decoded.left}`)
+  }
+
+  const upsert = database.db.prepare(
+    "INSERT INTO snapshots (profile, attempted_at_ms, json) VALUES (?, ?, ?) " +
+      "ON CONFLICT (profile) DO UPDATE SET attempted_at_ms = excluded.attempted_at_ms, json = excluded.json"
+  )
+  const remove = database.db.prepare("DELETE FROM snapshots WHERE profile = ?")
+  let dirty = new Set<string>()
+
+  yield* database.registerWriteBehind({
+    name: STORE,
+    take: () => {
+      if (dirty.size === 0) return undefined
+      const keys = dirty
+      dirty = new Set()
+      const values = [...keys].map((key) => [key, snapshots.get(key)] as const)
+      return {
+        count: values.length,
+        write: () => {
+          // Snapshot has no transformations: its JSON is its encoded form.
+          for (const [key, value] of values) {
+            if (value === undefined) remove.run(key)
+            else upsert.run(key, value.attemptedAtMs, JSON.stringify(value))
+          }
+        },
+        requeue: () => {
+          for (const key of keys) dirty.add(key)
+        }
+      }
+    }
+  })
+
+  return SnapshotStore.SnapshotStore.of({
+    get: (profile) => Effect.sync(() => Option.fromNullable(snapshots.get(profile))),
+    put: (snapshot) =>
+      Effect.sync(() => {
+        snapshots.set(snapshot.profile, snapshot)
+        dirty.add(snapshot.profile)
+      }),
+    delete: (profile) =>
+      Effect.sync(() => {
+        if (snapshots.delete(profile)) dirty.add(profile)
+      })
+  })
+})
+
+export const layer: Layer.Layer<SnapshotStore.SnapshotStore, StoreError, SqliteDatabase> = Layer.scoped(SnapshotStore.SnapshotStore, make)

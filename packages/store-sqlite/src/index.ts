@@ -1,0 +1,14 @@
+/**
+ * @guildpulse/store-sqlite — the embedded durable store: every storage port of GuildPulse on one libSQL file,
+ * the single-instance default that survives restarts.
+ */
+export * as SqliteCircuitStore from "./SqliteCircuitStore.js"
+export * as SqliteDatabase from "./SqliteDatabase.js"
+export * as SqliteEngine from "./SqliteEngine.js"
+export * as SqliteEventLog from "./SqliteEventLog.js"
+export * as SqliteLock from "./SqliteLock.js"
+export * as SqliteProfileRepository from "./SqliteProfileRepository.js"
+export * as SqliteRateLimitStore from "./SqliteRateLimitStore.js"
+export * as SqliteSecretVault from "./SqliteSecretVault.js"
+export * as SqliteSnapshotStore from "./SqliteSnapshotStore.js"
+export * as SqliteStores from "./SqliteStores.js"

@@ -1,0 +1,32 @@
+/**
+ * The schema, created and upgraded by `@effect/sql`'s migrator (table `effect_sql_migrations`). Migrations are
+ * append-only: a released one is never edited; a change of schema is a new entry.
+ */
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Effect } from "effect"
+
+const statements = (...ddl: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    for (const statement of ddl) yield* sql.unsafe(statement)
+  })
+
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "0001_initial": statements(
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE profiles (key TEXT PRIMARY KEY, version INTEGER NOT NULL, json TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE snapshots (profile TEXT PRIMARY KEY, attempted_at_ms INTEGER NOT NULL, json TEXT NOT NULL)",
+    "CREATE TABLE secrets (profile TEXT PRIMARY KEY, envelope TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE circuits (key TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE rate_blocks (key TEXT PRIMARY KEY, until_ms INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE rate_invalid (at_ms INTEGER NOT NULL)",
+    "CREATE INDEX rate_invalid_at ON rate_invalid (at_ms)",
+    "CREATE TABLE lock_fencing (key TEXT PRIMARY KEY, fencing INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, level INTEGER NOT NULL, type TEXT NOT NULL, profile TEXT, json TEXT NOT NULL)",
+    "CREATE INDEX events_profile ON events (profile, id)",
+    "CREATE INDEX events_ts ON events (ts_ms)"
+  )
+}
+
+export const loader: Migrator.Loader = Migrator.fromRecord(migrations)

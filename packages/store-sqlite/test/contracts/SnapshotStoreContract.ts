@@ -1,0 +1,60 @@
+/** The behaviour every `SnapshotStore` shares, run against core's memory layer and the SQLite layer. */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { SnapshotStore } from "@guildpulse/core"
+import { snapshotFixture } from "../fixtures/domain.js"
+
+export interface ContractOptions {
+  /** Two layers made with the same argument see the same data (a persistent, shared store). */
+  readonly shared: boolean
+}
+
+export const describeSnapshotStoreContract = (
+  name: string,
+  makeLayer: (namespace: string) => Layer.Layer<SnapshotStore.SnapshotStore, unknown>,
+  options: ContractOptions
+) =>
+  describe(`SnapshotStore contract: ${name}`, () => {
+    let seq = 0
+    const fresh = () => makeLayer(`snap${++seq}`)
+
+    it.live("is empty at first", () =>
+      Effect.gen(function* () {
+        const store = yield* SnapshotStore.SnapshotStore
+        assert.isTrue(Option.isNone(yield* store.get("main")))
+      }).pipe(Effect.provide(fresh())))
+
+    it.live("round-trips a snapshot with every optional field, per profile", () =>
+      Effect.gen(function* () {
+        const store = yield* SnapshotStore.SnapshotStore
+        const a = snapshotFixture("a")
+        const b = { ...snapshotFixture("b"), fields: { members: 9 }, provenance: {}, sources: [], reasons: [] }
+        yield* store.put(a)
+        yield* store.put(b)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("a")), a)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("b")), b)
+      }).pipe(Effect.provide(fresh())))
+
+    it.live("put replaces, delete removes (and deleting nothing is fine)", () =>
+      Effect.gen(function* () {
+        const store = yield* SnapshotStore.SnapshotStore
+        yield* store.put(snapshotFixture("main", 1000))
+        const newer = snapshotFixture("main", 2000)
+        yield* store.put(newer)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), newer)
+        yield* store.delete("main")
+        assert.isTrue(Option.isNone(yield* store.get("main")))
+        yield* store.delete("never-existed")
+      }).pipe(Effect.provide(fresh())))
+
+    if (options.shared) {
+      it.live("survives a restart: a new instance reads what the previous one wrote", () =>
+        Effect.gen(function* () {
+          const namespace = `snap-restart${++seq}`
+          const snapshot = snapshotFixture("main")
+          yield* Effect.provide(Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.put(snapshot)), makeLayer(namespace))
+          const read = yield* Effect.provide(Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get("main")), makeLayer(namespace))
+          assert.deepStrictEqual(Option.getOrThrow(read), snapshot)
+        }))
+    }
+  })
