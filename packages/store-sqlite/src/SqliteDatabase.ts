@@ -183,13 +183,13 @@ export const make = (options: SqliteOptions = {}): Effect.Effect<SqliteDatabaseS
         try: () => {
           const check = db.prepare("PRAGMA quick_check").raw(true).all() as Array<Array<unknown>>
           const first = String(check[0]?.[0] ?? "no answer")
-          if (first !== "ok") return `PRAGMA quick_check says: ${check.slice(0, 3).map((row) => String(row[0])).join("; ")}`
+          if (first !== "ok") return `the integrity check (PRAGMA quick_check) says: ${check.slice(0, 3).map((row) => String(row[0])).join("; ")}`
           const appId = Number((db.prepare("PRAGMA application_id").raw(true).get() as Array<unknown>)[0])
           const tables = Number((db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").raw(true).get() as Array<unknown>)[0])
           if (appId !== APPLICATION_ID && tables > 0) return "it is a SQLite database of another application"
           return undefined
         },
-        catch: (error) => corrupt(path, `reading it failed (${error instanceof Error ? error.message : String(error)})`)
+        catch: (error) => corrupt(path, `the integrity check (PRAGMA quick_check) could not read it (${error instanceof Error ? error.message : String(error)})`)
       })
       if (problem !== undefined) return yield* corrupt(path, problem)
     }
