@@ -50,6 +50,13 @@ export interface MemorySchedulerOptions {
   readonly policy?: RefreshPolicyOptions
   /** Schedule every stored profile when the layer starts (default true). */
   readonly scheduleAllOnStart?: boolean
+  /**
+   * At start, profiles that have a snapshot but whose refresh is already overdue (the process was down past
+   * their time) are spread uniformly over this window instead of all refreshing at the same instant.
+   * Profiles still within their schedule keep it; profiles with nothing to show start at once. Default 0
+   * (no spreading); a persistent store's engine sets it.
+   */
+  readonly overdueSpreadMs?: number
 }
 
 export const makeMemory = (options: MemorySchedulerOptions = {}) =>
@@ -134,9 +141,22 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
 
     const schedule = (profile: Profile) => Effect.flatMap(initialDelayMs(profile), (delay) => arm(profile, delay))
 
+    /** The first delay at start: overdue profiles with a snapshot are spread over `overdueSpreadMs`. */
+    const startDelayMs = (profile: Profile) =>
+      Effect.gen(function* () {
+        const delay = yield* initialDelayMs(profile)
+        const spreadMs = options.overdueSpreadMs ?? 0
+        if (delay > 0 || spreadMs <= 0) return delay
+        const snapshot = yield* snapshots.get(profile.key)
+        if (Option.isNone(snapshot) || snapshot.value.guildId !== profile.guildId) return delay
+        return Math.floor((yield* Random.next) * spreadMs)
+      })
+
     if (options.scheduleAllOnStart !== false) {
       const all = yield* Effect.orElseSucceed(profiles.list, () => [])
-      yield* Effect.forEach(all, (profile) => Effect.ignore(schedule(profile)), { discard: true })
+      yield* Effect.forEach(all, (profile) => Effect.ignore(Effect.flatMap(startDelayMs(profile), (delay) => arm(profile, delay))), {
+        discard: true
+      })
     }
 
     return RefreshScheduler.of({

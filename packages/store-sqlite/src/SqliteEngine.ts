@@ -24,10 +24,16 @@ export interface SqliteEngineOptions extends SqliteStores.SqliteStoresOptions {
 
 export type Services = Engine.Services | SqliteDatabase | SqliteSecretVault
 
+/**
+ * After a restart, profiles whose refresh fell due while the process was down are spread over this window
+ * (the recovery goal is every profile fresh within ttl + 30 s); the others keep their persisted schedule.
+ */
+export const DEFAULT_OVERDUE_SPREAD_MS = 30_000
+
 const engineOptions = (options: SqliteEngineOptions): Engine.MemoryEngineOptions => ({
   ...(options.refresher !== undefined ? { refresher: options.refresher } : {}),
   ...(options.circuitBreaker !== undefined ? { circuitBreaker: options.circuitBreaker } : {}),
-  ...(options.scheduler !== undefined ? { scheduler: options.scheduler } : {})
+  scheduler: options.scheduler === false ? false : { overdueSpreadMs: DEFAULT_OVERDUE_SPREAD_MS, ...options.scheduler }
 })
 
 export const layer = (
