@@ -2,6 +2,7 @@
  * @guildpulse/store-sqlite — the embedded durable store: every storage port of GuildPulse on one libSQL file,
  * the single-instance default that survives restarts.
  */
+export * as SqliteBackup from "./SqliteBackup.js"
 export * as SqliteCircuitStore from "./SqliteCircuitStore.js"
 export * as SqliteDatabase from "./SqliteDatabase.js"
 export * as SqliteEngine from "./SqliteEngine.js"

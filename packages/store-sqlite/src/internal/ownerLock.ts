@@ -5,8 +5,9 @@
  *   lock already exists, so two processes starting together cannot both win.
  * - A lock whose process is gone (killed, crashed) is stale: it is moved aside (an atomic rename, so of two
  *   processes taking over only one succeeds) and taken.
- * - A lock of a living process, or of another host (a shared volume), is refused with `OwnedElsewhere`,
- *   naming the pid, before anything in the directory is written.
+ * - A lock of a living process (this one included: a directory is opened once per process), or of another
+ *   host (a shared volume), is refused with `OwnedElsewhere`, naming the pid, before anything in the directory
+ *   is written.
  */
 import { hostname } from "node:os"
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
@@ -24,8 +25,11 @@ export type LockOutcome =
   | { readonly _tag: "OwnedElsewhere"; readonly path: string; readonly owner: OwnerRecord }
   | { readonly _tag: "Unreadable"; readonly path: string; readonly message: string }
 
-const isAlive = (pid: number): boolean => {
-  if (pid === process.pid) return false // our own pid in an old lock: a previous life of this container
+/** Locks held by this process (a lock naming our pid but not in here is from a previous life of this pid). */
+const ownedHere = new Set<string>()
+
+const isAlive = (pid: number, path: string): boolean => {
+  if (pid === process.pid) return ownedHere.has(path)
   try {
     process.kill(pid, 0)
     return true
@@ -56,6 +60,7 @@ export const acquireOwnerLock = (dir: string, attempts = 5): LockOutcome => {
     writeFileSync(temp, JSON.stringify(me) + "\n", { mode: 0o644 })
     try {
       linkSync(temp, path)
+      ownedHere.add(path)
       return { _tag: "Acquired", path, takenOverFrom }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
@@ -68,7 +73,7 @@ export const acquireOwnerLock = (dir: string, attempts = 5): LockOutcome => {
       // A lock file cut short by a crash while it was written is as good as absent only if we can tell: we cannot.
       return { _tag: "Unreadable", path, message: owner.left }
     }
-    if (owner.right.hostname !== me.hostname || isAlive(owner.right.pid)) {
+    if (owner.right.hostname !== me.hostname || isAlive(owner.right.pid, path)) {
       return { _tag: "OwnedElsewhere", path, owner: owner.right }
     }
     try {
@@ -91,4 +96,5 @@ export const releaseOwnerLock = (path: string): void => {
   if (owner !== undefined && Either.isRight(owner) && owner.right.pid === process.pid && owner.right.hostname === hostname()) {
     rmSync(path, { force: true })
   }
+  ownedHere.delete(path)
 }
