@@ -121,5 +121,5 @@ describe("SIGKILL in the middle of writes", () => {
     const total = reports.reduce((n, r) => n + r.iterations, 0)
     assert.strictEqual(total, ITERATIONS_PER_LANE * LANES)
     assert.isAbove(reports.reduce((n, r) => n + r.acknowledged, 0), total, "the children did write between kills")
-  }, 900_000)
+  }, 1_500_000)
 })

@@ -1,0 +1,291 @@
+/**
+ * store-sqlite benchmark, the memory engine measured beside it in the same run. Real files in a temp dir.
+ *
+ * (a) Warm `Stats.get` on the SQLite engine vs the memory engine: in one fiber and one `runPromise` per call,
+ *     alternating the two engines over 3 rounds (median). Target: SQLite ≥ 0.9 × memory.
+ * (b) One refresh round of 10,000 profiles persisted: every profile refreshed once (source answering at once,
+ *     64 at a time) on each engine, then, on SQLite, the write-behind flush of the 10,000 snapshots (and the
+ *     round's events) in one transaction. Target: ≥ 5,000 snapshots/s persisted.
+ * (c) Restart with 10,000 profiles: from building the engine layer (open, checks, migrations, loading profiles
+ *     and snapshots, arming 10,000 scheduler jobs) to the first `Stats.get` answer, in this process (module
+ *     loading excluded). Target: ≤ 2 s. Median of 3.
+ * (d) File size after a simulated 90 days of 100 profiles refreshed every 60 s (5 events per refresh, as the
+ *     engine emits at debug level). Only the newest 100,000 events (≈ 3.3 h of this load) and none older than
+ *     30 days are kept, and snapshots are one row per profile, so the file reaches its steady state within the
+ *     first day: the bench writes day 1 in full (every round's snapshots and events, one flush per simulated
+ *     minute), then the last 4 hours of day 90, runs maintenance, and reports the sizes. The analytics port is
+ *     not in core yet: no samples are included.
+ *
+ * Run: `npm run bench -- sqlite` or `node --conditions=@guildpulse/source --import tsx packages/store-sqlite/bench/sqlite.bench.ts`.
+ * Writes bench/results/sqlite.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { cpus, tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { Engine, EventLog, fromInput, ProfileRepository, Refresher, SnapshotStore, Stats, StatsSource } from "@guildpulse/core"
+import type { GuildId, InviteCode, Profile, ProfileKey, Snapshot } from "@guildpulse/core"
+import { SqliteDatabase, SqliteEngine, SqliteStores } from "../src/index.js"
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
+const work = mkdtempSync(join(tmpdir(), "gp-sqlite-bench-"))
+const MASTER_KEYS = `k1:${Buffer.alloc(32, 5).toString("base64")}`
+const WARM_IN_FIBER = 200_000
+const WARM_PROMISE = 30_000
+const ROUND_PROFILES = 10_000
+const TARGET_RATIO = 0.9
+const TARGET_SNAPSHOTS_PER_SEC = 5000
+const TARGET_RESTART_MS = 2000
+
+const profileOf = (key: string): Profile =>
+  fromInput(
+    { key: key as ProfileKey, label: `Bench ${key}`, guildId: "123456789012345678" as GuildId, inviteCode: "bench" as InviteCode, refresh: { ttlSeconds: 3600 } },
+    "2026-12-01T00:00:00.000Z"
+  )
+const fields = { online: 1234, members: 56789, name: "Bench guild", boosts: 3, boostTier: 1 }
+const source = StatsSource.layerFunction(() => Effect.succeed(fields))
+const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+const fileBytes = (path: string) => {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
+  }
+}
+
+type EngineLayer = Layer.Layer<Stats.Stats | ProfileRepository.ProfileRepository | Refresher.Refresher, unknown>
+
+const warmOnce = async (layer: EngineLayer) => {
+  const runtime = ManagedRuntime.make(layer)
+  await runtime.runPromise(Effect.flatMap(ProfileRepository.ProfileRepository, (repo) => repo.put(profileOf("warm"), 0)))
+  const stats = await runtime.runPromise(Stats.Stats)
+  const first = await runtime.runPromise(stats.get("warm"))
+  if (first.freshness.state !== "fresh") throw new Error("warm-up did not produce a fresh view")
+  const get = stats.get("warm")
+  await runtime.runPromise(Effect.repeatN(get, 20_000))
+  const t0 = performance.now()
+  await runtime.runPromise(Effect.repeatN(get, WARM_IN_FIBER - 1))
+  const inFiber = WARM_IN_FIBER / ((performance.now() - t0) / 1000)
+  const t1 = performance.now()
+  for (let i = 0; i < WARM_PROMISE; i++) await runtime.runPromise(get)
+  const promise = WARM_PROMISE / ((performance.now() - t1) / 1000)
+  await runtime.dispose()
+  return { inFiber, promise }
+}
+
+const warm = async () => {
+  const memory: Array<{ inFiber: number; promise: number }> = []
+  const sqlite: Array<{ inFiber: number; promise: number }> = []
+  for (let round = 0; round < 3; round++) {
+    memory.push(await warmOnce(Engine.layerMemory({ scheduler: false }).pipe(Layer.provide(source))))
+    const dataDir = join(work, `warm${round}`)
+    sqlite.push(await warmOnce(SqliteEngine.layer({ dataDir, masterKeys: MASTER_KEYS, scheduler: false }).pipe(Layer.provide(source))))
+  }
+  const summary = (runs: typeof memory) => ({
+    inFiberOpsPerSec: Math.round(median(runs.map((r) => r.inFiber))),
+    runPromiseOpsPerSec: Math.round(median(runs.map((r) => r.promise)))
+  })
+  const m = summary(memory)
+  const s = summary(sqlite)
+  return {
+    memory: m,
+    sqlite: s,
+    ratioInFiber: +(s.inFiberOpsPerSec / m.inFiberOpsPerSec).toFixed(3),
+    ratioRunPromise: +(s.runPromiseOpsPerSec / m.runPromiseOpsPerSec).toFixed(3)
+  }
+}
+
+/** Writes `ROUND_PROFILES` profiles straight into a database (setup, not measured). */
+const seedProfiles = async (dataDir: string) => {
+  await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const database = yield* SqliteDatabase.make({ dataDir })
+        yield* database.write("seed", (db) => {
+          const insert = db.prepare("INSERT INTO profiles (key, version, json) VALUES (?, ?, ?)")
+          for (let i = 0; i < ROUND_PROFILES; i++) {
+            const profile = profileOf(`p${i}`)
+            insert.run(profile.key, profile.version, JSON.stringify(profile))
+          }
+        })
+      })
+    )
+  )
+}
+
+const refreshAll = (keys: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const refresher = yield* Refresher.Refresher
+    yield* Effect.forEach(keys, (key) => refresher.refresh(key), { concurrency: 64, discard: true })
+  })
+
+const round = async (dataDir: string) => {
+  const keys = Array.from({ length: ROUND_PROFILES }, (_, i) => `p${i}`)
+  // Memory: the same round without persistence.
+  const memory = ManagedRuntime.make(Engine.layerMemory({ scheduler: false, profiles: keys.map(profileOf) }).pipe(Layer.provide(source)))
+  await memory.runPromise(Effect.void)
+  const m0 = performance.now()
+  await memory.runPromise(refreshAll(keys))
+  const memoryRoundMs = performance.now() - m0
+  await memory.dispose()
+
+  await seedProfiles(dataDir)
+  // A long flush interval: the round's snapshots are written by the one flush measured below.
+  const runtime = ManagedRuntime.make(
+    SqliteEngine.layer({ dataDir, masterKeys: MASTER_KEYS, scheduler: false, flushIntervalMs: 5000 }).pipe(Layer.provide(source))
+  )
+  await runtime.runPromise(Effect.void)
+  const t0 = performance.now()
+  await runtime.runPromise(refreshAll(keys))
+  const roundMs = performance.now() - t0
+  const flush = await runtime.runPromise(Effect.flatMap(SqliteDatabase.SqliteDatabase, (db) => db.flush))
+  const totalMs = performance.now() - t0
+  const flushMs = totalMs - roundMs
+  const persisted = await runtime.runPromise(
+    Effect.flatMap(SqliteDatabase.SqliteDatabase, (db) => db.read("bench", (d) => Number((d.prepare("SELECT count(*) FROM snapshots").raw(true).get() as Array<unknown>)[0])))
+  )
+  await runtime.dispose()
+  if (persisted !== ROUND_PROFILES) throw new Error(`only ${persisted} snapshots in the file`)
+  return {
+    profiles: ROUND_PROFILES,
+    memoryRoundMs: +memoryRoundMs.toFixed(0),
+    sqliteRoundMs: +roundMs.toFixed(0),
+    flushMs: +flushMs.toFixed(0),
+    flushedRows: flush.rows,
+    snapshotsPersistedPerSecFlush: Math.round(ROUND_PROFILES / (flushMs / 1000)),
+    snapshotsPersistedPerSecRoundAndFlush: Math.round(ROUND_PROFILES / (totalMs / 1000)),
+    memoryRefreshesPerSec: Math.round(ROUND_PROFILES / (memoryRoundMs / 1000))
+  }
+}
+
+const restart = async (dataDir: string) => {
+  const samples: Array<number> = []
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now()
+    const runtime = ManagedRuntime.make(SqliteEngine.layer({ dataDir, masterKeys: MASTER_KEYS }).pipe(Layer.provide(source)))
+    const view = await runtime.runPromise(Effect.flatMap(Stats.Stats, (stats) => stats.get("p4242")))
+    samples.push(performance.now() - t0)
+    if (view.counts.online !== fields.online) throw new Error("restart did not serve the stored snapshot")
+    await runtime.dispose()
+  }
+  return { profiles: ROUND_PROFILES, firstAnswerMs: +median(samples).toFixed(0), samplesMs: samples.map((s) => +s.toFixed(0)) }
+}
+
+/** 90 days of 100 profiles every 60 s: day 1 in full, then the last 4 hours of day 90. */
+const ninetyDays = async (dataDir: string) => {
+  const PROFILES = 100
+  const DAY_MS = 86_400_000
+  const start = Date.UTC(2026, 8, 1)
+  const keys = Array.from({ length: PROFILES }, (_, i) => `s${i}`)
+  const runtime = ManagedRuntime.make(SqliteStores.layer({ dataDir, masterKeys: MASTER_KEYS, flushIntervalMs: 5000 }))
+  const path = join(dataDir, SqliteDatabase.DATABASE_FILE)
+  const sizes: Record<string, number> = {}
+  const snapshotAt = (key: string, atMs: number): Snapshot => ({
+    profile: key,
+    guildId: "123456789012345678",
+    fields: { ...fields, presence: { online: 60, idle: 25, dnd: 15, sampleSize: 100 } },
+    provenance: { online: { source: "widget", fetchedAtMs: atMs }, members: { source: "bot", fetchedAtMs: atMs }, name: { source: "bot", fetchedAtMs: atMs } },
+    sources: [
+      { source: "widget", ok: true, atMs, durationMs: 80, attempts: 1 },
+      { source: "bot", ok: true, atMs, durationMs: 95, attempts: 1 },
+      { source: "invite", ok: true, atMs, durationMs: 90, attempts: 1 }
+    ],
+    attemptedAtMs: atMs,
+    lastSuccessAtMs: atMs,
+    consecutiveFailures: 0,
+    nextRefreshAtMs: atMs + 54_000,
+    reasons: [],
+    profileVersion: 1
+  })
+  const minute = (atMs: number) =>
+    Effect.gen(function* () {
+      const snapshots = yield* SnapshotStore.SnapshotStore
+      const events = yield* EventLog.EventLog
+      const ts = new Date(atMs).toISOString()
+      for (const key of keys) {
+        yield* snapshots.put(snapshotAt(key, atMs))
+        for (const source of ["widget", "bot", "invite"] as const) {
+          yield* events.emit({ ts, level: "debug", type: "upstream.request", profile: key, source, outcome: "ok", durationMs: 85, attempt: 1, message: `${source} answered in 85 ms` })
+        }
+        yield* events.emit({ ts, level: "info", type: "refresh.succeeded", profile: key, outcome: "ok", durationMs: 97, message: "refreshed from widget, bot, invite" })
+        yield* events.emit({ ts, level: "debug", type: "scheduler.job", profile: key, jobId: key, outcome: "ok", message: "scheduled refresh done" })
+      }
+    })
+  const hours = (fromMs: number, count: number) =>
+    Effect.gen(function* () {
+      const database = yield* SqliteDatabase.SqliteDatabase
+      for (let m = 0; m < count * 60; m++) {
+        yield* minute(fromMs + m * 60_000)
+        yield* database.flush
+      }
+    })
+  const t0 = performance.now()
+  await runtime.runPromise(
+    Effect.gen(function* () {
+      const repo = yield* ProfileRepository.ProfileRepository
+      for (const key of keys) yield* repo.put(profileOf(key), 0)
+      const database = yield* SqliteDatabase.SqliteDatabase
+      for (const [label, h] of [["6 h", 6], ["24 h", 18]] as const) {
+        yield* hours(start + (label === "6 h" ? 0 : 6 * 3_600_000), h)
+        yield* database.maintain
+        sizes[label] = fileBytes(path) + fileBytes(`${path}-wal`)
+      }
+      yield* hours(start + 90 * DAY_MS - 4 * 3_600_000, 4)
+      yield* database.maintain
+      sizes["90 days"] = fileBytes(path) + fileBytes(`${path}-wal`)
+      return database
+    })
+  )
+  await runtime.dispose()
+  return {
+    profiles: PROFILES,
+    refreshEverySeconds: 60,
+    eventsPerRefresh: 5,
+    simulated: "day 1 in full (flush per simulated minute), then the last 4 h of day 90; maintenance after each",
+    bytes: sizes,
+    megabytes: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, +(v / 1_048_576).toFixed(1)])),
+    analyticsSamplesIncluded: false,
+    wallSeconds: +((performance.now() - t0) / 1000).toFixed(1)
+  }
+}
+
+const main = async () => {
+  try {
+    const w = await warm()
+    const roundDir = join(work, "round")
+    const r = await round(roundDir)
+    const s = await restart(roundDir)
+    const d = await ninetyDays(join(work, "ninety"))
+    console.log(`\n@guildpulse/store-sqlite benchmark (Node ${process.version}, ${cpus().length} CPUs, files under ${tmpdir()})\n`)
+    console.table([
+      { measure: "warm Stats.get in one fiber (ops/s)", memory: w.memory.inFiberOpsPerSec.toLocaleString("en"), sqlite: w.sqlite.inFiberOpsPerSec.toLocaleString("en"), result: `${w.ratioInFiber} × memory`, target: `≥ ${TARGET_RATIO} ×`, ok: w.ratioInFiber >= TARGET_RATIO },
+      { measure: "warm Stats.get, runPromise per call (ops/s)", memory: w.memory.runPromiseOpsPerSec.toLocaleString("en"), sqlite: w.sqlite.runPromiseOpsPerSec.toLocaleString("en"), result: `${w.ratioRunPromise} × memory`, target: `≥ ${TARGET_RATIO} ×`, ok: w.ratioRunPromise >= TARGET_RATIO },
+      { measure: `refresh round of ${r.profiles.toLocaleString("en")} profiles (ms)`, memory: r.memoryRoundMs, sqlite: r.sqliteRoundMs, result: `flush ${r.flushMs} ms`, target: "", ok: true },
+      { measure: "snapshots persisted per second (the flush)", memory: "—", sqlite: r.snapshotsPersistedPerSecFlush.toLocaleString("en"), result: `round + flush: ${r.snapshotsPersistedPerSecRoundAndFlush.toLocaleString("en")}/s`, target: `≥ ${TARGET_SNAPSHOTS_PER_SEC.toLocaleString("en")}/s`, ok: r.snapshotsPersistedPerSecFlush >= TARGET_SNAPSHOTS_PER_SEC },
+      { measure: `restart with ${s.profiles.toLocaleString("en")} profiles → first answer (ms)`, memory: "—", sqlite: s.firstAnswerMs, result: JSON.stringify(s.samplesMs), target: `≤ ${TARGET_RESTART_MS}`, ok: s.firstAnswerMs <= TARGET_RESTART_MS },
+      { measure: "file after 90 days, 100 profiles / 60 s (MB)", memory: "—", sqlite: d.megabytes["90 days"], result: `6 h ${d.megabytes["6 h"]} MB, 24 h ${d.megabytes["24 h"]} MB`, target: "bounded", ok: true }
+    ])
+    const result = {
+      benchmark: "sqlite",
+      node: process.version,
+      cpus: cpus().length,
+      date: new Date().toISOString(),
+      targets: { warmRatio: TARGET_RATIO, snapshotsPerSec: TARGET_SNAPSHOTS_PER_SEC, restartMs: TARGET_RESTART_MS },
+      warm: w,
+      round: r,
+      restart: s,
+      ninetyDays: d
+    }
+    mkdirSync(resolve(root, "bench/results"), { recursive: true })
+    writeFileSync(resolve(root, "bench/results/sqlite.json"), JSON.stringify(result, null, 2) + "\n")
+    console.log("written bench/results/sqlite.json")
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
