@@ -12,7 +12,7 @@
  * Every state change is observable (`subscribe`), which `RedisHealth` turns into one event per transition.
  */
 import { randomUUID } from "node:crypto"
-import { Config, ConfigError, Context, Duration, Effect, FiberHandle, Layer, Queue, Redacted, Runtime, Schedule, Scope, Stream } from "effect"
+import { Clock, Config, ConfigError, Context, Duration, Effect, FiberHandle, Layer, Queue, Redacted, Runtime, Schedule, Scope, Stream } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { StoreError } from "@guildpulse/core"
 import { DEFAULT_PREFIX, makeKeys, type Keys } from "./internal/keys.js"
@@ -135,13 +135,14 @@ const urlOf = (url: string | Redacted.Redacted<string>): Redacted.Redacted<strin
 export const make = (options: RedisConnectionOptions): Effect.Effect<RedisConnectionService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const runtime = yield* Effect.runtime<never>()
+    const clock = yield* Effect.clock
     const url = urlOf(options.url)
     const keys = makeKeys(options.prefix ?? DEFAULT_PREFIX)
     const instanceId = randomUUID()
     const client = new Redis(Redacted.value(url), clientOptions(options, "cmd"))
     const subscriber = new Redis(Redacted.value(url), { ...clientOptions(options, "sub"), enableOfflineQueue: true, commandTimeout: undefined })
 
-    let state: ConnectionState = { connected: false, sinceMs: Date.now(), lastError: undefined }
+    let state: ConnectionState = { connected: false, sinceMs: clock.unsafeCurrentTimeMillis(), lastError: undefined }
     let closing = false
     let knownEpoch: string | undefined
     const listeners = new Set<(state: ConnectionState) => void>()
@@ -155,7 +156,7 @@ export const make = (options: RedisConnectionOptions): Effect.Effect<RedisConnec
         if (lastError !== undefined && !connected) state = { ...state, lastError }
         return
       }
-      state = { connected, sinceMs: Date.now(), lastError: connected ? undefined : lastError ?? state.lastError }
+      state = { connected, sinceMs: clock.unsafeCurrentTimeMillis(), lastError: connected ? undefined : lastError ?? state.lastError }
       for (const listener of listeners) listener(state)
     }
 
@@ -235,8 +236,8 @@ export const make = (options: RedisConnectionOptions): Effect.Effect<RedisConnec
 
     // Wait (bounded) for the first connection; past that, start not ready and keep reconnecting.
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
-    const deadline = Date.now() + connectTimeoutMs
-    while (!state.connected && Date.now() < deadline) yield* Effect.sleep(Duration.millis(10))
+    const deadline = (yield* Clock.currentTimeMillis) + connectTimeoutMs
+    while (!state.connected && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(Duration.millis(10))
     if (!state.connected) {
       yield* Effect.logWarning(`Redis not reachable after ${connectTimeoutMs} ms; starting not ready and retrying in the background`)
     }

@@ -45,11 +45,12 @@ describeProfileRepositoryContract("redis", redis(RedisProfileRepository.layer), 
 describeCircuitStoreContract("memory", () => CircuitStore.layerMemory)
 describeCircuitStoreContract("redis", redis(RedisCircuitStore.layer))
 
-describeRateLimitStoreContract("memory", () => RateLimitStore.layerMemory)
-describeRateLimitStoreContract("redis", redis(RedisRateLimitStore.layer()))
+// Memory stores read Effect's Clock: their expiries run on the TestClock. Redis keeps time on the server.
+describeRateLimitStoreContract("memory", () => RateLimitStore.layerMemory, "test")
+describeRateLimitStoreContract("redis", redis(RedisRateLimitStore.layer()), "live")
 
-describeLockContract("memory", () => Lock.layerMemory)
-describeLockContract("redis", redis(RedisLock.layer))
+describeLockContract("memory", () => Lock.layerMemory, "test")
+describeLockContract("redis", redis(RedisLock.layer), "live")
 
 describeEventLogContract("memory", (_namespace, capacity) => EventLog.layerMemory(capacity))
 describeEventLogContract("redis", (namespace, capacity) => redis(RedisEventLog.layer(capacity !== undefined ? { capacity } : {}))(namespace))

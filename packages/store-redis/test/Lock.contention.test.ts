@@ -8,6 +8,7 @@ import { Duration, Effect, Layer, Option } from "effect"
 import { Lock } from "@guildpulse/core"
 import { RedisConnection, RedisLock } from "../src/index.js"
 import { uniquePrefix, useRedisServer } from "./harness/useRedisServer.js"
+import { waitFor } from "./harness/waitFor.js"
 
 const server = useRedisServer()
 const instance = (prefix: string) =>
@@ -23,19 +24,21 @@ describe("Lock (Redis) under contention", () => {
       let holder: string | undefined
       let overlaps = 0
       const grants: Array<number> = []
-      const deadline = Date.now() + 1500
+      // Until the lock has changed hands 60 times, however long a busy machine takes for that.
+      const GRANTS = 60
       const contender = (lock: Lock.Lock["Type"], name: string) =>
         Effect.gen(function* () {
-          while (Date.now() < deadline) {
-            const lease = yield* lock.acquire("critical", 2000)
+          while (grants.length < GRANTS) {
+            const lease = yield* lock.acquire("critical", 10_000)
             if (Option.isNone(lease)) {
-              yield* Effect.sleep(Duration.millis(1))
+              yield* Effect.yieldNow()
               continue
             }
             if (holder !== undefined) overlaps += 1
             holder = name
             grants.push(lease.value.fencing)
-            yield* Effect.sleep(Duration.millis(3))
+            // Hold it across real I/O (not just a synchronous step), so an overlapping grant would be seen.
+            yield* Effect.sleep(Duration.millis(1))
             holder = undefined
             assert.isTrue(yield* lock.release(lease.value))
           }
@@ -46,7 +49,7 @@ describe("Lock (Redis) under contention", () => {
         { concurrency: "unbounded", discard: true }
       )
       assert.strictEqual(overlaps, 0)
-      assert.isAbove(grants.length, 30, "the lock changed hands many times")
+      assert.isAtLeast(grants.length, GRANTS, "the lock changed hands many times")
       for (let i = 1; i < grants.length; i++) assert.isAbove(grants[i]!, grants[i - 1]!, "fencing increases with every grant")
     }), 30_000)
 
@@ -58,10 +61,15 @@ describe("Lock (Redis) under contention", () => {
       let highest = 0
       const write = (fencing: number) => (fencing >= highest ? ((highest = fencing), true) : false)
 
-      const leaseA = Option.getOrThrow(yield* a.acquire("resource", 150))
+      const leaseA = Option.getOrThrow(yield* a.acquire("resource", 100))
       assert.isTrue(write(leaseA.fencing))
-      yield* Effect.sleep(Duration.millis(250)) // A stalls (GC pause, slow upstream) and its lease lapses
-      const leaseB = Option.getOrThrow(yield* b.acquire("resource", 5000))
+      // A stalls (GC pause, slow upstream) and its lease lapses in Redis: B gets it as soon as it has.
+      let leaseB: Lock.Lease | undefined
+      yield* waitFor(
+        "A's lease to lapse",
+        Effect.map(b.acquire("resource", 10_000), (lease) => ((leaseB = Option.getOrUndefined(lease)), leaseB !== undefined))
+      )
+      if (leaseB === undefined) return assert.fail("no lease for B")
       assert.isTrue(write(leaseB.fencing))
       assert.isFalse(write(leaseA.fencing), "A's late write is refused by its fencing token")
       assert.isFalse(yield* a.release(leaseA), "A cannot release B's lease")

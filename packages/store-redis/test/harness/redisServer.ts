@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { existsSync } from "node:fs"
-import { createConnection, createServer } from "node:net"
+import { createServer } from "node:net"
 
 export interface RedisServer {
   readonly port: number
@@ -13,7 +13,7 @@ export interface RedisServer {
   readonly running: () => boolean
   /** Stops the server (SIGTERM, waits for exit). */
   readonly stop: () => Promise<void>
-  /** Starts it again on the same port and waits until it answers PING. */
+  /** Starts it again on the same port and waits until it logs that it accepts connections. */
   readonly start: () => Promise<void>
 }
 
@@ -35,45 +35,47 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-const ping = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port })
-    let answer = ""
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
+/** Resolves when the server logs that it accepts connections; rejects if it exits first. */
+const whenReady = (child: ChildProcess, port: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    let log = ""
+    const onData = (data: Buffer) => {
+      log = (log + data.toString()).slice(-10_000)
+      if (log.includes("Ready to accept connections")) {
+        cleanup()
+        resolve()
+      }
     }
-    socket.setTimeout(500, () => done(false))
-    socket.on("error", () => done(false))
-    socket.on("connect", () => socket.write("PING\r\n"))
-    socket.on("data", (data) => {
-      answer += data.toString()
-      if (answer.includes("\r\n")) done(answer.startsWith("+PONG"))
-    })
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      cleanup()
+      reject(new Error(`redis-server exited (${code ?? signal}) while starting on port ${port}:\n${log}`))
+    }
+    const cleanup = () => {
+      child.stdout?.off("data", onData)
+      child.off("exit", onExit)
+      // Keep draining the pipe so the server never blocks on a full buffer.
+      child.stdout?.resume()
+    }
+    child.stdout?.on("data", onData)
+    child.once("exit", onExit)
   })
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export const startRedisServer = async (): Promise<RedisServer> => {
   const bin = binary()
   const port = await freePort()
   let child: ChildProcess | undefined
 
+  // Started when it says so on its log (not after polling for a while): no guess at how long a busy machine takes.
   const start = async () => {
     if (child !== undefined) return
-    const spawned = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"], {
-      stdio: ["ignore", "ignore", "pipe"]
+    const spawned = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "notice"], {
+      stdio: ["ignore", "pipe", "ignore"]
     })
     child = spawned
     spawned.on("exit", () => {
       if (child === spawned) child = undefined
     })
-    for (let i = 0; i < 200; i++) {
-      if (await ping(port)) return
-      if (child === undefined) throw new Error(`redis-server exited while starting on port ${port}`)
-      await sleep(25)
-    }
-    throw new Error(`redis-server did not answer PING on port ${port}`)
+    await whenReady(spawned, port)
   }
 
   const stop = async () => {
