@@ -3,6 +3,7 @@
  * the routes then refuse (429) only the requests whose answer would cost a call to Discord. Anything that
  * can be answered from the current snapshot is served whatever the budget says (ARCHITECTURE §8).
  */
+import { Clock } from "effect"
 
 export interface RateLimitOptions {
   /** Sustained requests per minute per client. */
@@ -23,12 +24,15 @@ interface Bucket {
 }
 
 export interface RateLimiter {
-  /** Takes one token; returns 0 when the client is within budget, else the ms until a token is back. */
+  /**
+   * Takes one token; returns 0 when the client is within budget, else the ms until a token is back. `nowMs`
+   * defaults to the limiter's clock (the routes pass the engine's).
+   */
   readonly take: (client: string, nowMs?: number) => number
   readonly size: () => number
 }
 
-export const make = (options: RateLimitOptions = DEFAULT_RATE_LIMIT): RateLimiter => {
+export const make = (options: RateLimitOptions = DEFAULT_RATE_LIMIT, clock: Clock.Clock = Clock.make()): RateLimiter => {
   if (!(options.perMinute > 0) || !(options.burst >= 1)) {
     throw new RangeError("publicRateLimit: perMinute must be > 0 and burst >= 1")
   }
@@ -47,7 +51,7 @@ export const make = (options: RateLimitOptions = DEFAULT_RATE_LIMIT): RateLimite
   }
 
   return {
-    take: (client, nowMs = Date.now()) => {
+    take: (client, nowMs = clock.unsafeCurrentTimeMillis()) => {
       if (nowMs - lastSweepMs > SWEEP_INTERVAL_MS) sweep(nowMs)
       let bucket = buckets.get(client)
       if (bucket === undefined) {

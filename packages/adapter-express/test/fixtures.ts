@@ -1,9 +1,10 @@
 /**
  * Test fixtures: an engine with in-memory stores, a `StatsSource` whose behaviour a test switches at will,
- * and a clock that can be moved forward (real time plus an offset) so freshness can age without waiting.
+ * on Effect's `TestClock`: time stands still unless a test moves it, so ages, ETags, Cache-Control and the
+ * public budget are the same on every run, and freshness ages without waiting.
  */
 import { Engine, fromInput, ProfileInput, StatsSource, UpstreamError, type Profile, type StatsFields, type UpstreamReason } from "@guildpulse/core"
-import { Clock, Duration, Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import { Duration, Effect, Layer, ManagedRuntime, Redacted, Schema, TestClock, TestContext } from "effect"
 import { createServer, type ServerOptions } from "../src/index.js"
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef"
@@ -56,21 +57,13 @@ export const makeSource = () => {
   }
 }
 
-/** Real time plus an adjustable offset. */
-export const makeClock = () => {
-  let offsetMs = 0
-  const live = Clock.make()
-  const now = () => Date.now() + offsetMs
-  const clock: Clock.Clock = {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    unsafeCurrentTimeMillis: now,
-    currentTimeMillis: Effect.sync(now),
-    unsafeCurrentTimeNanos: () => BigInt(now()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n),
-    sleep: (duration: Duration.DurationInput) => live.sleep(Duration.decode(duration))
-  }
-  return { clock, advance: (ms: number) => void (offsetMs += ms) }
-}
+/** Where the TestClock of every harness starts. */
+export const START_MS = Date.parse("2026-06-01T12:00:00.000Z")
+
+/** Moves the engine's TestClock (and runs what was due meanwhile). */
+const clockOf = (runtime: ManagedRuntime.ManagedRuntime<Engine.Services, never>) => ({
+  advance: (ms: number): Promise<void> => runtime.runPromise(TestClock.adjust(Duration.millis(ms)))
+})
 
 export const testRetry = {
   retry: { maxRetries: 0, baseDelayMs: 1, factor: 2, maxDelayMs: 1, maxInlineRetryAfterMs: 0, attemptTimeoutMs: 2000 },
@@ -89,7 +82,7 @@ export interface Harness {
   readonly app: ReturnType<typeof createServer>["app"]
   readonly router: ReturnType<typeof createServer>["router"]
   readonly source: ReturnType<typeof makeSource>
-  readonly clock: ReturnType<typeof makeClock>
+  readonly clock: ReturnType<typeof clockOf>
   readonly runtime: ManagedRuntime.ManagedRuntime<Engine.Services, never>
   readonly close: () => Promise<void>
 }
@@ -98,14 +91,15 @@ export const makeHarness = async (
   options: Partial<ServerOptions> & { readonly profiles?: ReadonlyArray<Profile>; readonly scheduler?: false } = {}
 ): Promise<Harness> => {
   const source = makeSource()
-  const clock = makeClock()
   const layer = Engine.layerMemory({
     scheduler: options.scheduler ?? false,
     profiles: options.profiles ?? defaultProfiles(),
     tokens: { main: BOT_TOKEN, cold: BOT_TOKEN, demo: BOT_TOKEN, secret: BOT_TOKEN },
     refresher: testRetry
-  }).pipe(Layer.provide(source.layer), Layer.provide(Layer.setClock(clock.clock)))
+  }).pipe(Layer.provide(source.layer), Layer.provideMerge(TestContext.TestContext))
   const runtime = ManagedRuntime.make(layer)
+  await runtime.runPromise(TestClock.setTime(START_MS))
+  const clock = clockOf(runtime)
   const { profiles: _p, scheduler: _s, ...rest } = options
   const server = createServer({ adminKey: Redacted.make(ADMIN_KEY), ...rest, runtime } as ServerOptions)
   await server.router.ready

@@ -3,7 +3,7 @@
  * A lease expires by itself after `ttlMs`; only its owner (matching `token`) can release or extend it.
  * `fencing` increases with every grant of a key, so a store can refuse writes from an expired owner.
  */
-import { Clock, Context, Effect, Layer, Option } from "effect"
+import { Clock, Context, Effect, Layer, Option, Random } from "effect"
 import type { StoreError } from "./Errors.js"
 
 export interface Lease {
@@ -23,19 +23,21 @@ export class Lock extends Context.Tag("@guildpulse/core/Lock")<
 >() {}
 
 let tokenSeq = 0
-const newToken = (): string => `${Date.now().toString(36)}-${(tokenSeq++).toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+/** `<time>-<sequence>-<random>`, from Effect's `Clock` and `Random` (so tests can fix both). */
+const newToken = (now: number, random01: number): string =>
+  `${now.toString(36)}-${(tokenSeq++).toString(36)}-${random01.toString(36).slice(2, 10)}`
 
 export const makeMemory = Effect.sync(() => {
   const held = new Map<string, { token: string; expiresAtMs: number }>()
   const fencing = new Map<string, number>()
   return Lock.of({
     acquire: (key, ttlMs) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
+      Effect.map(Effect.zip(Clock.currentTimeMillis, Random.next), ([now, random01]) => {
         const current = held.get(key)
         if (current !== undefined && current.expiresAtMs > now) return Option.none()
         const next = (fencing.get(key) ?? 0) + 1
         fencing.set(key, next)
-        const lease: Lease = { key, token: newToken(), fencing: next, expiresAtMs: now + ttlMs }
+        const lease: Lease = { key, token: newToken(now, random01), fencing: next, expiresAtMs: now + ttlMs }
         held.set(key, { token: lease.token, expiresAtMs: lease.expiresAtMs })
         return Option.some(lease)
       }),

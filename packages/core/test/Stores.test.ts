@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option, TestClock } from "effect"
+import { Effect, Option, Random, TestClock } from "effect"
 import { EventLog, Lock, RateLimitStore } from "../src/index.js"
 
 describe("Lock (memory)", () => {
@@ -19,6 +19,16 @@ describe("Lock (memory)", () => {
         assert.isTrue(yield* lock.release(second.value))
       }
       assert.isTrue(Option.isSome(yield* lock.acquire("k", 1000)))
+    }).pipe(Effect.provide(Lock.layerMemory)))
+
+  it.effect("makes lease tokens from Effect's Clock and Random", () =>
+    Effect.gen(function* () {
+      const lock = yield* Lock.Lock
+      yield* TestClock.setTime(36 ** 4)
+      const expected = (yield* Effect.withRandom(Random.next, Random.make("lock-seed"))).toString(36).slice(2, 10)
+      const lease = Option.getOrThrow(yield* Effect.withRandom(lock.acquire("k", 1000), Random.make("lock-seed")))
+      assert.match(lease.token, new RegExp(`^10000-[0-9a-z]+-${expected}$`))
+      assert.strictEqual(lease.expiresAtMs, 36 ** 4 + 1000)
     }).pipe(Effect.provide(Lock.layerMemory)))
 })
 

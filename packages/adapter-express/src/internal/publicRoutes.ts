@@ -10,7 +10,7 @@
 import { ProfileKey, ProfileNotFound, WidgetOptions, type Profile, type StatsView, type StoreError } from "@guildpulse/core"
 import { BadgeOptions, embedScript, parseBadgeQuery, parseWidgetQuery, renderBadge, renderWidget, widgetCss, widgetQueryParams, badgeQueryParams } from "@guildpulse/widget"
 import type { Request } from "express"
-import { Cause, Duration, Effect, Either, Exit, Schema, SchemaAST } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, Schema, SchemaAST } from "effect"
 import { canAccessProfile, hasScope, type Principal } from "../Authenticator.js"
 import * as Problem from "../Problem.js"
 import { publicAccess, type ParamDoc, type RouteContext, type RouteSpec } from "../Routes.js"
@@ -114,7 +114,7 @@ const withView = (
       bypass = true
     }
   }
-  const limitedMs = principal === undefined && state.limiter !== undefined ? state.limiter.take(state.clientKey(context.req)) : 0
+  const limitedMs = principal === undefined && state.limiter !== undefined ? state.limiter.take(state.clientKey(context.req), engine.nowMs()) : 0
   return onExit(engine.run(lookupView(engine, key, principal, limitedMs, bypass)), (exit) => {
     if (exit._tag === "Failure") return failWith(context, exit.cause, state, where)
     // A bypass landed a new snapshot: whatever was memoised for this profile is out of date.
@@ -153,7 +153,7 @@ const statsRoute = (state: PublicState): RouteSpec => ({
       const hit = isProfileKey(key) ? state.hot.get(key, engine.nowMs()) : undefined
       if (hit !== undefined) {
         // Served from cache whatever the budget says; the request still counts against it.
-        if (state.limiter !== undefined) state.limiter.take(state.clientKey(context.req))
+        if (state.limiter !== undefined) state.limiter.take(state.clientKey(context.req), engine.nowMs())
         return sendStats(context, hit, false)
       }
     }
@@ -273,7 +273,8 @@ const widgetRoute = (state: PublicState): RouteSpec => ({
     return withView(state, context, "GET /v1/profiles/:profile/widget", undefined, ({ profile, view }, privateAnswer) => {
       const options = mergeOptions(profile.display, overrides.right)
       const statsPath = `/v1/profiles/${profile.key}/stats`
-      const nowMs = Date.now()
+      // The engine's clock: the "updated … ago" of the card agrees with the view's own ages.
+      const nowMs = context.engine?.nowMs() ?? Clock.make().unsafeCurrentTimeMillis()
       const headers = context.headers
       headers["Content-Type"] = HTML_TYPE
       headers["X-Content-Type-Options"] = "nosniff"
