@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { guildPulse, ObservabilityRoutes, type GuildPulseRouter } from "@guildpulse/adapter-express"
+import { guildPulse, ObservabilityRoutes, Server as HttpServer, type GuildPulseRouter } from "@guildpulse/adapter-express"
 import { DiscordLive } from "@guildpulse/connector-discord"
 import { FakeDiscord, type FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
 import { Engine } from "@guildpulse/core"
@@ -32,6 +32,10 @@ export interface DemoOptions {
    * default true. Tests turn it off to keep their output quiet.
    */
   readonly telemetryFromEnv?: boolean
+  /** Absolute URL the API is reachable at (GUILDPULSE_PUBLIC_URL); default: links relative to the page. */
+  readonly publicUrl?: string
+  /** Client timeouts of the HTTP server (default: adapter-express's `DEFAULT_TIMEOUTS`). */
+  readonly timeouts?: HttpServer.ServerTimeouts
 }
 
 export interface RunningDemo {
@@ -40,6 +44,7 @@ export interface RunningDemo {
   readonly adminKeyGenerated: boolean
   readonly sandbox: FakeDiscordServer
   readonly router: GuildPulseRouter
+  readonly server: Server
   readonly clock: DemoClock.DemoClock
   readonly close: () => Promise<void>
 }
@@ -74,22 +79,25 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
     runtime,
     adminKey: Redacted.make(adminKey),
     extraRoutes: ObservabilityRoutes.routes(http),
-    readiness: http.readiness
+    readiness: http.readiness,
+    publicUrl: options.publicUrl
   })
 
   const app = express()
   app.disable("x-powered-by")
   app.set("etag", false)
-  app.use(Pages.router({ runtime, sandbox }))
+  app.use(Pages.router({ runtime, sandbox, adminKey, publicUrl: options.publicUrl }))
   app.use(router)
   app.use((_req, res) => {
-    res.status(404).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title: "Not Found", status: 404, detail: "No such page.", code: "not_found" }))
+    res.status(404).type("application/problem+json").send(JSON.stringify({ type: "urn:guildpulse:problem:not_found", title: "Not Found", status: 404, detail: "No such page.", code: "not_found" }))
   })
+  app.use(Pages.errorHandler((message) => console.error(`[guildpulse/demo] ${message}`)))
 
   const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port ?? 8787, options.host ?? "127.0.0.1")
+    const listening = HttpServer.httpServer(app, options.timeouts)
     listening.once("error", reject)
     listening.once("listening", () => resolve(listening))
+    listening.listen(options.port ?? 8787, options.host ?? "127.0.0.1")
   })
   const address = server.address() as AddressInfo
   await router.ready
@@ -99,6 +107,7 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
     adminKeyGenerated: options.adminKey === undefined,
     sandbox,
     router,
+    server,
     clock,
     close: async () => {
       await new Promise<void>((resolve) => {

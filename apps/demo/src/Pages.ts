@@ -1,18 +1,100 @@
 /**
- * The demo's own pages: a start page with every sample profile's card, badge and links; a gallery of every
- * theme and layout; and controls that put the sandbox into failure scenarios so you can watch GuildPulse
- * keep serving honest numbers. None of this markup ever contains a token or the admin key.
+ * The demo's own pages: a start page with every public sample profile's card, badge and links; a gallery of
+ * every theme and layout; and controls that put the sandbox into failure scenarios so you can watch
+ * GuildPulse keep serving honest numbers. None of this markup ever contains a token or the admin key, and
+ * profiles with `public: false` never appear.
+ *
+ * The pages carry a strict CSP (scripts from this origin only, no framing). The controls change what the
+ * sandbox does and start upstream calls, so a POST must come from these pages: same origin (`Sec-Fetch-Site`
+ * / `Origin`) and the CSRF token of the form (double-submit cookie) — or the admin key as a bearer token.
  */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import type { FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
 import { SCENARIO_MODES, type Scenario } from "@guildpulse/connector-discord/sandbox"
 import { Profiles, RefreshScheduler, Stats, type Engine, type Profile, type StatsView, type Theme, type WidgetOptions } from "@guildpulse/core"
 import { renderWidget } from "@guildpulse/widget"
-import express, { type Router } from "express"
+import express, { type NextFunction, type Request, type Response, type Router } from "express"
 import { Effect, type ManagedRuntime } from "effect"
 
 export interface PagesOptions {
   readonly runtime: ManagedRuntime.ManagedRuntime<Engine.Services, unknown>
   readonly sandbox: FakeDiscordServer
+  /** The admin key: a bearer with it may use the controls without the form's token (scripts, curl). */
+  readonly adminKey: string
+  /** Where the API is reachable when not on this origin (GUILDPULSE_PUBLIC_URL); added to connect-src. */
+  readonly publicUrl?: string | undefined
+}
+
+export const CSRF_COOKIE = "gp_demo_csrf"
+const CSRF_FIELD = "csrf"
+
+/** The CSP of the demo pages: this origin's scripts, styles inline (the cards' custom properties), no framing. */
+export const pagesCsp = (extraOrigins: ReadonlyArray<string> = []): string =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' data: https:${extraOrigins.map((o) => ` ${o}`).join("")}`,
+    `connect-src 'self'${extraOrigins.map((o) => ` ${o}`).join("")}`,
+    "font-src 'self' data:",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'"
+  ].join("; ")
+
+const titles: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  500: "Internal Server Error"
+}
+
+const problem = (res: Response, status: number, code: string, detail: string, field?: string) =>
+  res
+    .status(status)
+    .type("application/problem+json")
+    .set("Cache-Control", "no-store")
+    .send(
+      JSON.stringify({
+        type: `urn:guildpulse:problem:${code}`,
+        title: titles[status] ?? "Error",
+        status,
+        detail,
+        code,
+        ...(field !== undefined ? { errors: [{ field, message: detail }] } : {})
+      })
+    )
+
+const cookieOf = (req: Request, name: string): string | undefined => {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const index = part.indexOf("=")
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim()
+  }
+  return undefined
+}
+
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()
+const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b))
+const tokenPattern = /^[A-Za-z0-9_-]{32,64}$/
+
+/**
+ * Whether a POST comes from these pages: the browser says so with `Sec-Fetch-Site: same-origin`, and an
+ * `Origin` header, when sent, names this host. A request with neither is not from a browser form.
+ */
+const fromSameOrigin = (req: Request): boolean => {
+  const site = req.headers["sec-fetch-site"]
+  if (site !== undefined && site !== "same-origin") return false
+  const origin = req.headers.origin
+  if (origin !== undefined) {
+    try {
+      if (new URL(origin).host !== req.headers.host) return false
+    } catch {
+      return false
+    }
+  }
+  return site !== undefined || origin !== undefined
 }
 
 export const themes: ReadonlyArray<Theme> = ["discord", "dark", "light", "minimal", "high-contrast"]
@@ -62,14 +144,56 @@ const card = (profile: Profile, view: StatsView, options: WidgetOptions, nowMs: 
 export const router = (options: PagesOptions): Router => {
   const { runtime, sandbox } = options
   const pages = express.Router()
+  const extraOrigins = [new URL(sandbox.url).origin, ...(options.publicUrl !== undefined ? [new URL(options.publicUrl).origin] : [])]
+  const csp = pagesCsp(extraOrigins)
   const listProfiles = Effect.flatMap(Profiles.Profiles, (profiles) => profiles.list)
+  // Only public profiles are shown: a `public: false` profile is 404 for anonymous callers of the API, and
+  // the demo's pages are anonymous.
+  const listPublic = Effect.map(listProfiles, (profiles) => profiles.filter((p) => p.public))
   const loadAll = Effect.gen(function* () {
-    const profiles = yield* listProfiles
+    const profiles = yield* listPublic
     const stats = yield* Stats.Stats
     const views = yield* Effect.forEach(profiles, (profile) => stats.view(profile), { concurrency: "unbounded" })
     const nowMs = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
     return { profiles, views, nowMs }
   })
+
+  const secure = (res: Response) =>
+    res.set({
+      "Content-Security-Policy": csp,
+      "X-Frame-Options": "DENY",
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "same-origin",
+      "Cache-Control": "no-store"
+    })
+
+  /** The CSRF token of this browser (double-submit: an HttpOnly, SameSite=Strict cookie and a form field). */
+  const csrfToken = (req: Request, res: Response): string => {
+    const existing = cookieOf(req, CSRF_COOKIE)
+    if (existing !== undefined && tokenPattern.test(existing)) return existing
+    const token = randomBytes(24).toString("base64url")
+    res.append("Set-Cookie", `${CSRF_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`)
+    return token
+  }
+
+  const hasAdminKey = (req: Request): boolean => {
+    const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(req.headers.authorization ?? "")
+    return match !== null && sameSecret(match[1]!, options.adminKey)
+  }
+
+  /** The admin key, or same origin plus the form's token; else 403 naming what is missing. */
+  const guard = (req: Request, res: Response, next: NextFunction) => {
+    if (hasAdminKey(req)) return next()
+    if (!fromSameOrigin(req)) {
+      return problem(res, 403, "cross_site_request", "The controls only accept posts from the demo's own pages (same origin) or with the admin key.", "Origin")
+    }
+    const cookie = cookieOf(req, CSRF_COOKIE)
+    const field = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]
+    if (cookie === undefined || typeof field !== "string" || !tokenPattern.test(field) || !sameSecret(cookie, field)) {
+      return problem(res, 403, "csrf_token", "The form's CSRF token is missing or does not match; reload the page and try again.", CSRF_FIELD)
+    }
+    next()
+  }
 
   pages.get("/", async (req, res, next) => {
     try {
@@ -89,10 +213,12 @@ export const router = (options: PagesOptions): Router => {
   </ul>
 </section>`)
         .join("\n")
+      const token = csrfToken(req, res)
+      const hidden = `<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(token)}">`
       const options = profiles.map((p) => `<option value="${p.key}">${escapeHtml(p.label)}</option>`).join("")
       const modes = SCENARIO_MODES.map((m) => `<option value="${m}">${m}</option>`).join("")
       const active = scenarios.length === 0 ? "none (healthy)" : scenarios.map((s) => `<code>${escapeHtml(s.mode)}${s.target?.guildId ? ` @ ${escapeHtml(s.target.guildId)}` : ""}</code>`).join(", ")
-      res.type("html").send(page("GuildPulse demo", `<header>
+      secure(res).type("html").send(page("GuildPulse demo", `<header>
   <h1>GuildPulse demo</h1>
   <p class="note">Live Discord numbers, served by the GuildPulse engine from <strong>FakeDiscord</strong>, a sandbox that behaves like
   Discord's API (widget, bot and invite endpoints, rate limits). Cards update themselves; put the sandbox into a failure below and
@@ -106,11 +232,13 @@ ${message}
 <div class="panel">
   <p>Active scenarios: ${active}</p>
   <form class="controls" method="post" action="/demo/scenario">
+    ${hidden}
     <label>Profile <select name="profile"><option value="*">all guilds</option>${options}</select></label>
     <label>Scenario <select name="mode">${modes}</select></label>
     <button type="submit">Apply</button>
   </form>
   <form class="controls" method="post" action="/demo/refresh" style="margin-top:.75rem">
+    ${hidden}
     <button type="submit">Refresh every profile now</button>
   </form>
   <p class="note">Refreshes also happen on their own, ahead of each profile's ttl.</p>
@@ -140,7 +268,7 @@ ${message}
   ${layouts.map((layout) => card(profile, views[index]!, { theme, layout, refreshIntervalSeconds: 10 }, nowMs)).join("\n  ")}
 </section>`)
         .join("\n")
-      res.type("html").send(page(`${profile.label} — themes`, `<header><h1>${escapeHtml(profile.label)}</h1><p><a href="/">Back to the demo</a></p></header>
+      secure(res).type("html").send(page(`${profile.label} — themes`, `<header><h1>${escapeHtml(profile.label)}</h1><p><a href="/">Back to the demo</a></p></header>
 <main><div class="grid">${sections}</div></main>`))
     } catch (error) {
       next(error)
@@ -149,20 +277,19 @@ ${message}
 
   const form = express.urlencoded({ extended: false, limit: "2kb" })
 
-  pages.post("/demo/scenario", form, async (req, res, next) => {
+  pages.post("/demo/scenario", form, guard, async (req, res, next) => {
     try {
       const body = (req.body ?? {}) as Record<string, unknown>
-      const mode = String(body["mode"] ?? "")
-      const profileKey = String(body["profile"] ?? "*")
+      const mode = typeof body["mode"] === "string" ? body["mode"] : ""
+      const profileKey = typeof body["profile"] === "string" ? body["profile"] : "*"
       if (!(SCENARIO_MODES as ReadonlyArray<string>).includes(mode)) {
-        return res.status(400).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title: "Bad Request", status: 400, detail: `mode must be one of ${SCENARIO_MODES.join(", ")}`, code: "validation_failed", errors: [{ field: "mode", message: "unknown scenario" }] }))
+        return problem(res, 400, "validation_failed", `mode must be one of ${SCENARIO_MODES.join(", ")}`, "mode")
       }
-      // Only the list: rendering every view here would ask for refreshes nobody looks at.
-      const profiles = await runtime.runPromise(listProfiles)
+      // Only the list: rendering every view here would ask for refreshes nobody looks at. Non-public
+      // profiles only for the admin key (the form never lists them).
+      const profiles = await runtime.runPromise(hasAdminKey(req) ? listProfiles : listPublic)
       const profile = profiles.find((p) => p.key === profileKey)
-      if (profileKey !== "*" && profile === undefined) {
-        return res.status(400).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title: "Bad Request", status: 400, detail: "unknown profile", code: "validation_failed", errors: [{ field: "profile", message: "unknown profile" }] }))
-      }
+      if (profileKey !== "*" && profile === undefined) return problem(res, 400, "validation_failed", "unknown profile", "profile")
       if (mode === "healthy" && profile === undefined) sandbox.clearScenarios()
       else sandbox.setScenario({ mode: mode as Scenario["mode"], ...(profile !== undefined ? { target: { guildId: profile.guildId } } : {}) })
       res.redirect(303, `/?done=${encodeURIComponent(`Sandbox: ${mode} for ${profile?.label ?? "all guilds"}. Refresh to see the effect.`)}`)
@@ -171,7 +298,7 @@ ${message}
     }
   })
 
-  pages.post("/demo/refresh", async (_req, res, next) => {
+  pages.post("/demo/refresh", form, guard, async (_req, res, next) => {
     try {
       await runtime.runPromise(
         Effect.gen(function* () {
@@ -186,4 +313,18 @@ ${message}
     }
   })
   return pages
+}
+
+/**
+ * The last error handler of the demo app: a generic problem, never a stack trace or a file path. Client
+ * errors Express raised (a malformed percent-encoding, a form body too large) keep their 4xx status.
+ */
+export const errorHandler = (log: (message: string) => void) => (error: unknown, req: Request, res: Response, next: NextFunction) => {
+  if (res.headersSent) return next(error)
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return problem(res, status, "bad_request", "The request could not be processed.")
+  }
+  log(`unexpected error while serving ${req.method} ${req.path.slice(0, 200)}: ${error instanceof Error ? error.name : typeof error}`)
+  problem(res, 500, "internal", "Something went wrong on our side.")
 }

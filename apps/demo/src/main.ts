@@ -1,12 +1,14 @@
 /**
- * `npm start`: the GuildPulse demo. Reads PORT (8787), HOST (127.0.0.1) and GUILDPULSE_ADMIN_KEY (generated and
- * printed when unset), starts everything, prints the URLs, and stops cleanly on Ctrl-C.
+ * `npm start`: the GuildPulse demo. Reads PORT (8787), HOST (127.0.0.1), GUILDPULSE_ADMIN_KEY (generated and
+ * printed when unset) and GUILDPULSE_PUBLIC_URL (optional: absolute URL of the API, for links in widget
+ * fragments), starts everything, prints the URLs, and stops cleanly on Ctrl-C.
  */
 import * as Demo from "./Demo.js"
 
 const port = Number(process.env["PORT"] ?? 8787)
 const host = process.env["HOST"] ?? "127.0.0.1"
 const adminKey = process.env["GUILDPULSE_ADMIN_KEY"]
+const publicUrl = process.env["GUILDPULSE_PUBLIC_URL"] || undefined
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number (0-65535), got '${process.env["PORT"]}'. Example: PORT=8787 npm start`)
   process.exit(2)
@@ -17,7 +19,7 @@ if (adminKey !== undefined && adminKey.length < 16) {
 }
 
 const main = async () => {
-  const demo = await Demo.start({ port, host, ...(adminKey !== undefined ? { adminKey } : {}) })
+  const demo = await Demo.start({ port, host, ...(adminKey !== undefined ? { adminKey } : {}), ...(publicUrl !== undefined ? { publicUrl } : {}) })
   const lines = [
     "",
     "GuildPulse demo is running",

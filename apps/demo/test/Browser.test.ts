@@ -21,6 +21,15 @@ const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), "../../../tes
 let demo: Demo.RunningDemo
 let browser: Browser
 
+/** Everything the pages' CSP refused, as Chromium reports it on the console. */
+const cspViolations = (page: Page): Array<string> => {
+  const seen: Array<string> = []
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) seen.push(message.text())
+  })
+  return seen
+}
+
 const statsOf = async (key: string) => (await fetch(`${demo.url}/v1/profiles/${key}/stats`)).json()
 const refresh = (key: string) =>
   fetch(`${demo.url}/v1/profiles/${key}/refresh`, { method: "POST", headers: { authorization: `Bearer ${demo.adminKey}` } })
@@ -36,7 +45,8 @@ const untilApi = async (key: string, predicate: (view: { counts: { online?: numb
 }
 
 const seriousViolations = async (page: Page) => {
-  await page.addScriptTag({ content: axeSource })
+  // Evaluated through the DevTools protocol: the pages' CSP (script-src 'self') refuses inline script tags.
+  await page.evaluate(axeSource)
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<unknown> }> }> } }).axe
     return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
@@ -57,6 +67,7 @@ afterAll(async () => {
 describe("<guildpulse-stats> against the demo in Chromium", () => {
   it("shows the counts, follows the sandbox's drift, and turns degraded (keeping numbers) in an outage", async () => {
     const page = await browser.newPage()
+    const refused = cspViolations(page)
     await page.clock.install()
     await page.goto(`${demo.url}/`)
     const online = page.locator('#gp-small-default-h [data-gp-field="online"]')
@@ -89,11 +100,29 @@ describe("<guildpulse-stats> against the demo in Chromium", () => {
     expect(Number(await online.getAttribute("data-gp-value"))).toBe(drifted.counts.online)
     await page.screenshot({ path: `${artifacts}/degraded.png`, fullPage: true })
     demo.sandbox.clearScenarios()
+    expect(refused).toEqual([])
+    await page.close()
+  })
+
+  it("the sandbox controls work from the page under its CSP and CSRF check", async () => {
+    const page = await browser.newPage()
+    const refused = cspViolations(page)
+    await page.goto(`${demo.url}/`)
+    await page.selectOption('select[name="profile"]', "large")
+    await page.selectOption('select[name="mode"]', "outage")
+    await Promise.all([page.waitForURL(/\/\?done=/), page.click('form[action="/demo/scenario"] button[type="submit"]')])
+    expect(await page.locator('[role="status"]').textContent()).toContain("Sandbox: outage")
+    expect(demo.sandbox.scenarios().map((s) => s.mode)).toEqual(["outage"])
+    await Promise.all([page.waitForURL(/\/\?done=Refresh/), page.click('form[action="/demo/refresh"] button[type="submit"]')])
+    expect(await page.locator('[role="status"]').textContent()).toBe("Refresh started for every profile.")
+    demo.sandbox.clearScenarios()
+    expect(refused).toEqual([])
     await page.close()
   })
 
   it("renders every theme (screenshots saved) with no serious axe-core violations", async () => {
     const page = await browser.newPage()
+    const refused = cspViolations(page)
     for (const key of ["small", "large"]) {
       // Healthy numbers for the pictures (the previous test left the sandbox's outage behind it).
       expect((await refresh(key)).status).toBe(202)
@@ -110,6 +139,7 @@ describe("<guildpulse-stats> against the demo in Chromium", () => {
     }
     await page.goto(`${demo.url}/`)
     expect(await seriousViolations(page)).toEqual([])
+    expect(refused).toEqual([])
     await page.close()
   })
 })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SANDBOX_BOT_TOKEN } from "@guildpulse/connector-discord/sandbox"
 import * as Demo from "../src/Demo.js"
+import { formToken } from "./forms.js"
 
 let demo: Demo.RunningDemo
 
@@ -56,13 +57,22 @@ describe("demo app (HTTP)", () => {
   })
 
   it("sandbox controls validate their input and change what the sandbox does", async () => {
-    const bad = await fetch(`${demo.url}/demo/scenario`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "mode=explode&profile=*" })
+    // As the page's form does: same origin, with the CSRF token of the page (cookie + hidden field).
+    const { cookie, token } = await formToken(demo)
+    const post = (body: string) =>
+      fetch(`${demo.url}/demo/scenario`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: demo.url, "sec-fetch-site": "same-origin", cookie },
+        body: `${body}&csrf=${token}`,
+        redirect: "manual"
+      })
+    const bad = await post("mode=explode&profile=*")
     expect(bad.status).toBe(400)
     expect((await bad.json()).errors[0].field).toBe("mode")
-    const ok = await fetch(`${demo.url}/demo/scenario`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "mode=outage&profile=large", redirect: "manual" })
+    const ok = await post("mode=outage&profile=large")
     expect(ok.status).toBe(303)
     expect(demo.sandbox.scenarios().map((s) => s.mode)).toEqual(["outage"])
-    await fetch(`${demo.url}/demo/scenario`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "mode=healthy&profile=*", redirect: "manual" })
+    await post("mode=healthy&profile=*")
     expect(demo.sandbox.scenarios()).toEqual([])
   })
 })
