@@ -9,7 +9,7 @@ import express from "express"
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createServer, guildPulse, loadConfig, ObservabilityRoutes, Server, type Listening } from "../src/index.js"
-import { jsonTextDepth, MAX_JSON_DEPTH, valueDepth } from "../src/internal/http.js"
+import { jsonTextExceeds, MAX_JSON_DEPTH, MAX_JSON_MEMBERS, valueExceeds } from "../src/internal/http.js"
 import { ADMIN_KEY, auth, GUILD_ID, makeHarness, type Harness } from "./fixtures.js"
 
 const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`
@@ -53,6 +53,24 @@ describe("bad input: JSON bodies nested thousands deep", () => {
     expect(reached).toEqual([])
   })
 
+  it("PUT /v1/profiles/{p} with an array of 20,000 numbers → 400 naming body and the member limit", async () => {
+    const res = await request(h.app).put("/v1/profiles/main").set(auth).set("Content-Type", "application/json").send(`[${"1,".repeat(20_000)}1]`)
+    expect(res.status).toBe(400)
+    expect(res.body.errors).toEqual([{ field: "body", message: `must not have more than ${MAX_JSON_MEMBERS} members in one object or array` }])
+  })
+
+  it("PATCH /v1/profiles/{p} with an object of 4,000 keys → 400 naming body", async () => {
+    const body = `{${Array.from({ length: 4000 }, (_, i) => `"k${i}":${i}`).join(",")}}`
+    const res = await request(h.app).patch("/v1/profiles/main").set(auth).set("Content-Type", "application/json").send(body)
+    expect(res.body.errors[0].message).toBe(`must not have more than ${MAX_JSON_MEMBERS} members in one object or array`)
+  })
+
+  it("an object with exactly the member limit is not refused by the bound (core names the unknown fields)", async () => {
+    const body = `{${Array.from({ length: MAX_JSON_MEMBERS }, (_, i) => `"k${i}":${i}`).join(",")}}`
+    const res = await request(h.app).patch("/v1/profiles/main").set(auth).set("Content-Type", "application/json").send(body)
+    expect(res.body.errors[0].field).toBe("k0")
+  })
+
   it("a profile at ordinary depth still passes", async () => {
     const res = await request(h.app).put("/v1/profiles/fine").set(auth).send({ label: "Fine", guildId: GUILD_ID, display: { labels: { online: "on" } } })
     expect(res.status).toBe(201)
@@ -67,14 +85,18 @@ describe("bad input: JSON bodies nested thousands deep", () => {
     expect(res.body.errors[0].field).toBe("body")
   })
 
-  it("the depth scan ignores brackets inside strings and escaped quotes", () => {
-    expect(jsonTextDepth('{"a":"[[[[\\"[[[[","b":[1]}', 32)).toBe(2)
+  it("the scan ignores brackets and commas inside strings and escaped quotes", () => {
+    expect(jsonTextExceeds(`{"a":"${"[".repeat(40)}\\"${",".repeat(2000)}","b":[1]}`)).toBeUndefined()
   })
 
-  it("the depth of a parsed value is measured without recursion", () => {
+  it("the scan stops at the first level past the depth limit", () => {
+    expect(jsonTextExceeds(nested(MAX_JSON_DEPTH + 1))).toBe("depth")
+  })
+
+  it("a parsed value 100,000 deep is refused without recursion", () => {
     let value: unknown = 1
     for (let i = 0; i < 100_000; i++) value = [value]
-    expect(valueDepth(value, 32)).toBe(33)
+    expect(valueExceeds(value)).toBe("depth")
   })
 })
 

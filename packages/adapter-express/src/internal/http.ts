@@ -81,18 +81,38 @@ export type BodyResult =
 const jsonMediaType = /^application\/(?:[a-z0-9.+-]*\+)?json$/
 
 /**
- * How deep a JSON body may nest (objects and arrays). Profiles and alert rules need about 5 levels; a body
- * nested thousands deep would otherwise reach schema decoding and the recursive message building after it.
+ * How deep a JSON body may nest (objects and arrays), and how many members one object or array may have.
+ * Profiles and alert rules need about 5 levels and a few dozen members; beyond these bounds a body is refused
+ * before anything decodes it — a body nested thousands deep overflowed the stack while its validation message
+ * was built, and schema decoding grows faster than linearly with the number of unexpected members (a 40 KB
+ * array of 20,000 numbers held the event loop for over 30 s).
  */
 export const MAX_JSON_DEPTH = 32
+export const MAX_JSON_MEMBERS = 1000
 
-const tooDeep = (limit: number): Problem.ProblemResponse =>
-  Problem.invalid([{ field: "body", message: `must not nest objects and arrays deeper than ${limit} levels` }], `The body nests deeper than ${limit} levels.`)
+export interface JsonLimits {
+  readonly maxDepth: number
+  readonly maxMembers: number
+}
+const defaultLimits: JsonLimits = { maxDepth: MAX_JSON_DEPTH, maxMembers: MAX_JSON_MEMBERS }
 
-/** The nesting depth of JSON text, scanned without parsing; stops counting once past `limit`. */
-export const jsonTextDepth = (text: string, limit: number): number => {
-  let depth = 0
-  let max = 0
+const overLimit = (which: "depth" | "members", limits: JsonLimits): Problem.ProblemResponse =>
+  which === "depth"
+    ? Problem.invalid(
+        [{ field: "body", message: `must not nest objects and arrays deeper than ${limits.maxDepth} levels` }],
+        `The body nests deeper than ${limits.maxDepth} levels.`
+      )
+    : Problem.invalid(
+        [{ field: "body", message: `must not have more than ${limits.maxMembers} members in one object or array` }],
+        `The body has an object or array with more than ${limits.maxMembers} members.`
+      )
+
+/**
+ * Which bound JSON text exceeds, scanned without parsing (strings skipped): `depth`, `members` (counted by
+ * the commas of one object or array), or `undefined` when it stays within both.
+ */
+export const jsonTextExceeds = (text: string, limits: JsonLimits = defaultLimits): "depth" | "members" | undefined => {
+  const commas: Array<number> = [0]
   let inString = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -101,45 +121,50 @@ export const jsonTextDepth = (text: string, limit: number): number => {
       else if (c === 0x22) inString = false
     } else if (c === 0x22) inString = true
     else if (c === 0x7b || c === 0x5b) {
-      depth++
-      if (depth > max) max = depth
-      if (max > limit) return max
-    } else if (c === 0x7d || c === 0x5d) depth--
+      commas.push(0)
+      if (commas.length - 1 > limits.maxDepth) return "depth"
+    } else if (c === 0x7d || c === 0x5d) {
+      if (commas.length > 1) commas.pop()
+    } else if (c === 0x2c) {
+      const top = commas.length - 1
+      commas[top] = commas[top]! + 1
+      if (commas[top]! >= limits.maxMembers) return "members"
+    }
   }
-  return max
+  return undefined
 }
 
-/** The nesting depth of an already parsed value (a host app's `express.json()`), without recursion. */
-export const valueDepth = (value: unknown, limit: number): number => {
-  let max = 0
+/** The same bounds for a value already parsed (a host app's `express.json()`), checked without recursion. */
+export const valueExceeds = (value: unknown, limits: JsonLimits = defaultLimits): "depth" | "members" | undefined => {
   const stack: Array<readonly [unknown, number]> = [[value, 0]]
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!
     if (typeof current !== "object" || current === null) continue
-    const level = depth + 1
-    if (level > max) max = level
-    if (max > limit) return max
-    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, level])
+    if (depth + 1 > limits.maxDepth) return "depth"
+    const members = Array.isArray(current) ? current : Object.values(current)
+    if (members.length > limits.maxMembers) return "members"
+    for (const child of members) stack.push([child, depth + 1])
   }
-  return max
+  return undefined
 }
 
 /**
- * Reads and parses a JSON body with a size limit and a depth limit, both checked before anything decodes
- * it: 415 for another media type, 413 beyond the size limit, 400 naming `body` when it is missing, not JSON,
- * or nested deeper than `MAX_JSON_DEPTH`. A body already parsed by an `express.json()` of the host app is
- * taken as is (its depth still checked).
+ * Reads and parses a JSON body within bounds checked before anything decodes it: 415 for another media
+ * type, 413 beyond the size limit, 400 naming `body` when it is missing, not JSON, nested deeper than
+ * `MAX_JSON_DEPTH` or wider than `MAX_JSON_MEMBERS`. A body already parsed by an `express.json()` of the host
+ * app is taken as is (its depth and width still checked).
  */
 export const readJsonBody = (
   req: IncomingMessage & { body?: unknown; _body?: boolean },
   limitBytes: number,
-  maxDepth: number = MAX_JSON_DEPTH
+  limits: JsonLimits = defaultLimits
 ): Promise<BodyResult> => {
   // Parsed already by the host app (body-parser 1 marks `_body`; body-parser 2 leaves the stream consumed).
   if (req._body === true || (req.readableEnded && req.body !== undefined)) {
+    const exceeded = valueExceeds(req.body, limits)
     return Promise.resolve(
-      valueDepth(req.body, maxDepth) > maxDepth
-        ? { _tag: "problem", response: tooDeep(maxDepth), closeConnection: false }
+      exceeded !== undefined
+        ? { _tag: "problem", response: overLimit(exceeded, limits), closeConnection: false }
         : { _tag: "ok", value: req.body }
     )
   }
@@ -197,7 +222,8 @@ export const readJsonBody = (
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8")
       if (text.trim() === "") return finish({ _tag: "problem", closeConnection: false, response: Problem.invalidField("body", "a JSON body is required") })
-      if (jsonTextDepth(text, maxDepth) > maxDepth) return finish({ _tag: "problem", closeConnection: false, response: tooDeep(maxDepth) })
+      const exceeded = jsonTextExceeds(text, limits)
+      if (exceeded !== undefined) return finish({ _tag: "problem", closeConnection: false, response: overLimit(exceeded, limits) })
       try {
         finish({ _tag: "ok", value: JSON.parse(text) as unknown })
       } catch (error) {
