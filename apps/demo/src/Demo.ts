@@ -66,7 +66,7 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
   // observability's EventLogging (logs, spans, health windows).
   const stores = Observability.instrumentStores(Engine.storesMemory(engineOptions))
   const services = Observability.instrumentServices(
-    Engine.services(engineOptions).pipe(Layer.provideMerge(DiscordLive.layerWithStore({ baseUrl: `${sandbox.url}/api` })))
+    Engine.services(engineOptions).pipe(Layer.provideMerge(DiscordLive.layerWithStore({ baseUrl: sandbox.apiUrl, cdnUrl: sandbox.cdnUrl })))
   )
   const engine = Observability.layer({ digest: false }).pipe(
     Layer.provideMerge(services.pipe(Layer.provideMerge(stores))),

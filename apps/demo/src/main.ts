@@ -29,7 +29,7 @@ const main = async () => {
     `  Stats JSON       ${demo.url}/v1/profiles/small/stats`,
     `  Badge            ${demo.url}/v1/profiles/large/badge.svg`,
     `  OpenAPI          ${demo.url}/openapi.json`,
-    `  FakeDiscord      ${demo.sandbox.url}/api/v10  (controls: ${demo.sandbox.url}/__sandbox/stats)`,
+    `  FakeDiscord      ${demo.sandbox.apiUrl}/v10  (controls: ${demo.sandbox.url}/__sandbox/stats, icons: ${demo.sandbox.cdnUrl})`,
     "",
     demo.adminKeyGenerated
       ? `  Admin key (generated for this run; set GUILDPULSE_ADMIN_KEY to choose one):\n    ${demo.adminKey}`

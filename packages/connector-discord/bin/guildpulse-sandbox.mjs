@@ -68,7 +68,8 @@ const main = async () => {
   const { fixtures } = server
   const lines = [
     `FakeDiscord sandbox listening on ${server.url}`,
-    `  API base:    ${server.url}/api   (e.g. DISCORD_API_BASE_URL=${server.url}/api)`,
+    `  API base:    ${server.apiUrl}   (e.g. DISCORD_API_BASE_URL=${server.apiUrl})`,
+    `  CDN base:    ${server.cdnUrl}   (e.g. DISCORD_CDN_URL=${server.cdnUrl}: guild icons served by the sandbox)`,
     `  control:     PUT ${server.url}/__sandbox/scenario · GET ${server.url}/__sandbox/stats · POST ${server.url}/__sandbox/reset`,
     "",
     "Guilds:"

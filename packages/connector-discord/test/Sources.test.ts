@@ -62,6 +62,8 @@ describe("widget source", () => {
 describe("bot source", () => {
   it.live("decodes every guild the bot is in, with icon/banner CDN URLs and counts", () =>
     Effect.gen(function* () {
+      // The harness points the connector's CDN at the sandbox's own (`cdnUrl`), where these icons exist.
+      const { cdnUrl } = yield* Sandbox
       for (const id of [SMALL_GUILD_ID, LARGE_GUILD_ID, WIDGET_DISABLED_GUILD_ID]) {
         const fixture = guild(id)
         const { value: fields, atMs } = yield* sameMinute(BotSource.fetch(id, botToken))
@@ -74,9 +76,9 @@ describe("bot source", () => {
           boostTier: fixture.premiumTier,
           ...(fixture.description !== null ? { description: fixture.description } : {}),
           ...(fixture.icon !== null
-            ? { iconUrl: `https://cdn.discordapp.com/icons/${id}/${fixture.icon}.${fixture.icon.startsWith("a_") ? "gif" : "png"}?size=256` }
+            ? { iconUrl: `${cdnUrl}/icons/${id}/${fixture.icon}.${fixture.icon.startsWith("a_") ? "gif" : "png"}?size=256` }
             : {}),
-          ...(fixture.banner !== null ? { bannerUrl: `https://cdn.discordapp.com/banners/${id}/${fixture.banner}.png?size=1024` } : {})
+          ...(fixture.banner !== null ? { bannerUrl: `${cdnUrl}/banners/${id}/${fixture.banner}.png?size=1024` } : {})
         }
         assert.deepStrictEqual(fields, expected)
       }
@@ -148,7 +150,9 @@ describe("TokenValidator", () => {
       const first = yield* TokenValidator.validateToken(botToken)
       assert.strictEqual(first.id, SANDBOX_BOT_USER_ID)
       assert.isTrue(first.bot)
-      assert.match(first.avatarUrl, /^https:\/\/cdn\.discordapp\.com\/avatars\/\d+\/[0-9a-f]+\.png\?size=256$/)
+      const { cdnUrl } = yield* Sandbox
+      assert.strictEqual(first.avatarUrl.slice(0, cdnUrl.length), cdnUrl)
+      assert.match(first.avatarUrl.slice(cdnUrl.length), /^\/avatars\/\d+\/[0-9a-f]+\.png\?size=256$/)
       const second = yield* TokenValidator.validateToken(secondBotToken)
       assert.strictEqual(second.id, SANDBOX_SECOND_BOT_USER_ID)
       assert.match(second.avatarUrl, /\/embed\/avatars\/\d\.png$/, "no avatar: Discord's default")

@@ -21,7 +21,7 @@ export const sandboxLayer = (options: FakeDiscordOptions = {}): Layer.Layer<Sand
 
 /** The connector (DiscordLive.layer) against the sandbox in context. */
 export const connectorLayer = (options: Partial<DiscordConfig.DiscordOptions> = {}) =>
-  Layer.unwrapEffect(Effect.map(Sandbox, (server) => DiscordLive.layer({ baseUrl: `${server.url}/api`, ...options })))
+  Layer.unwrapEffect(Effect.map(Sandbox, (server) => DiscordLive.layer({ baseUrl: server.apiUrl, cdnUrl: server.cdnUrl, ...options })))
 
 /** A fresh sandbox plus the connector against it. */
 export const harness = (sandbox: FakeDiscordOptions = {}, options: Partial<DiscordConfig.DiscordOptions> = {}) =>

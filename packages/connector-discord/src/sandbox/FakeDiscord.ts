@@ -9,9 +9,13 @@
  *   → global limit per bot / per IP (429 global) → route bucket (429 user, or the rate-limited scenario)
  *   → payload (malformed, widget-disabled, unknown-guild, fixtures).
  * Rate limits are evaluated when the request is processed, i.e. after any injected latency.
+ *
+ * The same server is the fixtures' CDN under `/cdn` (`Cdn.ts`): point the connector's `cdnUrl` at `cdnUrl`
+ * and guild icons load from the sandbox.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { CDN_PATH, makeCdn } from "./Cdn.js"
 import { countsAt, INVITE_COUNTS_CACHE_MS, inviteCountsAt } from "./Drift.js"
 import { type BotFixture, defaultFixtures, indexFixtures, type SandboxFixtures, summarizeFixtures } from "./Fixtures.js"
 import {
@@ -71,6 +75,10 @@ export interface FakeDiscordOptions {
 export interface FakeDiscordServer {
   /** Base URL without path, e.g. `http://127.0.0.1:43121`; Discord's API lives under `${url}/api`. */
   readonly url: string
+  /** The connector's `baseUrl` for this sandbox: `${url}/api`. */
+  readonly apiUrl: string
+  /** The connector's `cdnUrl` for this sandbox: `${url}/cdn`, where the fixtures' icons, banners and avatars are. */
+  readonly cdnUrl: string
   readonly port: number
   readonly host: string
   readonly fixtures: SandboxFixtures
@@ -140,6 +148,7 @@ export const start = async (options: FakeDiscordOptions = {}): Promise<FakeDisco
   const stats = new StatsRecorder()
   const timers = new Set<NodeJS.Timeout>()
   const held = new Set<ServerResponse>()
+  const cdn = makeCdn(index)
 
   const delay = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -363,6 +372,12 @@ export const start = async (options: FakeDiscordOptions = {}): Promise<FakeDisco
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://sandbox.invalid")
+    if (url.pathname.startsWith(`${CDN_PATH}/`)) {
+      const answer = cdn(req.method ?? "GET", url.pathname, url.searchParams)
+      res.writeHead(answer.status, { "Content-Type": answer.contentType, "Content-Length": String(answer.body.length), ...answer.headers })
+      res.end(req.method === "HEAD" ? undefined : answer.body)
+      return
+    }
     const work = url.pathname.startsWith("/__sandbox/") ? handleControl(req, res, url.pathname) : handleDiscord(req, res, url)
     work.catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error)
@@ -392,8 +407,11 @@ export const start = async (options: FakeDiscordOptions = {}): Promise<FakeDisco
     return stopping
   }
 
+  const url = formatUrl(host, port)
   return {
-    url: formatUrl(host, port),
+    url,
+    apiUrl: `${url}/api`,
+    cdnUrl: `${url}${CDN_PATH}`,
     port,
     host,
     fixtures,
