@@ -74,7 +74,7 @@ export const en: Labels = {
     unknown_guild: "Server not found.",
     unauthorized: "Invalid bot token.",
     widget_disabled: "Widget disabled.",
-    unknown_invite: "Invite not found."
+    unknown_invite: "Invite not found or for another server."
   },
   widgetOnly: "Widget disabled — add a bot token or an invite.",
   demoNote: "Demo data, not this server's real numbers.",
@@ -111,7 +111,7 @@ export const fr: Labels = {
     unknown_guild: "Serveur introuvable.",
     unauthorized: "Jeton de bot invalide.",
     widget_disabled: "Widget désactivé.",
-    unknown_invite: "Invitation introuvable."
+    unknown_invite: "Invitation introuvable ou d’un autre serveur."
   },
   widgetOnly: "Widget désactivé — ajoutez un jeton de bot ou une invitation.",
   demoNote: "Données de démonstration, pas les vrais chiffres de ce serveur.",

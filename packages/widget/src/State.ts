@@ -47,17 +47,23 @@ export const misconfigurations = (reasons: ReadonlyArray<string> | undefined): A
   MISCONFIGURED.filter((reason) => reasons?.includes(reason) === true)
 
 /**
- * What an unavailable view says instead of numbers: what is wrong ("Server not found.", "Widget disabled — add
- * a bot token or an invite.") when it is a misconfiguration, else "Temporarily unavailable, retrying in 30 sec."
+ * What an unavailable view says instead of numbers: what is wrong, one sentence per misconfiguration in
+ * `MISCONFIGURED` order ("Server not found.", "Widget disabled — add a bot token or an invite." when that is
+ * all), then, when something transient failed too (or nothing is misconfigured), "Temporarily unavailable,
+ * retrying in 30 sec."
  */
 export const problemMessage = (labels: Labels, locale: Locale, freshness: FreshnessInput | undefined): string => {
-  const wrong = misconfigurations(freshness?.reasons)
-  if (wrong.length > 0) {
-    return wrong.map((reason) => (reason === "widget_disabled" && wrong.length === 1 ? labels.widgetOnly : labels.problems[reason])).join(" ")
+  const reasons = freshness?.reasons ?? []
+  const wrong = misconfigurations(reasons)
+  // Trouble that retrying may fix (rate limits, errors, timeouts); `circuit_open` only echoes a root cause.
+  const transient = reasons.some((reason) => reason !== "circuit_open" && !(MISCONFIGURED as ReadonlyArray<string>).includes(reason))
+  // "Add a bot token or an invite" only when the disabled widget is all that is wrong.
+  const sentences = wrong.map((reason) => (reason === "widget_disabled" && wrong.length === 1 && !transient ? labels.widgetOnly : labels.problems[reason]))
+  if (wrong.length === 0 || transient) {
+    const retry = freshness?.retryAfterSeconds
+    const when = typeof retry === "number" && retry > 0 ? formatRelative(locale, Math.ceil(retry)) : undefined
+    // "in 30 sec." already ends with a full stop; "dans 30 s" does not.
+    sentences.push(when === undefined ? labels.retrySoon : `${labels.retrying} ${when}${when.endsWith(".") ? "" : "."}`)
   }
-  const retry = freshness?.retryAfterSeconds
-  if (typeof retry !== "number" || !(retry > 0)) return labels.retrySoon
-  const when = formatRelative(locale, Math.ceil(retry))
-  // "in 30 sec." already ends with a full stop; "dans 30 s" does not.
-  return `${labels.retrying} ${when}${when.endsWith(".") ? "" : "."}`
+  return sentences.join(" ")
 }

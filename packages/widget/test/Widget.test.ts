@@ -353,14 +353,16 @@ describe("freshness states", () => {
     expect(says(["widget_disabled"])).toBe("Widget disabled — add a bot token or an invite.")
     expect(says(["widget_disabled", "circuit_open"])).toBe("Widget disabled — add a bot token or an invite.")
     expect(says(["unauthorized", "circuit_open"])).toBe("Invalid bot token.")
-    expect(says(["unknown_invite"])).toBe("Invite not found.")
+    expect(says(["unknown_invite"])).toBe("Invite not found or for another server.")
     // Widget off, no token, an invite of another server: both things to fix, in one stable order.
-    expect(says(["unknown_invite", "widget_disabled"])).toBe("Widget disabled. Invite not found.")
+    expect(says(["unknown_invite", "widget_disabled"])).toBe("Widget disabled. Invite not found or for another server.")
+    // Widget off and the bot rate-limited: the token is there, so no advice to add one, and it retries.
+    expect(says(["rate_limited", "widget_disabled"])).toBe("Widget disabled. Temporarily unavailable, retrying in 1 hr.")
     expect(says(["unauthorized", "widget_disabled"])).toBe("Invalid bot token. Widget disabled.")
     expect(says(["unknown_guild"], "fr")).toBe("Serveur introuvable.")
     expect(says(["widget_disabled"], "fr")).toBe("Widget désactivé — ajoutez un jeton de bot ou une invitation.")
     expect(says(["unauthorized"], "fr")).toBe("Jeton de bot invalide.")
-    expect(says(["unknown_invite"], "fr")).toBe("Invitation introuvable.")
+    expect(says(["unknown_invite"], "fr")).toBe("Invitation introuvable ou d’un autre serveur.")
     // Transient trouble is not a misconfiguration: it says when it retries.
     expect(decode(message(render({}, unavailableFor(["rate_limited", "circuit_open"], 42)))?.text ?? "")).toBe("Temporarily unavailable, retrying in 42 sec.")
   })
