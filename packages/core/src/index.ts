@@ -1,6 +1,9 @@
 /**
  * @guildpulse/core — domain, policies, ports and use cases of GuildPulse.
  */
+export * as AlertRules from "./AlertRules.js"
+export * as AlertRulesStore from "./AlertRulesStore.js"
+export * as AnalyticsStore from "./AnalyticsStore.js"
 export * as CircuitBreaker from "./CircuitBreaker.js"
 export * as CircuitBreakerPolicy from "./CircuitBreakerPolicy.js"
 export * as CircuitStore from "./CircuitStore.js"
@@ -10,6 +13,7 @@ export * as Engine from "./Engine.js"
 export * as EventLog from "./EventLog.js"
 export * as Lock from "./Lock.js"
 export * as Merge from "./Merge.js"
+export * as Notifier from "./Notifier.js"
 export * as ProfileRepository from "./ProfileRepository.js"
 export * as Profiles from "./Profiles.js"
 export * as RateLimitStore from "./RateLimitStore.js"

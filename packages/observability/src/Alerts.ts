@@ -17,6 +17,9 @@
 import { Clock, Context, Duration, Effect, Layer, Option, Schedule } from "effect"
 import {
   activeSources,
+  AlertRules,
+  AlertRulesStore,
+  AnalyticsStore,
   CircuitBreaker,
   CircuitBreakerPolicy,
   headlineFetchedAtMs,
@@ -26,13 +29,11 @@ import {
   SnapshotStore
 } from "@guildpulse/core"
 import type { Profile, Snapshot, UpstreamSource } from "@guildpulse/core"
-import * as AlertRules from "./AlertRules.js"
-import type { RuleId, RuleSet } from "./AlertRules.js"
-import { AlertRulesStore } from "./AlertRulesStore.js"
-import { AnalyticsStore } from "./AnalyticsStore.js"
+type RuleId = AlertRules.RuleId
+type RuleSet = AlertRules.RuleSet
 import { daysUntil, freshnessNow } from "./Health.js"
 import { DEFAULT_INVALID_REQUEST_WINDOW_MS } from "./Metrics.js"
-import { Notifier } from "./Notifier.js"
+import { Notifier as NotifierPort } from "@guildpulse/core"
 import type { AlertNotice, DeliveryResult, Detail, Severity } from "./Notifier.js"
 
 /** What a rule says about one profile now. `unknown`: cannot tell (leave the incident as it is). */
@@ -255,14 +256,14 @@ const stateKey = (rule: RuleId, profile: string) => `${rule}\u0000${profile}`
 
 export const make = (options: AlertsOptions = {}) =>
   Effect.gen(function* () {
-    const rulesStore = yield* AlertRulesStore
-    const notifier = yield* Notifier
+    const rulesStore = yield* AlertRulesStore.AlertRulesStore
+    const notifier = yield* NotifierPort.Notifier
     const profiles = yield* ProfileRepository.ProfileRepository
     const snapshots = yield* SnapshotStore.SnapshotStore
     const breaker = yield* CircuitBreaker.CircuitBreaker
     const scheduler = yield* RefreshScheduler.RefreshScheduler
     const rateLimits = yield* RateLimitStore.RateLimitStore
-    const analytics = yield* AnalyticsStore
+    const analytics = yield* AnalyticsStore.AnalyticsStore
     const invalidWindowMs = options.invalidRequestWindowMs ?? DEFAULT_INVALID_REQUEST_WINDOW_MS
     const maxIncidents = options.maxIncidents ?? 1_000
     const lock = yield* Effect.makeSemaphore(1)
@@ -456,7 +457,7 @@ export const make = (options: AlertsOptions = {}) =>
         yield* Effect.forEach(
           pending,
           ({ rule, notice }) => {
-            const settings = (rule === "invalid_request_guard" ? global : AlertRules.resolve(config, notice.profile))[rule]
+            const settings = (rule === "invalid_request_guard" ? global : AlertRules.resolve(config, notice.profile === "*" ? undefined : notice.profile))[rule]
             return notifier.send(notice, settings.channels !== undefined ? { channels: settings.channels } : undefined)
           },
           { discard: true, concurrency: 4 }
@@ -531,9 +532,9 @@ export const layer = (
 ): Layer.Layer<
   Alerts,
   never,
-  | AlertRulesStore
-  | Notifier
-  | AnalyticsStore
+  | AlertRulesStore.AlertRulesStore
+  | NotifierPort.Notifier
+  | AnalyticsStore.AnalyticsStore
   | ProfileRepository.ProfileRepository
   | SnapshotStore.SnapshotStore
   | CircuitBreaker.CircuitBreaker

@@ -4,15 +4,14 @@
  * "fresh data uptime" of the digest time-weighted. Reads snapshots only; never triggers a refresh.
  */
 import { Clock, Duration, Effect, Layer, Option, Schedule } from "effect"
-import { ProfileRepository, SnapshotStore } from "@guildpulse/core"
-import { AnalyticsStore } from "./AnalyticsStore.js"
+import { AnalyticsStore, ProfileRepository, SnapshotStore } from "@guildpulse/core"
 import { freshnessNow } from "./Health.js"
 
 export const DEFAULT_SAMPLE_EVERY_MS = 60_000
 
 /** Records one sample per profile now; returns how many were recorded. */
 export const sampleOnce = Effect.gen(function* () {
-  const store = yield* AnalyticsStore
+  const store = yield* AnalyticsStore.AnalyticsStore
   const profiles = yield* ProfileRepository.ProfileRepository
   const snapshots = yield* SnapshotStore.SnapshotStore
   const now = yield* Clock.currentTimeMillis
@@ -38,17 +37,21 @@ export const sampleOnce = Effect.gen(function* () {
 
 export interface RecorderOptions {
   readonly everyMs?: number
+  /** How long samples are kept (default `AnalyticsStore.DEFAULT_RETENTION_MS`, five weeks). */
+  readonly retentionMs?: number
 }
 
 /** Samples now and then every `everyMs` in a background fiber (pruning retention once an hour). */
 export const layer = (
   options: RecorderOptions = {}
-): Layer.Layer<never, never, AnalyticsStore | ProfileRepository.ProfileRepository | SnapshotStore.SnapshotStore> =>
+): Layer.Layer<never, never, AnalyticsStore.AnalyticsStore | ProfileRepository.ProfileRepository | SnapshotStore.SnapshotStore> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
-      const store = yield* AnalyticsStore
+      const store = yield* AnalyticsStore.AnalyticsStore
       const every = Duration.millis(options.everyMs ?? DEFAULT_SAMPLE_EVERY_MS)
+      const retentionMs = options.retentionMs ?? AnalyticsStore.DEFAULT_RETENTION_MS
+      const prune = Effect.flatMap(Clock.currentTimeMillis, (now) => store.prune(now - retentionMs))
       yield* Effect.forkScoped(Effect.repeat(sampleOnce, Schedule.spaced(every)))
-      yield* Effect.forkScoped(Effect.repeat(Effect.ignore(store.prune), Schedule.spaced(Duration.hours(1))))
+      yield* Effect.forkScoped(Effect.repeat(Effect.ignore(prune), Schedule.spaced(Duration.hours(1))))
     })
   )

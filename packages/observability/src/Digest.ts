@@ -5,13 +5,12 @@
  * (default Monday 09:00 UTC, covering the 7 days before).
  */
 import { Clock, Context, Cron, Duration, Effect, Either, Layer } from "effect"
-import { ProfileRepository } from "@guildpulse/core"
+import { AnalyticsStore, ProfileRepository } from "@guildpulse/core"
 import type { Profile } from "@guildpulse/core"
 import { Alerts } from "./Alerts.js"
 import type { Incident } from "./Alerts.js"
-import { AnalyticsStore } from "./AnalyticsStore.js"
-import type { Sample } from "./AnalyticsStore.js"
-import { Notifier } from "./Notifier.js"
+type Sample = AnalyticsStore.Sample
+import { Notifier as NotifierPort } from "@guildpulse/core"
 import type { DeliveryResult, DigestReport } from "./Notifier.js"
 
 export const DEFAULT_CRON = "0 9 * * 1"
@@ -93,9 +92,9 @@ export interface DigestOptions {
 
 export const make = (options: DigestOptions = {}) =>
   Effect.gen(function* () {
-    const store = yield* AnalyticsStore
+    const store = yield* AnalyticsStore.AnalyticsStore
     const profiles = yield* ProfileRepository.ProfileRepository
-    const notifier = yield* Notifier
+    const notifier = yield* NotifierPort.Notifier
     const alerts = yield* Effect.serviceOption(Alerts)
     const periodMs = options.periodMs ?? DEFAULT_PERIOD_MS
 
@@ -142,4 +141,4 @@ export const make = (options: DigestOptions = {}) =>
 
 export const layer = (
   options?: DigestOptions
-): Layer.Layer<Digest, never, AnalyticsStore | ProfileRepository.ProfileRepository | Notifier> => Layer.scoped(Digest, make(options))
+): Layer.Layer<Digest, never, AnalyticsStore.AnalyticsStore | ProfileRepository.ProfileRepository | NotifierPort.Notifier> => Layer.scoped(Digest, make(options))

@@ -1,88 +1,28 @@
 /**
- * Port: alert delivery. A `Notifier` sends a message (an alert, its recovery, a weekly digest, a test) to
+ * Alert delivery over channels: the core `Notifier` port implemented. A `Notifier` sends a message (an alert, its recovery, a weekly digest, a test) to
  * every configured channel — generic webhook, Slack, Discord webhook, e-mail — concurrently, each delivery
  * retried with exponential backoff and jitter (transient failures only: transport errors, timeouts, 408,
  * 429 honouring `Retry-After`, 5xx, SMTP 4xx), and reports every outcome as an `alert.sent` /
  * `alert.failed` event (the channel name in `source`, the notice id in `jobId`) and in
  * `guildpulse_alerts_sent_total{channel,rule,outcome}`. A failed delivery never fails the caller.
  */
-import { Context, Data, Duration, Effect, Layer, Metric, Schedule } from "effect"
-import { EventLog } from "@guildpulse/core"
+import { Data, Duration, Effect, Layer, Metric, Schedule } from "effect"
+import { EventLog, Notifier as NotifierPort } from "@guildpulse/core"
 import { alertsSent } from "./Metrics.js"
 import { redactText } from "./Redaction.js"
 
-export type Severity = "info" | "warning" | "critical"
-
-export interface Detail {
-  readonly label: string
-  readonly value: string
-}
-
-/** An alert firing or resolved (or a test notice). */
-export interface AlertNotice {
-  readonly kind: "alert"
-  /** Stable per incident: `<rule>:<profile>:<startedAtMs>` — deliveries and retries carry it. */
-  readonly id: string
-  readonly status: "firing" | "resolved"
-  readonly rule: string
-  /** The profile key, or `*` for process-wide rules (the invalid-request guard). */
-  readonly profile: string
-  readonly profileLabel?: string
-  readonly severity: Severity
-  readonly title: string
-  readonly summary: string
-  readonly details: ReadonlyArray<Detail>
-  readonly startedAt: string
-  readonly resolvedAt?: string
-  /** `<rule>:<profile>`: receivers may de-duplicate on it. */
-  readonly dedupKey: string
-  readonly test?: boolean
-}
-
-export interface DigestIncident {
-  readonly rule: string
-  readonly severity: Severity
-  readonly title: string
-  readonly startedAt: string
-  readonly resolvedAt: string | null
-  readonly durationMinutes: number | null
-}
-
-/** The weekly digest of a profile. */
-export interface DigestReport {
-  readonly kind: "digest"
-  readonly id: string
-  readonly profile: string
-  readonly profileLabel: string
-  readonly period: { readonly from: string; readonly to: string }
-  readonly samples: number
-  readonly online: { readonly average: number | null; readonly peak: number | null; readonly peakAt: string | null }
-  readonly members: {
-    readonly average: number | null
-    readonly first: number | null
-    readonly last: number | null
-    readonly peak: number | null
-    readonly growth: number | null
-    readonly growthPercent: number | null
-  }
-  /** Share of samples whose data was fresh (within ttl); null without samples. */
-  readonly freshUptime: number | null
-  readonly incidents: {
-    readonly count: number
-    readonly byRule: Readonly<Record<string, number>>
-    readonly items: ReadonlyArray<DigestIncident>
-  }
-}
-
+export type Severity = NotifierPort.Severity
+export interface Detail extends NotifierPort.Detail {}
+export interface AlertNotice extends NotifierPort.AlertNotice {}
+export interface DigestIncident extends NotifierPort.DigestIncident {}
+export interface DigestReport extends NotifierPort.DigestReport {}
 export type NotifierMessage = AlertNotice | DigestReport
-
-/** The label of a message in metrics and events: the rule, `digest` or `test`. */
-export const ruleOf = (message: NotifierMessage): string =>
-  message.kind === "digest" ? "digest" : message.test === true ? "test" : message.rule
-
-/** `firing`, `resolved`, `digest` or `test`. */
-export const statusOf = (message: NotifierMessage): string =>
-  message.kind === "digest" ? "digest" : message.test === true ? "test" : message.status
+export interface DeliveryResult extends NotifierPort.DeliveryResult {}
+export const ruleOf = NotifierPort.ruleOf
+export const statusOf = NotifierPort.statusOf
+/** The port (from core); `make`/`layer` below implement it over channels. */
+export const Notifier = NotifierPort.Notifier
+export type Notifier = NotifierPort.Notifier
 
 /** A delivery that did not succeed. */
 export class DeliveryError extends Data.TaggedError("DeliveryError")<{
@@ -106,27 +46,6 @@ export interface Channel {
   readonly kind: "webhook" | "slack" | "discord" | "email" | (string & {})
   readonly deliver: (message: NotifierMessage) => Effect.Effect<DeliveryReceipt, DeliveryError>
 }
-
-export interface DeliveryResult {
-  readonly channel: string
-  readonly kind: string
-  readonly ok: boolean
-  readonly attempts: number
-  readonly status?: number
-  readonly error?: string
-}
-
-export class Notifier extends Context.Tag("@guildpulse/observability/Notifier")<
-  Notifier,
-  {
-    readonly channels: ReadonlyArray<{ readonly name: string; readonly kind: string }>
-    /** Delivers to every channel (or the named ones); never fails — outcomes are returned and logged. */
-    readonly send: (
-      message: NotifierMessage,
-      options?: { readonly channels?: ReadonlyArray<string> }
-    ) => Effect.Effect<ReadonlyArray<DeliveryResult>>
-  }
->() {}
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3). */

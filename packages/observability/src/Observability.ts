@@ -12,12 +12,10 @@
  */
 import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
 import type { Scope } from "effect"
-import { Engine } from "@guildpulse/core"
+import { AlertRules, AlertRulesStore, AnalyticsStore, Engine, Validation } from "@guildpulse/core"
 import type { EventLog, Stats, StatsSource, ValidationError } from "@guildpulse/core"
-import * as AlertRulesStore from "./AlertRulesStore.js"
 import * as Alerts from "./Alerts.js"
 import * as AnalyticsRecorder from "./AnalyticsRecorder.js"
-import * as AnalyticsStore from "./AnalyticsStore.js"
 import * as Digest from "./Digest.js"
 import * as DiscordWebhookNotifier from "./DiscordWebhookNotifier.js"
 import * as EmailNotifier from "./EmailNotifier.js"
@@ -84,6 +82,7 @@ export interface ObservabilityOptions {
   readonly alerts?: Alerts.AlertsOptions | false
   readonly digest?: Digest.DigestOptions | false
   readonly recorder?: AnalyticsRecorder.RecorderOptions | false
+  /** Options of the in-memory `AnalyticsStore` that `layer` builds (not used by `layerWithStores`). */
   readonly analytics?: AnalyticsStore.MemoryOptions
 }
 
@@ -101,14 +100,34 @@ export type Services =
  * Health, metrics exposition, alerting, digests and the HTTP handlers over an (instrumented) engine.
  * Disabling `alerts` or `digest` stops their loops; their services stay available for manual use.
  */
-export const layer = (options: ObservabilityOptions = {}): Layer.Layer<Services, ValidationError, Engine.Services | Telemetry.Telemetry> => {
-  const analytics = AnalyticsStore.layerMemory(options.analytics)
+export const layer = (options: ObservabilityOptions = {}): Layer.Layer<Services, ValidationError, Engine.Services | Telemetry.Telemetry> =>
+  layerWithStores(options).pipe(
+    Layer.provideMerge(
+      Layer.merge(
+        AnalyticsStore.layerMemory(options.analytics),
+        Layer.effect(
+          AlertRulesStore.AlertRulesStore,
+          Effect.flatMap(Validation.decode(AlertRules.AlertRules)(options.alertRules ?? {}), AlertRulesStore.makeMemory)
+        )
+      )
+    )
+  )
+
+/**
+ * `layer` over an `AnalyticsStore` and an `AlertRulesStore` provided from outside (a durable store);
+ * `options.alertRules` and `options.analytics` are not used: the stored rules are authoritative.
+ */
+export const layerWithStores = (
+  options: ObservabilityOptions = {}
+): Layer.Layer<
+  Exclude<Services, AlertRulesStore.AlertRulesStore | AnalyticsStore.AnalyticsStore>,
+  never,
+  Engine.Services | Telemetry.Telemetry | AlertRulesStore.AlertRulesStore | AnalyticsStore.AnalyticsStore
+> => {
   const base = Layer.mergeAll(
     Health.layer(options.health),
     Prometheus.layer(options.prometheus),
-    Notifier.layer(options.channels ?? [], options.notifier),
-    AlertRulesStore.layerMemory(options.alertRules ?? {}),
-    analytics
+    Notifier.layer(options.channels ?? [], options.notifier)
   )
   const recorder = options.recorder === false ? Layer.empty : AnalyticsRecorder.layer(options.recorder)
   const alerts = Alerts.layer(options.alerts === false ? { run: false } : options.alerts)

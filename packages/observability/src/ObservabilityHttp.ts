@@ -14,13 +14,26 @@
  * | `POST /v1/alerts/test` | `alerts:write` | `testAlert(body)` — `{channels?: string[]}` |
  */
 import { Context, Effect, Layer, Option } from "effect"
-import { CircuitBreaker, EventLog, EventLevel, EventType, ProfileRepository, RefreshScheduler, SnapshotStore, ValidationError } from "@guildpulse/core"
+import {
+  AlertRules,
+  AlertRulesStore,
+  CircuitBreaker,
+  EventLog,
+  EventLevel,
+  EventType,
+  ProfileRepository,
+  RefreshScheduler,
+  SnapshotStore,
+  Validation,
+  ValidationError
+} from "@guildpulse/core"
 import type { ValidationIssue } from "@guildpulse/core"
 import { Alerts } from "./Alerts.js"
-import { AlertRulesStore } from "./AlertRulesStore.js"
 import { Health } from "./Health.js"
 import * as Metrics from "./Metrics.js"
 import { Prometheus } from "./Prometheus.js"
+
+const decodeAlertRules = Validation.decode(AlertRules.AlertRules)
 
 export interface HttpAnswer {
   readonly status: number
@@ -148,7 +161,7 @@ export const make = Effect.gen(function* () {
   const prometheus = yield* Prometheus
   const healthService = yield* Health
   const eventLog = yield* EventLog.EventLog
-  const rulesStore = yield* Effect.serviceOption(AlertRulesStore)
+  const rulesStore = yield* Effect.serviceOption(AlertRulesStore.AlertRulesStore)
   const alerts = yield* Effect.serviceOption(Alerts)
   const context = yield* Effect.context<
     | ProfileRepository.ProfileRepository
@@ -206,7 +219,8 @@ export const make = Effect.gen(function* () {
     Option.match(rulesStore, {
       onNone: () => notConfigured,
       onSome: (store) =>
-        store.put(body).pipe(
+        decodeAlertRules(body).pipe(
+          Effect.flatMap(store.put),
           Effect.map((rules) => json(200, rules)),
           Effect.catchTag("StoreError", () => Effect.succeed(problem(503, "Service Unavailable", "the alert rules store is unreachable", "store_unavailable")))
         )

@@ -1,11 +1,8 @@
 /**
  * @guildpulse/observability — logs, metrics, traces, health, alerts and digests for GuildPulse.
  */
-export * as AlertRules from "./AlertRules.js"
-export * as AlertRulesStore from "./AlertRulesStore.js"
 export * as Alerts from "./Alerts.js"
 export * as AnalyticsRecorder from "./AnalyticsRecorder.js"
-export * as AnalyticsStore from "./AnalyticsStore.js"
 export * as Digest from "./Digest.js"
 export * as DiscordWebhookNotifier from "./DiscordWebhookNotifier.js"
 export * as EmailNotifier from "./EmailNotifier.js"

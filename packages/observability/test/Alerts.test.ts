@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
-import { ProfileRepository, Profiles, RateLimitStore, RefreshScheduler, Refresher } from "@guildpulse/core"
-import * as AlertRules from "../src/AlertRules.js"
+import { AlertRules, ProfileRepository, Profiles, RateLimitStore, RefreshScheduler, Refresher } from "@guildpulse/core"
 import { Alerts } from "../src/Alerts.js"
 import * as AnalyticsRecorder from "../src/AnalyticsRecorder.js"
 import * as Notifier from "../src/Notifier.js"

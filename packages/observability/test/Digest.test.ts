@@ -21,10 +21,10 @@ describe("Digest", () => {
       fromMs: 0,
       toMs: 4 * HOUR,
       samples: [
-        { profile: "main", atMs: 0, online: 10, members: 100, state: "fresh" },
-        { profile: "main", atMs: HOUR, online: 30, members: 110, state: "fresh" },
-        { profile: "main", atMs: 2 * HOUR, online: 20, members: 120, state: "degraded" },
-        { profile: "main", atMs: 3 * HOUR, state: "unavailable" }
+        { profile: "main" as ProfileKey, atMs: 0, online: 10, members: 100, state: "fresh" },
+        { profile: "main" as ProfileKey, atMs: HOUR, online: 30, members: 110, state: "fresh" },
+        { profile: "main" as ProfileKey, atMs: 2 * HOUR, online: 20, members: 120, state: "degraded" },
+        { profile: "main" as ProfileKey, atMs: 3 * HOUR, state: "unavailable" }
       ],
       incidents: [{ id: "x", rule: "stale_data", profile: "main", severity: "warning", title: "Data is stale", startedAtMs: HOUR, resolvedAtMs: 2 * HOUR, notified: true }]
     })

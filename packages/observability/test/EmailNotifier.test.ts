@@ -2,7 +2,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import type { AddressInfo } from "node:net"
 import { SMTPServer } from "smtp-server"
-import { EventLog } from "@guildpulse/core"
+import { EventLog, ProfileKey } from "@guildpulse/core"
 import * as EmailNotifier from "../src/EmailNotifier.js"
 import * as Notifier from "../src/Notifier.js"
 import type { AlertNotice } from "../src/Notifier.js"
@@ -19,7 +19,7 @@ const notice: AlertNotice = {
   id: "refresh_dead_lettered:main:1",
   status: "firing",
   rule: "refresh_dead_lettered",
-  profile: "main",
+  profile: ProfileKey.make("main"),
   profileLabel: "<script>alert(1)</script>",
   severity: "critical",
   title: "Refresh dead-lettered",

@@ -1,6 +1,6 @@
 import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
-import { EventLog } from "@guildpulse/core"
+import { EventLog, ProfileKey } from "@guildpulse/core"
 import * as DiscordWebhookNotifier from "../src/DiscordWebhookNotifier.js"
 import * as Notifier from "../src/Notifier.js"
 import * as Observability from "../src/Observability.js"
@@ -15,7 +15,7 @@ const firing: AlertNotice = {
   id: "stale_data:main:1764072000000",
   status: "firing",
   rule: "stale_data",
-  profile: "main",
+  profile: ProfileKey.make("main"),
   profileLabel: "My <b>server</b> & @everyone",
   severity: "warning",
   title: "Data is stale",
@@ -30,7 +30,7 @@ const resolved: AlertNotice = { ...firing, status: "resolved", resolvedAt: "2025
 const digest: DigestReport = {
   kind: "digest",
   id: "digest:main:1764576000000",
-  profile: "main",
+  profile: ProfileKey.make("main"),
   profileLabel: "Main",
   period: { from: "2025-11-24T09:00:00.000Z", to: "2025-12-01T09:00:00.000Z" },
   samples: 10080,

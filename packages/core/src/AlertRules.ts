@@ -14,6 +14,7 @@
  * | `refresh_dead_lettered` | the profile's refresh job landed in the dead-letter list | — |
  */
 import { Schema } from "effect"
+import { ProfileKey } from "./Identifiers.js"
 
 const Minutes = Schema.Number.pipe(Schema.greaterThanOrEqualTo(0), Schema.lessThanOrEqualTo(525_600))
 const common = {
@@ -64,14 +65,10 @@ export const RuleSetPatch = Schema.Struct({
 })
 export type RuleSetPatch = typeof RuleSetPatch.Type
 
-const ProfileKeyString = Schema.String.pipe(
-  Schema.pattern(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: () => "must be a profile key (1-64 characters of a-z, 0-9, '_' or '-')" })
-)
-
 /** The stored configuration (`GET|PUT /v1/alerts/rules`). */
 export const AlertRules = Schema.Struct({
   defaults: Schema.optional(RuleSetPatch),
-  profiles: Schema.optional(Schema.Record({ key: ProfileKeyString, value: RuleSetPatch }))
+  profiles: Schema.optional(Schema.Record({ key: ProfileKey, value: RuleSetPatch }))
 })
 export type AlertRules = typeof AlertRules.Type
 export type AlertRulesEncoded = typeof AlertRules.Encoded
@@ -96,7 +93,7 @@ const applyPatch = (base: RuleSet, patch: RuleSetPatch | undefined): RuleSet => 
 }
 
 /** The effective rules of a profile (or the process-wide ones when `profile` is undefined). */
-export const resolve = (rules: AlertRules, profile?: string): RuleSet => {
+export const resolve = (rules: AlertRules, profile?: ProfileKey): RuleSet => {
   const withDefaults = applyPatch(builtInRules, rules.defaults)
   return profile === undefined ? withDefaults : applyPatch(withDefaults, rules.profiles?.[profile])
 }
