@@ -17,6 +17,7 @@ import * as RefreshScheduler from "./RefreshScheduler.js"
 import * as SecretVault from "./SecretVault.js"
 import * as SnapshotStore from "./SnapshotStore.js"
 import * as Stats from "./Stats.js"
+import * as StoreHealth from "./StoreHealth.js"
 import type { StatsSource } from "./StatsSource.js"
 
 export interface MemoryEngineOptions {
@@ -48,6 +49,7 @@ export type Services =
   | CircuitStore.CircuitStore
   | RateLimitStore.RateLimitStore
   | Lock.Lock
+  | StoreHealth.StoreHealth
 
 /** The in-memory stores of every port. */
 export const storesMemory = (options: MemoryEngineOptions = {}) =>
@@ -58,7 +60,8 @@ export const storesMemory = (options: MemoryEngineOptions = {}) =>
     EventLog.layerMemory(options.eventCapacity),
     CircuitStore.layerMemory,
     RateLimitStore.layerMemory,
-    Lock.layerMemory
+    Lock.layerMemory,
+    StoreHealth.layerMemory
   )
 
 /**

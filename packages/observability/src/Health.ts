@@ -19,10 +19,12 @@ import {
   CircuitBreakerPolicy,
   freshnessOf,
   isServable,
+  ProfileKey,
   ProfileRepository,
   RateLimitStore,
   RefreshScheduler,
   SnapshotStore,
+  StoreHealth,
   unavailableFreshness
 } from "@guildpulse/core"
 import type { FreshnessState, Profile, Snapshot, UpstreamSource } from "@guildpulse/core"
@@ -208,6 +210,9 @@ export const profileStatus = (input: {
   return { status: down ? "down" : reasons.length > 0 ? "degraded" : "ok", reasons }
 }
 
+/** Read by the readiness probe: any key will do, the answer is not looked at. */
+const READINESS_PROBE_KEY = ProfileKey.make("readyz-probe")
+
 const visible = (access: ReportOptions["profiles"], key: string): boolean =>
   access === undefined || access === "*" || access.has(key)
 
@@ -216,6 +221,7 @@ export const make = (options: HealthOptions = {}) =>
     const profiles = yield* ProfileRepository.ProfileRepository
     const snapshots = yield* SnapshotStore.SnapshotStore
     const scheduler = yield* RefreshScheduler.RefreshScheduler
+    const storeHealth = yield* StoreHealth.StoreHealth
     const breaker = yield* CircuitBreaker.CircuitBreaker
     const rateLimits = yield* RateLimitStore.RateLimitStore
     const telemetry = yield* Telemetry
@@ -236,13 +242,16 @@ export const make = (options: HealthOptions = {}) =>
       })
 
     const readiness = Effect.gen(function* () {
-      const [profileStore, snapshotStore, status] = yield* Effect.all(
-        [timed("profile store", profiles.list), timed("snapshot store", snapshots.get("__readyz__")), scheduler.status],
+      const [profileStore, snapshotStore, status, backend] = yield* Effect.all(
+        [timed("profile store", profiles.list), timed("snapshot store", snapshots.get(READINESS_PROBE_KEY)), scheduler.status, storeHealth.check],
         { concurrency: "unbounded" }
       )
       const schedulerCheck: Check = status.running ? { ok: true } : { ok: false, detail: "scheduler not running" }
-      const checks = { profileStore, snapshotStore, scheduler: schedulerCheck }
-      return { ready: profileStore.ok && snapshotStore.ok && schedulerCheck.ok, checks }
+      const storesCheck: Check = backend.ready
+        ? { ok: true, detail: backend.store }
+        : { ok: false, detail: backend.detail ?? `${backend.store} store not ready` }
+      const checks = { stores: storesCheck, profileStore, snapshotStore, scheduler: schedulerCheck }
+      return { ready: storesCheck.ok && profileStore.ok && snapshotStore.ok && schedulerCheck.ok, checks }
     })
 
     const profileHealth = (profile: Profile, now: number, jobs: ReadonlyMap<string, RefreshScheduler.JobStatus>) =>
@@ -371,6 +380,7 @@ export const layer = (
   | ProfileRepository.ProfileRepository
   | SnapshotStore.SnapshotStore
   | RefreshScheduler.RefreshScheduler
+  | StoreHealth.StoreHealth
   | CircuitBreaker.CircuitBreaker
   | RateLimitStore.RateLimitStore
   | Telemetry

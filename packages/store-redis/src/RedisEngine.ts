@@ -7,10 +7,10 @@
  * const live = engine.pipe(Layer.provide(DemoSource.layer))
  * ```
  *
- * Whatever the scheduler, its `status.running` is false while Redis is unreachable, which is what `/readyz`
- * of `@guildpulse/adapter-express` looks at.
+ * Readiness comes from core's `StoreHealth` port (`RedisHealth.layerStoreHealth`): not ready while Redis is
+ * unreachable, whatever the scheduler.
  */
-import { ConfigError, Context, Effect, Layer } from "effect"
+import { ConfigError, Layer } from "effect"
 import {
   CircuitBreaker,
   CircuitStore,
@@ -50,27 +50,11 @@ type SchedulerDeps =
   | SnapshotStore.SnapshotStore
   | EventLog.EventLog
 
-/** Reports the scheduler not running while Redis is unreachable. */
-const withReadiness = (
-  scheduler: Layer.Layer<RefreshScheduler.RefreshScheduler, never, SchedulerDeps>
-): Layer.Layer<RefreshScheduler.RefreshScheduler, never, SchedulerDeps> =>
-  Layer.effect(
-    RefreshScheduler.RefreshScheduler,
-    Effect.gen(function* () {
-      const inner: Context.Tag.Service<RefreshScheduler.RefreshScheduler> = yield* RefreshScheduler.RefreshScheduler
-      const connection = yield* RedisConnection
-      return {
-        ...inner,
-        status: Effect.map(inner.status, (status) => ({ ...status, running: status.running && connection.isConnected() }))
-      }
-    })
-  ).pipe(Layer.provide(scheduler))
-
 export const schedulerLayer = (
   option: RedisEngineOptions["scheduler"]
 ): Layer.Layer<RefreshScheduler.RefreshScheduler, never, SchedulerDeps> => {
-  if (option === "memory") return withReadiness(RefreshScheduler.layerMemory())
-  if (option === false) return withReadiness(RefreshScheduler.layerMemory({ scheduleAllOnStart: false }))
+  if (option === "memory") return RefreshScheduler.layerMemory()
+  if (option === false) return RefreshScheduler.layerMemory({ scheduleAllOnStart: false })
   return RedisRefreshScheduler.layer(option)
 }
 

@@ -4,7 +4,7 @@
  * and is written when Redis returns, just before the "connected" one.
  */
 import { Context, Effect, Layer, Queue, Stream } from "effect"
-import { EventLog } from "@guildpulse/core"
+import { EventLog, StoreHealth } from "@guildpulse/core"
 import { changes, RedisConnection, type ConnectionState } from "./RedisConnection.js"
 
 export interface RedisHealthStatus {
@@ -60,3 +60,18 @@ export const make = Effect.gen(function* () {
 })
 
 export const layer: Layer.Layer<RedisHealth, never, RedisConnection | EventLog.EventLog> = Layer.scoped(RedisHealth, make)
+
+/** Core's `StoreHealth` port over `RedisHealth`: ready while Redis is connected. */
+export const layerStoreHealth: Layer.Layer<StoreHealth.StoreHealth, never, RedisHealth> = Layer.effect(
+  StoreHealth.StoreHealth,
+  Effect.map(RedisHealth, (health) =>
+    StoreHealth.StoreHealth.of({
+      check: Effect.map(health.status, (status) => ({
+        store: "redis",
+        ready: status.connected,
+        sinceMs: status.sinceMs,
+        ...(status.connected ? {} : { detail: `Redis unreachable${status.lastError !== undefined ? ` (${status.lastError})` : ""}` })
+      }))
+    })
+  )
+)

@@ -1,6 +1,6 @@
 /**
  * Every store port of core on one Redis connection: `SnapshotStore`, `ProfileRepository`, `CircuitStore`,
- * `RateLimitStore`, `Lock`, `EventLog`, `SecretVault` — plus `RedisConnection` and `RedisHealth`.
+ * `RateLimitStore`, `Lock`, `EventLog`, `SecretVault`, `StoreHealth` — plus `RedisConnection` and `RedisHealth`.
  *
  * ```ts
  * Engine.services(options).pipe(Layer.provideMerge(RedisStores.layer({ url: "redis://127.0.0.1:6379" })))
@@ -10,7 +10,7 @@
  * stays in process memory (tokens from `tokens`), and a warning says so — plaintext tokens never go to Redis.
  */
 import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
-import { CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore } from "@guildpulse/core"
+import { CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore, StoreHealth } from "@guildpulse/core"
 import * as RedisCircuitStore from "./RedisCircuitStore.js"
 import * as RedisConnection from "./RedisConnection.js"
 import * as RedisEventLog from "./RedisEventLog.js"
@@ -39,6 +39,7 @@ export type Stores =
   | Lock.Lock
   | EventLog.EventLog
   | SecretVault.SecretVault
+  | StoreHealth.StoreHealth
   | RedisConnection.RedisConnection
   | RedisHealth.RedisHealth
 
@@ -61,7 +62,7 @@ export const layer = (options: RedisStoresOptions): Layer.Layer<Stores, ConfigEr
     RedisRateLimitStore.layer(options.rateLimits),
     RedisLock.layer,
     vaultLayer(options),
-    RedisHealth.layer.pipe(Layer.provideMerge(events))
+    RedisHealth.layerStoreHealth.pipe(Layer.provideMerge(RedisHealth.layer), Layer.provideMerge(events))
   )
   return stores.pipe(Layer.provideMerge(RedisConnection.layer(options)))
 }

@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Ref } from "effect"
 import { Redis } from "ioredis"
-import { EventLog, ProfileRepository, RefreshScheduler, Stats } from "@guildpulse/core"
+import { EventLog, ProfileRepository, RefreshScheduler, Stats, StoreHealth } from "@guildpulse/core"
 import { RedisEngine, RedisHealth } from "../src/index.js"
 import { countingSource, fastProfile } from "./fixtures/domain.js"
 import { testMasterKeys } from "./fixtures/keys.js"
@@ -35,6 +35,7 @@ describe("Redis outage", () => {
       const repo = yield* Effect.provide(ProfileRepository.ProfileRepository, context)
       const health = yield* Effect.provide(RedisHealth.RedisHealth, context)
       const scheduler = yield* Effect.provide(RefreshScheduler.RefreshScheduler, context)
+      const storeHealth = yield* Effect.provide(StoreHealth.StoreHealth, context)
       const events = yield* Effect.provide(EventLog.EventLog, context)
 
       const keys = ["alpha", "beta", "gamma"]
@@ -72,7 +73,7 @@ describe("Redis outage", () => {
       yield* answered(100, "during the outage")
       const during = {
         ready: yield* health.ready,
-        running: (yield* scheduler.status).running,
+        storeReady: (yield* storeHealth.check).ready,
         // A forced refresh during the outage: lock, circuit and snapshot stores all answer from the process.
         refreshed: yield* stats.get("alpha", { bypassCache: true })
       }
@@ -90,7 +91,7 @@ describe("Redis outage", () => {
 
       assert.deepStrictEqual(yield* Ref.get(failures), [], "no caller saw a failure")
       assert.isFalse(during.ready, "not ready while Redis is down")
-      assert.isFalse(during.running, "the scheduler reports not running, so /readyz says not ready")
+      assert.isFalse(during.storeReady, "StoreHealth reports Redis not ready, so /readyz says not ready")
       assert.strictEqual(during.refreshed.freshness.state, "fresh", "a refresh during the outage still served fresh numbers")
       const status = yield* health.status
       assert.isTrue(status.connected)

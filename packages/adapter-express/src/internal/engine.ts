@@ -11,7 +11,8 @@ import {
   Refresher,
   RefreshScheduler,
   SnapshotStore,
-  Stats
+  Stats,
+  StoreHealth
 } from "@guildpulse/core"
 import { Effect, Exit, Fiber, Runtime } from "effect"
 
@@ -27,6 +28,7 @@ export interface EngineHandle {
   readonly refresher: Refresher.Refresher["Type"]
   readonly scheduler: RefreshScheduler.RefreshScheduler["Type"]
   readonly events: EventLog.EventLog["Type"]
+  readonly storeHealth: StoreHealth.StoreHealth["Type"]
   /** The engine's clock (its `Clock` service), read without running an effect. */
   readonly nowMs: () => number
 }
@@ -54,7 +56,8 @@ export const makeHandle = (runtime: Runtime.Runtime<Engine.Services>): EngineHan
       snapshots: SnapshotStore.SnapshotStore,
       refresher: Refresher.Refresher,
       scheduler: RefreshScheduler.RefreshScheduler,
-      events: EventLog.EventLog
+      events: EventLog.EventLog,
+      storeHealth: StoreHealth.StoreHealth
     })
   )
   const clock = Runtime.runSync(runtime)(Effect.clock)

@@ -394,6 +394,8 @@ const healthzRoute: RouteSpec = {
 }
 
 const READY_PROBE_TIMEOUT = Duration.seconds(2)
+/** Read by the readiness probe to see the profile store answer; the answer itself is not looked at. */
+const READY_PROBE_KEY = ProfileKey.make("readyz-probe")
 
 const readyzRoute = (state: PublicState): RouteSpec => ({
   method: "get",
@@ -418,16 +420,21 @@ const readyzRoute = (state: PublicState): RouteSpec => ({
         send(context.res, answer.status, headers, answer.body)
       })
     }
-    const probe = Effect.zipLeft(engine.scheduler.status, engine.repository.get("__readyz__")).pipe(Effect.timeout(READY_PROBE_TIMEOUT))
+    const probe = Effect.all([engine.scheduler.status, engine.storeHealth.check, engine.repository.get(READY_PROBE_KEY)]).pipe(Effect.timeout(READY_PROBE_TIMEOUT))
     return onExit(engine.run(probe), (exit) => {
-      if (Exit.isSuccess(exit) && exit.value.running) {
+      if (Exit.isSuccess(exit) && exit.value[0].running && exit.value[1].ready) {
+        const [status] = exit.value
         return context.sendJson(200, {
           status: "ready",
-          scheduler: { running: true, queueDepth: exit.value.queueDepth, deadLetters: exit.value.deadLetters.length }
+          scheduler: { running: true, queueDepth: status.queueDepth, deadLetters: status.deadLetters.length }
         })
       }
       if (Exit.isFailure(exit) && Cause.isDie(exit.cause)) state.logDefect("readiness probe failed", exit.cause)
-      const detail = Exit.isSuccess(exit) ? "The refresh scheduler is not running." : "A store did not answer the readiness probe."
+      const detail = Exit.isFailure(exit)
+        ? "A store did not answer the readiness probe."
+        : exit.value[1].ready
+          ? "The refresh scheduler is not running."
+          : `The ${exit.value[1].store} store is not ready.`
       context.sendProblem(Problem.make(503, "not_ready", detail, { headers: { "Retry-After": String(Problem.STORE_RETRY_AFTER_SECONDS) } }))
     })
   }
