@@ -1,12 +1,13 @@
 /**
  * Every store port of core on one database file: `SnapshotStore`, `ProfileRepository`, `SecretVault`,
- * `CircuitStore`, `RateLimitStore`, `Lock`, `EventLog` — plus `SqliteDatabase` (flush, backup, maintenance).
+ * `CircuitStore`, `RateLimitStore`, `Lock`, `EventLog`, `StoreHealth` — plus `SqliteDatabase` (flush, backup, maintenance).
  *
  * ```ts
  * Engine.services(options).pipe(Layer.provideMerge(SqliteStores.layer({ dataDir: "./.guildpulse" })))
  * ```
  */
 import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { StoreHealth } from "@guildpulse/core"
 import type { CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore, StoreError } from "@guildpulse/core"
 import * as SqliteCircuitStore from "./SqliteCircuitStore.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
@@ -33,7 +34,14 @@ export type Stores =
   | RateLimitStore.RateLimitStore
   | Lock.Lock
   | EventLog.EventLog
+  | StoreHealth.StoreHealth
   | SqliteDatabase.SqliteDatabase
+
+/** A local file is there as long as the process is: once the layer is built, the store is ready. */
+const storeHealth: Layer.Layer<StoreHealth.StoreHealth> = Layer.succeed(
+  StoreHealth.StoreHealth,
+  StoreHealth.StoreHealth.of({ check: Effect.succeed({ store: "sqlite", ready: true }) })
+)
 
 export const layer = (options: SqliteStoresOptions = {}): Layer.Layer<Stores, StoreError | ConfigError.ConfigError> => {
   const keys = typeof options.masterKeys === "string" ? Redacted.make(options.masterKeys) : options.masterKeys
@@ -44,7 +52,8 @@ export const layer = (options: SqliteStoresOptions = {}): Layer.Layer<Stores, St
     SqliteCircuitStore.layer,
     SqliteRateLimitStore.layer,
     SqliteLock.layer,
-    SqliteEventLog.layer(options.events)
+    SqliteEventLog.layer(options.events),
+    storeHealth
   )
   return stores.pipe(Layer.provideMerge(SqliteDatabase.layer(options)))
 }
