@@ -96,10 +96,9 @@ describe("Discord error answers", () => {
 
   it.live("slow beyond the attempt timeout, and a held socket → timeout", () =>
     Effect.gen(function* () {
-      yield* withScenario({ mode: "slow", params: { latencyMs: 1_000 } })
-      const started = Date.now()
+      // A minute of latency against a 300 ms attempt timeout: the answer can only be the timeout.
+      yield* withScenario({ mode: "slow", params: { latencyMs: 60_000 } })
       assert.deepInclude(yield* failure(bot), { reason: "timeout" })
-      assert.isBelow(Date.now() - started, 900)
       yield* withScenario({ mode: "timeout", target: { route: "widget" } })
       assert.deepInclude(yield* failure(widget), { reason: "timeout", source: "widget" })
     }).pipe(Effect.provide(Relaxed({ requestTimeoutMs: 300 }))))

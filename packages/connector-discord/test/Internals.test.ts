@@ -1,7 +1,7 @@
 /** Pure pieces: header and body parsing, classification, CDN URLs, configuration, the FIFO lock. */
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Fiber, Layer } from "effect"
+import { ConfigProvider, Deferred, Effect, Either, Fiber, Layer, TestClock } from "effect"
 import { Cdn, DiscordConfig } from "../src/index.js"
 import { Guild, Widget } from "../src/DiscordSchemas.js"
 import { classifyStatus, decodeBody } from "../src/internal/classify.js"
@@ -151,18 +151,23 @@ describe("DiscordConfig", () => {
 })
 
 describe("FifoLock", () => {
-  it.live("hands the lock to waiters in arrival order, and skips interrupted ones", () =>
+  /** Lets other fibers run until `done()` holds: waits for what the lock reports, not for time. */
+  const until = (done: () => boolean) => Effect.whileLoop({ while: () => !done(), body: () => Effect.yieldNow(), step: () => undefined })
+
+  it.effect("hands the lock to waiters in arrival order, and skips interrupted ones", () =>
     Effect.gen(function* () {
       const lock = FifoLock.unsafeMake()
       const order: Array<number> = []
-      const hold = yield* Effect.fork(lock.withLock(Effect.sleep("30 millis")))
-      yield* Effect.sleep("5 millis")
+      const release = yield* Deferred.make<void>()
+      const hold = yield* Effect.fork(lock.withLock(Deferred.await(release)))
+      yield* until(() => lock.locked())
       const fibers = []
       for (let i = 0; i < 5; i++) {
         fibers.push(yield* Effect.fork(lock.withLock(Effect.sync(() => order.push(i)))))
-        yield* Effect.sleep("1 millis")
+        yield* until(() => lock.waiting() === i + 1)
       }
       yield* Fiber.interrupt(fibers[2]!)
+      yield* Deferred.succeed(release, undefined)
       yield* Fiber.join(hold)
       for (const f of fibers) yield* Fiber.await(f)
       assert.deepStrictEqual(order, [0, 1, 3, 4])
@@ -170,12 +175,16 @@ describe("FifoLock", () => {
       assert.strictEqual(lock.waiting(), 0)
     }))
 
-  it.live("keyed locks are forgotten when idle", () =>
+  it.effect("keyed locks are forgotten when idle", () =>
     Effect.gen(function* () {
       const keyed = FifoLock.unsafeMakeKeyed()
-      yield* Effect.all([keyed.withLock("a")(Effect.sleep("5 millis")), keyed.withLock("b")(Effect.void), keyed.withLock("a")(Effect.void)], {
-        concurrency: "unbounded"
-      })
+      const all = yield* Effect.fork(
+        Effect.all([keyed.withLock("a")(Effect.sleep("5 millis")), keyed.withLock("b")(Effect.void), keyed.withLock("a")(Effect.void)], {
+          concurrency: "unbounded"
+        })
+      )
+      yield* TestClock.adjust("5 millis")
+      yield* Fiber.join(all)
       assert.strictEqual(keyed.size(), 0)
     }))
 })

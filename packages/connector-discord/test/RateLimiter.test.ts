@@ -4,7 +4,7 @@
  * exhausted bucket or inside an announced Retry-After window.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, TestClock } from "effect"
 import { EventLog } from "@guildpulse/core"
 import { BotSource, InviteSource, RateLimiter, TokenValidator } from "../src/index.js"
 import { LARGE_GUILD_ID, SMALL_GUILD_ID, SMALL_GUILD_INVITE } from "../src/sandbox/index.js"
@@ -30,9 +30,9 @@ describe("buckets", () => {
         assert.strictEqual(stats.routes.guild?.requests, 40)
         assert.strictEqual(stats.rateLimited, 0)
         assert.strictEqual(stats.violations, 0)
-        // 8 windows of 5: the first opens at once, the 8th 7 windows later (≈ 7 s, plus round trips).
+        // 8 windows of 5: the first opens at once, the 8th 7 windows later — never sooner. (How much later
+        // depends on the machine: that is a benchmark's business, not a test's.)
         assert.isAtLeast(elapsedMs, 6_900)
-        assert.isBelow(elapsedMs, 8_500)
       }).pipe(Effect.provide(harness())),
     15_000
   )
@@ -64,9 +64,8 @@ describe("global budget", () => {
         assert.strictEqual(stats.routes.guild?.requests, 18)
         assert.strictEqual(stats.rateLimited, 0)
         assert.strictEqual(stats.violations, 0)
-        // 18 requests at 6 per window: three windows, the third ≥ 2 s after the first.
+        // 18 requests at 6 per window: three windows, the third ≥ 2 s after the first (never sooner).
         assert.isAtLeast(elapsedMs, 2_000)
-        assert.isBelow(elapsedMs, 3_500)
       }).pipe(
         Effect.provide(
           harness(
@@ -80,7 +79,9 @@ describe("global budget", () => {
 })
 
 describe("invalid-request guard", () => {
-  it.live(
+  // On the TestClock: the guard's rolling window (the connector's RateLimitStore reads Effect's Clock) rolls
+  // over when the test moves time, not after a real pause.
+  it.effect(
     "trips at the limit (non-essential calls refused unsent, token validation still goes) and recovers",
     () =>
       Effect.gen(function* () {
@@ -101,7 +102,7 @@ describe("invalid-request guard", () => {
         assert.strictEqual(sandbox.stats().totalRequests, before + 1)
 
         sandbox.clearScenarios()
-        yield* Effect.sleep("1300 millis")
+        yield* TestClock.adjust("1300 millis")
         assert.strictEqual((yield* BotSource.fetch(SMALL_GUILD_ID, botToken)).name, "Pulse Makers")
         assert.deepInclude(yield* limiter.guard, { tripped: false })
 
