@@ -39,7 +39,7 @@ const runOnce = () =>
     child.stderr.on("data", keep)
     child.on("exit", (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      const summary = tail.match(/Tests\s+[^\n]+/g)?.at(-1)?.replace(/\x1b\[[0-9;]*m/g, "").trim() ?? ""
+      const summary = tail.match(/Tests\s+[^\n]+/g)?.at(-1)?.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "").trim() ?? ""
       resolveRun({ code, seconds, summary })
     })
   })

@@ -3,5 +3,6 @@ import { defineProject } from "vitest/config"
 export default defineProject({
   resolve: { conditions: ["@guildpulse/source"] },
   ssr: { resolve: { conditions: ["@guildpulse/source"] } },
-  test: { name: "connector-discord", include: ["test/**/*.test.ts"] }
+  // Timeouts are safety nets for a saturated machine, not expectations (tests wait for events, or run on TestClock).
+  test: { name: "connector-discord", include: ["test/**/*.test.ts"], testTimeout: 60_000 }
 })

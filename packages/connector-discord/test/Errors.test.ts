@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Layer, TestClock } from "effect"
 import type { UpstreamError } from "@guildpulse/core"
 import { BotSource, DiscordLive, InviteSource, RateLimiter, TokenValidator, WidgetSource } from "../src/index.js"
 import type { DiscordClient } from "../src/index.js"
@@ -25,6 +25,12 @@ const bot = BotSource.fetch(SMALL_GUILD_ID, botToken)
 const invite = InviteSource.fetch(SMALL_GUILD_INVITE)
 
 const failure = <A, R>(effect: Effect.Effect<A, UpstreamError, R>) => Effect.flip(effect)
+
+/** Waits (without moving time) until a fiber sleeps on the TestClock: the connector is waiting out a window. */
+const waitUntilSleeping = Effect.iterate(false, {
+  while: (sleeping) => !sleeping,
+  body: () => Effect.zipRight(Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))), Effect.map(TestClock.sleeps(), (s) => s.length > 0))
+}).pipe(Effect.asVoid)
 
 const withScenario = (scenario: Scenario) => Effect.flatMap(Sandbox, (s) => Effect.sync(() => s.setScenario(scenario)))
 
@@ -126,16 +132,21 @@ describe("Discord error answers", () => {
 })
 
 describe("429 answers", () => {
-  it.live("a bucket 429 from the sandbox: body retry_after preferred over the rounded header, scope user", () =>
+  // On the TestClock, shared by the sandbox and the connector: the wait is exact, whatever the machine's load.
+  it.effect("a bucket 429 from the sandbox: body retry_after preferred over the rounded header, scope user", () =>
     Effect.gen(function* () {
       yield* withScenario({ mode: "rate-limited", target: { route: "guild" }, params: { retryAfterSeconds: 0.35 } })
       const error = yield* failure(bot)
       assert.deepInclude(error, { reason: "rate_limited", status: 429, retryAfterMs: 350, global: false, scope: "user" })
       // The next call waits out the announced window instead of sending into it.
-      const started = Date.now()
-      const again = yield* failure(bot)
-      assert.strictEqual(again.reason, "rate_limited")
-      assert.isAtLeast(Date.now() - started, 330)
+      const sent = (yield* sandboxStats).totalRequests
+      const again = yield* Effect.fork(failure(bot))
+      yield* waitUntilSleeping
+      yield* TestClock.adjust("349 millis")
+      assert.isNull(again.unsafePoll(), "still waiting 1 ms before the window ends")
+      assert.strictEqual((yield* sandboxStats).totalRequests, sent, "nothing sent inside the window")
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual((yield* Fiber.join(again)).reason, "rate_limited")
       const stats = yield* sandboxStats
       assert.strictEqual(stats.violations, 0)
       assert.strictEqual(stats.rateLimited, 2)
@@ -151,15 +162,20 @@ describe("429 answers", () => {
       assert.strictEqual(guard.count, 0)
     }).pipe(Effect.provide(Relaxed())))
 
-  it.live("a global 429: global, scope global; the whole token waits", () =>
+  it.effect("a global 429: global, scope global; the whole token waits", () =>
     Effect.gen(function* () {
       yield* withScenario({ mode: "global-rate-limit", params: { retryAfterSeconds: 0.3 } })
       assert.deepInclude(yield* failure(bot), { reason: "rate_limited", global: true, scope: "global", retryAfterMs: 300 })
       yield* withScenario({ mode: "healthy" })
       // Another guild, same token: still inside the global Retry-After window, so it waits.
-      const started = Date.now()
-      yield* BotSource.fetch("613425648685547541", botToken)
-      assert.isAtLeast(Date.now() - started, 250)
+      const sent = (yield* sandboxStats).totalRequests
+      const other = yield* Effect.fork(BotSource.fetch("613425648685547541", botToken))
+      yield* waitUntilSleeping
+      yield* TestClock.adjust("299 millis")
+      assert.isNull(other.unsafePoll(), "still waiting 1 ms before the window ends")
+      assert.strictEqual((yield* sandboxStats).totalRequests, sent, "nothing sent inside the window")
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(other)
       assert.strictEqual((yield* sandboxStats).violations, 0)
     }).pipe(Effect.provide(Relaxed())))
 

@@ -10,12 +10,18 @@ import { FakeDiscord, type FakeDiscordOptions, type FakeDiscordServer, SANDBOX_B
 
 export class Sandbox extends Context.Tag("test/Sandbox")<Sandbox, FakeDiscordServer>() {}
 
+/**
+ * A sandbox on the test's clock unless told otherwise: the live clock under `it.live`, the `TestClock` under
+ * `it.effect` — so the sandbox and the connector agree on time, and a test can move both at once.
+ */
 export const sandboxLayer = (options: FakeDiscordOptions = {}): Layer.Layer<Sandbox> =>
   Layer.scoped(
     Sandbox,
-    Effect.acquireRelease(
-      Effect.promise(() => FakeDiscord.start(options)),
-      (server) => Effect.promise(() => server.stop())
+    Effect.flatMap(Effect.clock, (clock) =>
+      Effect.acquireRelease(
+        Effect.promise(() => FakeDiscord.start({ now: () => clock.unsafeCurrentTimeMillis(), ...options })),
+        (server) => Effect.promise(() => server.stop())
+      )
     )
   )
 

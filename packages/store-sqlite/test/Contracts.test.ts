@@ -43,11 +43,12 @@ describeProfileRepositoryContract("sqlite", sqlite(SqliteProfileRepository.layer
 describeCircuitStoreContract("memory", () => CircuitStore.layerMemory)
 describeCircuitStoreContract("sqlite", sqlite(SqliteCircuitStore.layer))
 
-describeRateLimitStoreContract("memory", () => RateLimitStore.layerMemory)
-describeRateLimitStoreContract("sqlite", sqlite(SqliteRateLimitStore.layer))
+// Both read Effect's Clock: expiries and windows run on the TestClock, instantly.
+describeRateLimitStoreContract("memory", () => RateLimitStore.layerMemory, "test")
+describeRateLimitStoreContract("sqlite", sqlite(SqliteRateLimitStore.layer), "test")
 
-describeLockContract("memory", () => Lock.layerMemory)
-describeLockContract("sqlite", sqlite(SqliteLock.layer))
+describeLockContract("memory", () => Lock.layerMemory, "test")
+describeLockContract("sqlite", sqlite(SqliteLock.layer), "test")
 
 describeEventLogContract("memory", (_namespace, capacity) => EventLog.layerMemory(capacity))
 describeEventLogContract("sqlite", (namespace, capacity) => sqlite(SqliteEventLog.layer(capacity !== undefined ? { capacity } : {}))(namespace))

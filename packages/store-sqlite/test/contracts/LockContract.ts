@@ -1,14 +1,16 @@
 /** The behaviour every `Lock` shares: exclusive leases that expire, fencing, owner-only release/extend. */
-import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Option } from "effect"
+import { assert, describe } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
 import { Lock } from "@guildpulse/core"
+import { timeOf, type ContractClock } from "./time.js"
 
-export const describeLockContract = (name: string, makeLayer: (namespace: string) => Layer.Layer<Lock.Lock, unknown>) =>
+export const describeLockContract = (name: string, makeLayer: (namespace: string) => Layer.Layer<Lock.Lock, unknown>, clock: ContractClock) =>
   describe(`Lock contract: ${name}`, () => {
+    const { test, pass } = timeOf(clock)
     let seq = 0
     const fresh = () => makeLayer(`lock${++seq}`)
 
-    it.live("is exclusive until released by its owner; others cannot release or extend it", () =>
+    test("is exclusive until released by its owner; others cannot release or extend it", () =>
       Effect.gen(function* () {
         const lock = yield* Lock.Lock
         const lease = Option.getOrThrow(yield* lock.acquire("k", 5000))
@@ -24,11 +26,11 @@ export const describeLockContract = (name: string, makeLayer: (namespace: string
         assert.isAbove(again.fencing, lease.fencing)
       }).pipe(Effect.provide(fresh())))
 
-    it.live("expires by itself; the expired owner can neither release nor extend the next lease", () =>
+    test("expires by itself; the expired owner can neither release nor extend the next lease", () =>
       Effect.gen(function* () {
         const lock = yield* Lock.Lock
         const first = Option.getOrThrow(yield* lock.acquire("k", 150))
-        yield* Effect.sleep(Duration.millis(250))
+        yield* pass(250)
         const second = Option.getOrThrow(yield* lock.acquire("k", 5000))
         assert.isAbove(second.fencing, first.fencing, "fencing increases with every grant")
         assert.isFalse(yield* lock.release(first))
@@ -36,20 +38,20 @@ export const describeLockContract = (name: string, makeLayer: (namespace: string
         assert.isTrue(Option.isNone(yield* lock.acquire("k", 5000)))
       }).pipe(Effect.provide(fresh())))
 
-    it.live("extends the owner's lease past its first expiry", () =>
+    test("extends the owner's lease past its first expiry", () =>
       Effect.gen(function* () {
         const lock = yield* Lock.Lock
-        const lease = Option.getOrThrow(yield* lock.acquire("k", 300))
-        yield* Effect.sleep(Duration.millis(100))
-        const extended = Option.getOrThrow(yield* lock.extend(lease, 2000))
+        const lease = Option.getOrThrow(yield* lock.acquire("k", 1000))
+        yield* pass(100)
+        const extended = Option.getOrThrow(yield* lock.extend(lease, 5000))
         assert.strictEqual(extended.fencing, lease.fencing)
         assert.isAbove(extended.expiresAtMs, lease.expiresAtMs)
-        yield* Effect.sleep(Duration.millis(350))
+        yield* pass(1050)
         assert.isTrue(Option.isNone(yield* lock.acquire("k", 300)), "extended, so still held")
         assert.isTrue(yield* lock.release(extended))
       }).pipe(Effect.provide(fresh())))
 
-    it.live("grants one lease to concurrent callers", () =>
+    test("grants one lease to concurrent callers", () =>
       Effect.gen(function* () {
         const lock = yield* Lock.Lock
         const results = yield* Effect.forEach(Array.from({ length: 25 }), () => lock.acquire("hot", 5000), { concurrency: "unbounded" })
