@@ -1,0 +1,239 @@
+/**
+ * The production composition root: settings in, a running GuildPulse out. Picks the store (Redis + BullMQ
+ * when a Redis URL is set, else the embedded store), points the Discord connector at Discord (or the
+ * sandbox), wraps the engine with observability, seeds the profiles and tokens of the config file, and serves
+ * HTTP with adapter-express.
+ */
+import { createServer, ObservabilityRoutes, type Listening } from "@guildpulse/adapter-express"
+import { DiscordLive, TokenValidator } from "@guildpulse/connector-discord"
+import {
+  Engine,
+  fromInput,
+  ProfileInput,
+  ProfileRepository,
+  Profiles,
+  SecretVault,
+  type Profile
+} from "@guildpulse/core"
+import { Logging, Observability, ObservabilityHttp, SafeUrl, DiscordWebhookNotifier, EmailNotifier, SlackNotifier, Tracing, WebhookNotifier } from "@guildpulse/observability"
+import type { Notifier } from "@guildpulse/observability"
+import { RedisEngine, RedisStores } from "@guildpulse/store-redis"
+import { Clock, Effect, Layer, LogLevel, ManagedRuntime, Option, Schema, type Scope } from "effect"
+import * as Graceful from "./internal/graceful.js"
+import type { Settings } from "./Settings.js"
+export { describeStore, redactUrl } from "./Settings.js"
+import * as Settings_ from "./Settings.js"
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
+
+export type Role = "all" | "web" | "worker"
+
+export interface ServeOptions {
+  readonly settings: Settings
+  readonly role: Role
+  /** Discord API base to use instead of the settings' (the in-process sandbox). */
+  readonly discordBaseUrl?: string
+  /** How long a graceful close waits for requests in flight before cutting connections (default 10 s). */
+  readonly shutdownTimeoutMs?: number
+  /** Log records (default true); the CLI's own summary goes to stdout either way. */
+  readonly logging?: boolean
+}
+
+const levelOf: Record<Settings_.LogLevelName, LogLevel.LogLevel> = {
+  all: LogLevel.All,
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+const telemetry = (options: ServeOptions) =>
+  options.logging === false
+    ? Layer.merge(Logging.layer({ format: "json", level: LogLevel.None }), Tracing.layerConfig())
+    : Layer.merge(
+        Logging.layer({
+          format: options.settings.logFormat,
+          level: levelOf[options.settings.logLevel],
+          secrets: Settings_.secretsOf(options.settings)
+        }),
+        Tracing.layerConfig()
+      )
+
+export const DEFAULT_EMAIL_FROM = "GuildPulse <guildpulse@localhost>"
+
+const channels = (settings: Settings): Effect.Effect<ReadonlyArray<Notifier.Channel>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const policy: SafeUrl.SafeUrlPolicy = yield* Effect.orElseSucceed(Observability.policyConfig, () => ({ allow: [], allowHttp: false }))
+    const out: Array<Notifier.Channel> = []
+    for (const channel of settings.channels) {
+      switch (channel.kind) {
+        case "webhook":
+          out.push(WebhookNotifier.make({ url: channel.url, secret: [channel.secret], policy }))
+          break
+        case "slack":
+          out.push(SlackNotifier.make({ url: channel.url, policy }))
+          break
+        case "discord":
+          out.push(DiscordWebhookNotifier.make({ url: channel.url, policy }))
+          break
+        case "email":
+          out.push(yield* Effect.orDie(EmailNotifier.make({ smtpUrl: channel.smtpUrl, to: channel.to, from: channel.from ?? DEFAULT_EMAIL_FROM })))
+          break
+      }
+    }
+    return out
+  })
+
+/** The engine (stores, connector, use cases) with observability, as one layer. */
+export type EngineServices = Engine.Services | Observability.Services | TokenValidator.TokenValidator
+
+export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, unknown> => {
+  const { settings, role } = options
+  const discord = DiscordLive.layerWithStore({ ...settings.discord, ...(options.discordBaseUrl !== undefined ? { baseUrl: options.discordBaseUrl } : {}) })
+  const engine = settings.redisUrl !== undefined
+    ? (() => {
+        const storeOptions = {
+          url: settings.redisUrl,
+          ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {})
+        }
+        const stores = Observability.instrumentStores(RedisStores.layer(storeOptions))
+        return Observability.instrumentServices(
+          RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
+        )
+      })()
+    : (() => {
+        const stores = Observability.instrumentStores(Engine.storesMemory())
+        return Observability.instrumentServices(Engine.services({}).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
+      })()
+  const observability = Layer.unwrapScoped(
+    Effect.map(channels(settings), (list) => Observability.layer({ channels: list, digest: false }))
+  )
+  return observability.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+}
+
+/** JSON with sorted keys: stores may give fields back in another order. */
+const stable = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v
+  )
+
+/** Same settings, whatever the version, timestamps and token metadata. */
+const sameProfile = (a: Profile, b: Profile): boolean => {
+  const strip = ({ version: _v, createdAt: _c, updatedAt: _u, token: _t, ...rest }: Profile) => rest
+  return stable(strip(a)) === stable(strip(b))
+}
+
+/**
+ * Makes the stored profiles match the config file's (creates the missing ones, replaces the changed ones,
+ * leaves equal ones untouched so their version does not move) and puts their tokens in the vault.
+ * Profiles added through the API and absent from the file are kept.
+ */
+export const seed = (settings: Settings) =>
+  Effect.gen(function* () {
+    const repository = yield* ProfileRepository.ProfileRepository
+    const vault = yield* SecretVault.SecretVault
+    const profiles = yield* Profiles.Profiles
+    const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const seeded: Array<Profile> = []
+    for (const raw of settings.profiles) {
+      const input = Schema.decodeUnknownSync(ProfileInput)(raw)
+      const token = settings.tokens.get(input.key)
+      if (token !== undefined) yield* vault.put(input.key, token)
+      const current = yield* repository.get(input.key)
+      const tokenMeta = token !== undefined
+        ? Option.match(current, {
+            onNone: () => ({ present: true, status: "valid" as const, rotatedAt: now }),
+            onSome: (p) => (p.token.present ? p.token : { present: true, status: "valid" as const, rotatedAt: now })
+          })
+        : { present: false, status: "missing" as const }
+      const wanted = fromInput(input, now, tokenMeta)
+      if (Option.isSome(current) && sameProfile(current.value, wanted) && current.value.token.present === tokenMeta.present) {
+        seeded.push(current.value)
+        continue
+      }
+      const { profile } = yield* profiles.put(input.key, raw, Option.match(current, { onNone: () => 0, onSome: (p) => p.version }))
+      const withToken = { ...profile, token: tokenMeta, version: profile.version + 1 }
+      yield* repository.put(withToken, profile.version)
+      seeded.push(withToken)
+    }
+    return seeded
+  })
+
+/** Checks each configured token with Discord and records the outcome in the profile's token metadata. */
+export const validateTokens = (settings: Settings) =>
+  Effect.gen(function* () {
+    const validator = yield* TokenValidator.TokenValidator
+    const repository = yield* ProfileRepository.ProfileRepository
+    for (const [key, token] of settings.tokens) {
+      const outcome = yield* Effect.either(validator.validate(token))
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      if (outcome._tag === "Left" && outcome.left.reason !== "unauthorized") continue
+      const current = yield* repository.get(key)
+      if (Option.isNone(current)) continue
+      const status = outcome._tag === "Right" ? ("valid" as const) : ("invalid" as const)
+      yield* Effect.ignore(
+        repository.put({ ...current.value, token: { ...current.value.token, present: true, status, lastValidatedAt: now }, version: current.value.version + 1 }, current.value.version)
+      )
+    }
+  })
+
+export interface Running {
+  readonly listening: Listening | undefined
+  readonly profiles: ReadonlyArray<Profile>
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Builds the engine, seeds it, and (unless `role` is `worker`) listens. `close` is graceful: stop accepting,
+ * finish the requests in flight, then dispose the engine (scheduler stopped, stores flushed, lock released).
+ */
+export const start = async (options: ServeOptions): Promise<Running> => {
+  const { settings } = options
+  const runtime = ManagedRuntime.make(engineLayer(options))
+  let profiles: ReadonlyArray<Profile>
+  try {
+    profiles = await runtime.runPromise(seed(settings))
+  } catch (error) {
+    await runtime.dispose()
+    throw error
+  }
+  runtime.runFork(Effect.ignore(validateTokens(settings)))
+  if (options.role === "worker") {
+    return { listening: undefined, profiles, close: () => runtime.dispose() }
+  }
+  const http = await runtime.runPromise(ObservabilityHttp.ObservabilityHttp)
+  const server = createServer({
+    runtime,
+    adminKey: settings.adminKey,
+    ...(settings.cors !== undefined ? { cors: settings.cors } : {}),
+    ...(settings.publicRateLimit !== undefined ? { publicRateLimit: settings.publicRateLimit } : {}),
+    publicUrl: settings.publicUrl,
+    timeouts: settings.timeouts,
+    ...(settings.trustProxy !== undefined ? { trustProxy: settings.trustProxy } : {}),
+    extraRoutes: ObservabilityRoutes.routes(http),
+    readiness: http.readiness,
+    disposeRuntimeOnClose: false
+  })
+  let listening: Listening
+  try {
+    listening = await server.listen(settings.port, settings.host)
+  } catch (error) {
+    await runtime.dispose()
+    throw error
+  }
+  const graceful = Graceful.track(listening.server)
+  await server.router.ready
+  return {
+    listening,
+    profiles,
+    close: async () => {
+      await graceful.close(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS)
+      await runtime.dispose()
+    }
+  }
+}
