@@ -1,7 +1,7 @@
 /** Test harness: a real FakeDiscord sandbox per test and the connector pointed at it (no HTTP mocks). */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Context, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { Clock, Context, Duration, Effect, Fiber, Layer, Logger, LogLevel, Redacted, TestClock } from "effect"
 import { fromInput } from "@guildpulse/core"
 import type { GuildId, InviteCode, Profile, ProfileKey } from "@guildpulse/core"
 import { DiscordLive } from "../src/index.js"
@@ -113,3 +113,33 @@ export const json = (res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers })
   res.end(text)
 }
+
+/**
+ * Runs `calls` concurrently on the TestClock (the sandbox runs on it too, see `sandboxLayer`) and moves the clock
+ * only when nothing is in flight: to the earliest time a waiting call asked to wake. Rate-limit waits are
+ * instant, and time never moves while a request is on the wire, so a busy machine cannot make the connector send
+ * early by the sandbox's clock. Returns the results and the virtual time the burst took (a lower bound is exact;
+ * how many extra windows a run takes depends on when the driver catches the calls idle, so no upper bound).
+ */
+export const onTestClock = <A, E, R>(calls: ReadonlyArray<Effect.Effect<A, E, R>>) =>
+  Effect.gen(function* () {
+    const sandbox = yield* Sandbox
+    const sentBefore = sandbox.stats().totalRequests
+    let completed = 0
+    const startedAt = yield* Clock.currentTimeMillis
+    const fiber = yield* Effect.fork(
+      Effect.forEach(calls, (call) => Effect.ensuring(call, Effect.sync(() => void (completed += 1))), { concurrency: "unbounded" })
+    )
+    while (fiber.unsafePoll() === null) {
+      // Let real I/O (requests to the sandbox, answers) progress.
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      const inFlight = sandbox.stats().totalRequests - sentBefore - completed
+      if (inFlight > 0) continue
+      const wakes = [...(yield* TestClock.sleeps())]
+      if (wakes.length === 0) continue
+      const now = yield* Clock.currentTimeMillis
+      yield* TestClock.adjust(Duration.millis(Math.max(0, Math.min(...wakes) - now)))
+    }
+    const value = yield* Fiber.join(fiber)
+    return { value, elapsedMs: (yield* Clock.currentTimeMillis) - startedAt }
+  })
