@@ -13,7 +13,10 @@ let cached: string | undefined
 const builtFile = (): string => fileURLToPath(new URL("../dist/embed.min.js", import.meta.url))
 const sourceFile = (): string => fileURLToPath(new URL("../src/element/GuildPulseStats.ts", import.meta.url))
 /** Everything bundled into the element: a build older than any of them is stale. */
-const bundledSources = (): ReadonlyArray<string> => [sourceFile(), fileURLToPath(new URL("../src/Labels.ts", import.meta.url))]
+const bundledSources = (): ReadonlyArray<string> => [
+  sourceFile(),
+  ...["Words.ts", "State.ts"].map((file) => fileURLToPath(new URL(`../src/${file}`, import.meta.url)))
+]
 
 /** Prefer the built file unless a bundled source is newer (a stale build during development). */
 const load = (): string => {

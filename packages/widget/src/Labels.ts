@@ -1,15 +1,14 @@
 /**
- * Words of the card in English and French, and locale-aware number and relative-time formatting.
- * Intl formatters are costly to construct, so one of each is cached per locale.
+ * Words of the card in English and French: `CardWords` (shared with the browser element, in Words.ts) plus the
+ * words only the server renders (presence, boosts, links, badge). Formatting lives in Words.ts.
  */
-import type { FreshnessState, Locale } from "@guildpulse/core"
+import type { Locale } from "@guildpulse/core"
+import { enWords, frWords } from "./Words.js"
+import type { CardWords } from "./Words.js"
 
-/** Misconfiguration reasons that get a sentence of their own (see `State.ts`). */
-type Problem = "unknown_guild" | "unauthorized" | "widget_disabled" | "unknown_invite"
+export { formatNumber, formatRelative, formatUpdated } from "./Words.js"
 
-export interface Labels {
-  readonly online: string
-  readonly members: string
+export interface Labels extends CardWords {
   readonly presence: string
   readonly boosts: string
   readonly boost: string
@@ -18,29 +17,12 @@ export interface Labels {
   readonly dnd: string
   /** "sample of" — followed by the sample size. */
   readonly sampleOf: string
-  /** Screen-reader wording of the ≈ marker. */
-  readonly approximately: string
-  /** Tooltip of the ≈ marker. */
-  readonly approximateTitle: string
   readonly level: string
-  readonly region: string
   /** Between a label and what it introduces (French typography puts a space before the colon). */
   readonly colon: string
   readonly defaultTitle: string
   readonly invite: string
   readonly newTab: string
-  readonly updated: string
-  /** The status line per shown state; `partial` is fresh data while some source is failing. */
-  readonly states: { readonly [S in FreshnessState | "partial"]: string }
-  /** "Temporarily unavailable, retrying" — followed by "in 30 sec.". */
-  readonly retrying: string
-  /** The same when the next try's time is unknown. */
-  readonly retrySoon: string
-  /** What an unavailable view says per misconfiguration. */
-  readonly problems: { readonly [P in Problem]: string }
-  /** `widget_disabled` when it is the only thing wrong: says what to add. */
-  readonly widgetOnly: string
-  readonly demoNote: string
   readonly badgeLabel: string
   readonly badgeOnline: string
   readonly badgeMembers: string
@@ -49,8 +31,7 @@ export interface Labels {
 }
 
 export const en: Labels = {
-  online: "Online",
-  members: "Members",
+  ...enWords,
   presence: "Presence by status",
   boosts: "Server boosts",
   boost: "Server boost",
@@ -58,26 +39,11 @@ export const en: Labels = {
   idle: "idle",
   dnd: "do not disturb",
   sampleOf: "sample of",
-  approximately: "approximately",
-  approximateTitle: "Approximate count reported by Discord",
   level: "Level",
-  region: "Discord server stats",
   colon: ": ",
   defaultTitle: "Join us on Discord",
   invite: "Join the server",
   newTab: "(opens in a new tab)",
-  updated: "updated",
-  states: { fresh: "Live", partial: "Live · partial", stale: "Refreshing", degraded: "Delayed", demo: "Demo", unavailable: "Unavailable" },
-  retrying: "Temporarily unavailable, retrying",
-  retrySoon: "Temporarily unavailable, retrying shortly.",
-  problems: {
-    unknown_guild: "Server not found.",
-    unauthorized: "Invalid bot token.",
-    widget_disabled: "Widget disabled.",
-    unknown_invite: "Invite not found or for another server."
-  },
-  widgetOnly: "Widget disabled — add a bot token or an invite.",
-  demoNote: "Demo data, not this server's real numbers.",
   badgeLabel: "discord",
   badgeOnline: "online",
   badgeMembers: "members",
@@ -86,8 +52,7 @@ export const en: Labels = {
 }
 
 export const fr: Labels = {
-  online: "En ligne",
-  members: "Membres",
+  ...frWords,
   presence: "Présence par statut",
   boosts: "Boosts du serveur",
   boost: "Boost du serveur",
@@ -95,26 +60,11 @@ export const fr: Labels = {
   idle: "inactif",
   dnd: "ne pas déranger",
   sampleOf: "échantillon de",
-  approximately: "environ",
-  approximateTitle: "Nombre approximatif fourni par Discord",
   level: "Niveau",
-  region: "Statistiques du serveur Discord",
   colon: "\u00a0: ",
   defaultTitle: "Rejoignez-nous sur Discord",
   invite: "Rejoindre le serveur",
   newTab: "(s’ouvre dans un nouvel onglet)",
-  updated: "mis à jour",
-  states: { fresh: "En direct", partial: "En direct · partiel", stale: "Actualisation", degraded: "Retardé", demo: "Démo", unavailable: "Indisponible" },
-  retrying: "Temporairement indisponible, nouvel essai",
-  retrySoon: "Temporairement indisponible, nouvel essai sous peu.",
-  problems: {
-    unknown_guild: "Serveur introuvable.",
-    unauthorized: "Jeton de bot invalide.",
-    widget_disabled: "Widget désactivé.",
-    unknown_invite: "Invitation introuvable ou d’un autre serveur."
-  },
-  widgetOnly: "Widget désactivé — ajoutez un jeton de bot ou une invitation.",
-  demoNote: "Données de démonstration, pas les vrais chiffres de ce serveur.",
   badgeLabel: "discord",
   badgeOnline: "en ligne",
   badgeMembers: "membres",
@@ -128,44 +78,3 @@ const byLocale: { readonly [L in Locale]: Labels } = { en, fr }
 export const labelsFor = (locale: Locale | undefined): Labels => (locale === "fr" ? fr : en)
 
 export const locales: ReadonlyArray<Locale> = Object.keys(byLocale) as ReadonlyArray<Locale>
-
-const numberFormats = new Map<string, Intl.NumberFormat>()
-const relativeFormats = new Map<string, Intl.RelativeTimeFormat>()
-
-/** Formats a count per locale (`56,789` / `56 789`), with a cached formatter. */
-export const formatNumber = (locale: Locale | undefined, value: number): string => {
-  const key = locale ?? "en"
-  let format = numberFormats.get(key)
-  if (format === undefined) {
-    format = new Intl.NumberFormat(key)
-    numberFormats.set(key, format)
-  }
-  return format.format(value)
-}
-
-const relativeFormat = (locale: Locale | undefined): Intl.RelativeTimeFormat => {
-  const key = locale ?? "en"
-  let format = relativeFormats.get(key)
-  if (format === undefined) {
-    format = new Intl.RelativeTimeFormat(key, { numeric: "auto", style: "short" })
-    relativeFormats.set(key, format)
-  }
-  return format
-}
-
-/**
- * A signed duration in seconds as relative time ("42 sec. ago", "in 5 min." / "il y a 42 s", "dans 5 min").
- * The same unit steps are used by the custom element, so server and browser say the same thing.
- */
-export const formatRelative = (locale: Locale | undefined, seconds: number): string => {
-  const abs = Math.abs(seconds)
-  const format = relativeFormat(locale)
-  if (abs < 60) return format.format(Math.round(seconds), "second")
-  if (abs < 3600) return format.format(Math.trunc(seconds / 60), "minute")
-  if (abs < 86400) return format.format(Math.trunc(seconds / 3600), "hour")
-  return format.format(Math.trunc(seconds / 86400), "day")
-}
-
-/** "updated 42 sec. ago" / "mis à jour il y a 42 s". */
-export const formatUpdated = (locale: Locale | undefined, ageSeconds: number): string =>
-  `${labelsFor(locale).updated} ${formatRelative(locale, -Math.max(0, ageSeconds))}`

@@ -8,8 +8,8 @@
  * `partial` ("Live · partial"); `demo` and `unavailable` are shown as they are.
  */
 import type { FreshnessState, Locale } from "@guildpulse/core"
-import { formatRelative } from "./Labels.js"
-import type { Labels } from "./Labels.js"
+import { formatRelative } from "./Words.js"
+import type { CardWords } from "./Words.js"
 
 /** What a card shows: the view's freshness state, or `partial` for fresh data beside failing sources. */
 export type ShownState = FreshnessState | "partial"
@@ -52,7 +52,7 @@ export const misconfigurations = (reasons: ReadonlyArray<string> | undefined): A
  * all), then, when something transient failed too (or nothing is misconfigured), "Temporarily unavailable,
  * retrying in 30 sec."
  */
-export const problemMessage = (labels: Labels, locale: Locale, freshness: FreshnessInput | undefined): string => {
+export const problemMessage = (labels: CardWords, locale: Locale, freshness: FreshnessInput | undefined): string => {
   const reasons = freshness?.reasons ?? []
   const wrong = misconfigurations(reasons)
   // Trouble that retrying may fix (rate limits, errors, timeouts); `circuit_open` only echoes a root cause.

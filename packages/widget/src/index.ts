@@ -6,6 +6,8 @@ export { BADGE_DEFAULT_COLOR, BADGE_DEGRADED_COLOR, BADGE_LABEL_COLOR, BADGE_MIS
 export { embedScript } from "./Embed.js"
 export { en, formatNumber, formatRelative, formatUpdated, fr, labelsFor, locales } from "./Labels.js"
 export type { Labels } from "./Labels.js"
+export { enWords, frWords, wordsFor } from "./Words.js"
+export type { CardWords } from "./Words.js"
 export { fromLegacyAttributes, legacyThemeMap } from "./Legacy.js"
 export type { LegacyAttributes, LegacyMapping } from "./Legacy.js"
 export { badgeQueryParams, parseBadgeQuery, parseWidgetQuery, QUERY_PASSTHROUGH, widgetQueryParams } from "./Query.js"

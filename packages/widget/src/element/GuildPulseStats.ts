@@ -1,7 +1,7 @@
 /**
  * `<guildpulse-stats>` — the browser side of the card. Bundled and minified on its own (iife) into
- * `dist/embed.min.js`; it imports nothing at runtime except the word lists and formatters of `../Labels.ts`
- * (which only import types), so server and browser word and format things alike.
+ * `dist/embed.min.js`; it imports nothing at runtime except the words and formatters of `../Words.ts` and the
+ * state rules of `../State.ts` (which only import types), so server and browser word and format things alike.
  *
  * - Upgrades the server-rendered markup in place (`data-gp-field` hooks); an empty element renders a
  *   minimal card itself.
@@ -17,8 +17,8 @@
  * - Uses ETag / If-None-Match; updates the one polite live region; no count animation under
  *   `prefers-reduced-motion` or `data-animated="false"`.
  */
-import { en, formatNumber, formatUpdated, fr } from "../Labels.js"
-import type { Labels } from "../Labels.js"
+import { enWords as en, formatNumber, formatUpdated, frWords as fr } from "../Words.js"
+import type { CardWords } from "../Words.js"
 import { problemMessage, shownState } from "../State.js"
 import type { FreshnessInput } from "../State.js"
 
@@ -104,7 +104,7 @@ class GuildPulseStats extends HTMLElement {
     return (this.dataset.locale ?? document.documentElement.lang).slice(0, 2) === "fr" ? "fr" : "en"
   }
 
-  private labels(): Labels {
+  private labels(): CardWords {
     return this.locale() === "fr" ? fr : en
   }
 
