@@ -18,6 +18,7 @@ import {
 import { Logging, Observability, ObservabilityHttp, SafeUrl, DiscordWebhookNotifier, EmailNotifier, SlackNotifier, Tracing, WebhookNotifier } from "@guildpulse/observability"
 import type { Notifier } from "@guildpulse/observability"
 import { RedisEngine, RedisStores } from "@guildpulse/store-redis"
+import { SqliteEngine, SqliteStores } from "@guildpulse/store-sqlite"
 import { Clock, Effect, Layer, LogLevel, ManagedRuntime, Option, Schema, type Scope } from "effect"
 import * as Graceful from "./internal/graceful.js"
 import type { Settings } from "./Settings.js"
@@ -33,6 +34,8 @@ export interface ServeOptions {
   readonly role: Role
   /** Discord API base to use instead of the settings' (the in-process sandbox). */
   readonly discordBaseUrl?: string
+  /** Keep everything in memory instead of the embedded store (nothing survives a restart). */
+  readonly memory?: boolean
   /** How long a graceful close waits for requests in flight before cutting connections (default 10 s). */
   readonly shutdownTimeoutMs?: number
   /** Log records (default true); the CLI's own summary goes to stdout either way. */
@@ -103,6 +106,14 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
         return Observability.instrumentServices(
           RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
         )
+      })()
+    : options.memory !== true
+    ? (() => {
+        const stores = Observability.instrumentStores(
+          SqliteStores.layer({ dataDir: settings.dataDir, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) })
+        )
+        const services = Engine.services({ scheduler: { overdueSpreadMs: SqliteEngine.DEFAULT_OVERDUE_SPREAD_MS } })
+        return Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
       })()
     : (() => {
         const stores = Observability.instrumentStores(Engine.storesMemory())

@@ -264,7 +264,7 @@ export const secretsOf = (settings: Settings): ReadonlyArray<Redacted.Redacted<s
 /** What kind of store the settings select, in words for the startup summary (no secrets). */
 export const describeStore = (settings: Settings): string => {
   if (settings.redisUrl !== undefined) return `redis ${redactUrl(Redacted.value(settings.redisUrl))} (BullMQ scheduler)`
-  return "memory (not durable: numbers are refetched after a restart)"
+  return `embedded (libSQL file in ${settings.dataDir})`
 }
 
 /** A URL without its password or user name. */

@@ -82,7 +82,7 @@ describe("guildpulse serve against a separately started guildpulse sandbox", () 
 
   it("prints one startup summary: store, profiles with their sources, listening URL", () => {
     const out = serve.stdout()
-    expect(out).toContain("store      memory")
+    expect(out).toContain("store      embedded (libSQL file in ./.guildpulse)")
     expect(out).toMatch(/widget\s+guild 1129384756102938475\s+sources widget\n/)
     expect(out).toMatch(/bot\s+guild 613425648685547541\s+sources bot\s+\(token set\)/)
     expect(out).toMatch(/invite\s+guild 874519203746512384\s+sources invite\n/)
@@ -178,6 +178,42 @@ describe("guildpulse serve shutdown", () => {
       expect(statuses).toEqual(Array.from({ length: count }, () => 200))
       expect(await serve.exited).toBe(0)
       expect(serve.stdout()).toContain("GuildPulse stopped.")
+    } finally {
+      sandbox.signal("SIGTERM")
+      await sandbox.exited
+    }
+  })
+})
+
+describe("guildpulse serve restart on the embedded store", () => {
+  it("serves the last numbers at once after a restart, even while Discord is down", async () => {
+    const sandbox = await startSandbox()
+    try {
+      const dir = tempDir()
+      const config = threeProfiles(dir)
+      const env = { GUILDPULSE_CONFIG: config, DISCORD_API_BASE_URL: `${sandbox.url}/api` }
+      const first = await startServe([], env, dir)
+      const before = (await getJson(`${first.url}/v1/profiles/bot/stats`)).body as View
+      expect(before.freshness.state).toBe("fresh")
+      first.signal("SIGTERM")
+      expect(await first.exited).toBe(0)
+
+      const outage = await fetch(`${sandbox.url}/__sandbox/scenario`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ mode: "outage" })
+      })
+      expect(outage.status).toBe(200)
+      const second = await startServe([], env, dir)
+      try {
+        const after = (await getJson(`${second.url}/v1/profiles/bot/stats`)).body as View
+        expect(after.counts).toEqual(before.counts)
+        expect(fetchedAtOf(after, "bot")).toBe(fetchedAtOf(before, "bot"))
+        expect(second.output()).not.toContain(SANDBOX_BOT_TOKEN)
+      } finally {
+        second.signal("SIGTERM")
+        expect(await second.exited).toBe(0)
+      }
     } finally {
       sandbox.signal("SIGTERM")
       await sandbox.exited

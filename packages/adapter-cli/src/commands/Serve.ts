@@ -62,11 +62,15 @@ const sandboxOption = Options.boolean("sandbox").pipe(
   Options.withDescription("Start the FakeDiscord sandbox in this process and use it instead of Discord (with sample profiles if the config has none)")
 )
 
-const summary = (settings: Settings.Settings, running: Composition.Running, role: Composition.Role, discord: string): string => {
+const memoryOption = Options.boolean("memory").pipe(
+  Options.withDescription("Keep everything in memory instead of the embedded store in GUILDPULSE_DATA_DIR (nothing survives a restart; the default with --sandbox)")
+)
+
+const summary = (settings: Settings.Settings, running: Composition.Running, role: Composition.Role, discord: string, memory: boolean): string => {
   const lines = [
     running.listening !== undefined ? `GuildPulse listening on ${running.listening.url}` : "GuildPulse worker running (no HTTP: --role worker)",
     `  role       ${role}`,
-    `  store      ${Settings.describeStore(settings)}`,
+    `  store      ${memory && settings.redisUrl === undefined ? "memory (nothing survives a restart)" : Settings.describeStore(settings)}`,
     `  discord    ${discord}`,
     `  config     ${settings.configFile ?? "none (defaults and environment)"}`,
     `  admin API  ${settings.adminKey !== undefined ? "enabled (bootstrap key configured)" : "disabled (set GUILDPULSE_ADMIN_KEY)"}`,
@@ -85,8 +89,8 @@ const summary = (settings: Settings.Settings, running: Composition.Running, role
 
 export const serveCommand = Command.make(
   "serve",
-  { config: configOption, role: roleOption, sandbox: sandboxOption },
-  ({ config, role, sandbox }) =>
+  { config: configOption, role: roleOption, sandbox: sandboxOption, memory: memoryOption },
+  ({ config, role, sandbox, memory: memoryFlag }) =>
     Effect.scoped(
       Effect.gen(function* () {
         const loaded = yield* loadSettings(config)
@@ -94,6 +98,7 @@ export const serveCommand = Command.make(
           return yield* usage(`--role ${role} needs a shared store: set REDIS_URL (or store.redisUrl in the config file), or use --role all.`)
         }
         const Composition = yield* loadComposition
+        const memory = memoryFlag || sandbox
         let settings = loaded
         let discord = `${settings.discord.baseUrl} (Discord)`
         let discordBaseUrl: string | undefined
@@ -112,7 +117,7 @@ export const serveCommand = Command.make(
         for (const profile of settings.profiles) fromInput(Schema.decodeUnknownSync(ProfileInput)(profile), new Date(0).toISOString())
         const running = yield* Effect.acquireRelease(
           Effect.tryPromise({
-            try: () => Composition.start({ settings, role, ...(discordBaseUrl !== undefined ? { discordBaseUrl } : {}) }),
+            try: () => Composition.start({ settings, role, memory, ...(discordBaseUrl !== undefined ? { discordBaseUrl } : {}) }),
             catch: (error) =>
               errorCode(error) === "EADDRINUSE"
                 ? failed(`Port ${settings.port} on ${settings.host} is already in use. Stop the other program or choose another: PORT=8788 guildpulse serve`)
@@ -125,7 +130,7 @@ export const serveCommand = Command.make(
               yield* Console.log("GuildPulse stopped.")
             })
         )
-        yield* Console.log(summary(settings, running, role, discord))
+        yield* Console.log(summary(settings, running, role, discord, memory))
         return yield* Effect.never
       })
     )
