@@ -6,13 +6,23 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { CliError, EXIT_USAGE } from "./CliError.js"
+import { eventsCommand, healthCommand, profilesCommand, refreshCommand, statsCommand } from "./commands/Operator.js"
 import { configCommand, sandboxCommand, serveCommand } from "./commands/Serve.js"
 
 export const VERSION = "0.1.0"
 
 export const root = Command.make("guildpulse").pipe(
   Command.withDescription("GuildPulse: live Discord server numbers for the web. Run it, check it, operate it."),
-  Command.withSubcommands([serveCommand, sandboxCommand, configCommand])
+  Command.withSubcommands([
+    serveCommand,
+    sandboxCommand,
+    configCommand,
+    profilesCommand,
+    refreshCommand,
+    statsCommand,
+    healthCommand,
+    eventsCommand
+  ])
 )
 
 const cli = Command.run(root, { name: "guildpulse", version: VERSION })
