@@ -13,8 +13,9 @@ import { Queue } from "bullmq"
 import { Redis } from "ioredis"
 import { ProfileRepository } from "@guildpulse/core"
 import type { Profile } from "@guildpulse/core"
-import { RedisConnection, RedisProfileRepository, RedisRefreshScheduler } from "../src/index.js"
-import { fastProfile } from "./fixtures/domain.js"
+import { RedisConnection, RedisEngine, RedisProfileRepository, RedisRefreshScheduler } from "../src/index.js"
+import { countingSource, fastProfile } from "./fixtures/domain.js"
+import { testMasterKeys } from "./fixtures/keys.js"
 import { fixture, spawnTsx, type Child } from "./harness/processes.js"
 import { uniquePrefix, useRedisServer } from "./harness/useRedisServer.js"
 import { STARTUP_SAFETY_MS, waitFor } from "./harness/waitFor.js"
@@ -51,10 +52,16 @@ describe("RedisRefreshScheduler across processes", () => {
     Effect.gen(function* () {
       const prefix = uniquePrefix("sched50")
       const keys = Array.from({ length: 50 }, (_, i) => `p${String(i).padStart(2, "0")}`)
-      yield* seed(prefix, keys.map((key) => fastProfile(key, 2)))
       const redis = yield* client
       const children = yield* workers(3, { REDIS_URL: server().url, GP_PREFIX: prefix, CONCURRENCY: "4" })
+      // Profiles (and their jobs) only once every worker is up: on a busy machine one worker may start many
+      // seconds after the others, and must not find every round already done.
       yield* ready(children)
+      yield* seed(prefix, keys.map((key) => fastProfile(key, 2)))
+      // An instance without a worker arms one job per stored profile as it starts.
+      yield* Layer.build(
+        RedisEngine.layer({ url: server().url, prefix, masterKeys: testMasterKeys, scheduler: { worker: false } }).pipe(Layer.provide(countingSource().layer))
+      )
       const roundsOf = (key: string) => Effect.promise(() => redis.lrange(`${prefix}test:rounds:${key}`, 0, -1))
       yield* waitFor(
         "three rounds of every profile",
