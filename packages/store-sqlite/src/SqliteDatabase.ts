@@ -89,6 +89,8 @@ export interface SqliteDatabaseService {
   readonly write: <A>(store: string, f: (db: Database.Database) => A) => Effect.Effect<A, StoreError>
   readonly read: <A>(store: string, f: (db: Database.Database) => A) => Effect.Effect<A, StoreError>
   readonly registerWriteBehind: (part: WriteBehindPart) => Effect.Effect<void, never, Scope.Scope>
+  /** Adds a task to every maintenance run (retention, downsampling), before the checkpoint. */
+  readonly registerMaintenance: (name: string, task: Effect.Effect<void, StoreError>) => Effect.Effect<void, never, Scope.Scope>
   /** Writes every pending write-behind part now, in one transaction. */
   readonly flush: Effect.Effect<FlushReport, StoreError>
   /** Checkpoints the log into the file and gives free pages back to the file system. */
@@ -270,9 +272,17 @@ export const make = (options: SqliteOptions = {}): Effect.Effect<SqliteDatabaseS
         Effect.zipRight(finalFlush, Effect.sync(() => void parts.delete(part)))
       )
 
-    const maintain = write("maintenance", (db) => {
+    const tasks = new Map<string, Effect.Effect<void, StoreError>>()
+    const registerMaintenance = (name: string, task: Effect.Effect<void, StoreError>) =>
+      Effect.acquireRelease(Effect.sync(() => void tasks.set(name, task)), () => Effect.sync(() => void tasks.delete(name)))
+    const runTasks = Effect.suspend(() =>
+      Effect.forEach([...tasks], ([name, task]) => Effect.catchAll(task, (error) => Effect.logWarning(`maintenance task ${name} failed: ${error.message}`)), {
+        discard: true
+      })
+    )
+    const maintain = Effect.zipRight(runTasks, write("maintenance", (db) => {
       db.exec("PRAGMA incremental_vacuum")
-    }).pipe(
+    })).pipe(
       Effect.zipRight(read("maintenance", (db) => void db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").raw(true).all())),
       Effect.zipRight(read("maintenance", (db) => void db.exec("PRAGMA optimize")))
     )
@@ -319,6 +329,7 @@ export const make = (options: SqliteOptions = {}): Effect.Effect<SqliteDatabaseS
       write,
       read,
       registerWriteBehind,
+      registerMaintenance,
       flush,
       maintain,
       vacuum,

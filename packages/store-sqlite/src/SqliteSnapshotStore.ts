@@ -36,12 +36,12 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
       if (dirty.size === 0) return undefined
       const keys = dirty
       dirty = new Set()
-      const values = [...keys].map((key) => [key, snapshots.get(key)] as const)
       return {
-        count: values.length,
+        count: keys.size,
         write: () => {
           // Snapshot has no transformations: its JSON is its encoded form.
-          for (const [key, value] of values) {
+          for (const key of keys) {
+            const value = snapshots.get(key)
             if (value === undefined) remove.run(key)
             else upsert.run(key, value.attemptedAtMs, JSON.stringify(value))
           }

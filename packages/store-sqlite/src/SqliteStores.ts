@@ -1,14 +1,32 @@
 /**
  * Every store port of core on one database file: `SnapshotStore`, `ProfileRepository`, `SecretVault`,
- * `CircuitStore`, `RateLimitStore`, `Lock`, `EventLog`, `StoreHealth` — plus `SqliteDatabase` (flush, backup, maintenance).
+ * `CircuitStore`, `RateLimitStore`, `Lock`, `EventLog`, `ApiKeyRepository`, `AuditLog`, `AlertRulesStore`,
+ * `AnalyticsStore`, `StoreHealth` — plus `SqliteDatabase` (flush, backup, maintenance).
  *
  * ```ts
  * Engine.services(options).pipe(Layer.provideMerge(SqliteStores.layer({ dataDir: "./.guildpulse" })))
  * ```
  */
 import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
-import { StoreHealth } from "@guildpulse/core"
-import type { CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore, StoreError } from "@guildpulse/core"
+import type {
+  AlertRulesStore,
+  AnalyticsStore,
+  ApiKeyRepository,
+  AuditLog,
+  CircuitStore,
+  EventLog,
+  Lock,
+  ProfileRepository,
+  RateLimitStore,
+  SecretVault,
+  SnapshotStore,
+  StoreError,
+  StoreHealth
+} from "@guildpulse/core"
+import * as SqliteAlertRulesStore from "./SqliteAlertRulesStore.js"
+import * as SqliteAnalyticsStore from "./SqliteAnalyticsStore.js"
+import * as SqliteApiKeyRepository from "./SqliteApiKeyRepository.js"
+import * as SqliteAuditLog from "./SqliteAuditLog.js"
 import * as SqliteCircuitStore from "./SqliteCircuitStore.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
 import * as SqliteEventLog from "./SqliteEventLog.js"
@@ -17,9 +35,11 @@ import * as SqliteProfileRepository from "./SqliteProfileRepository.js"
 import * as SqliteRateLimitStore from "./SqliteRateLimitStore.js"
 import * as SqliteSecretVault from "./SqliteSecretVault.js"
 import * as SqliteSnapshotStore from "./SqliteSnapshotStore.js"
+import * as SqliteStoreHealth from "./SqliteStoreHealth.js"
 
 export interface SqliteStoresOptions extends SqliteDatabase.SqliteOptions {
   readonly events?: SqliteEventLog.SqliteEventLogOptions
+  readonly analytics?: SqliteAnalyticsStore.SqliteAnalyticsStoreOptions
   /** `kid:base64key,…` (first is active); without it the data directory's own `master.key` is used. */
   readonly masterKeys?: Redacted.Redacted<string> | string
 }
@@ -34,14 +54,13 @@ export type Stores =
   | RateLimitStore.RateLimitStore
   | Lock.Lock
   | EventLog.EventLog
+  | ApiKeyRepository.ApiKeyRepository
+  | AuditLog.AuditLog
+  | AlertRulesStore.AlertRulesStore
+  | AnalyticsStore.AnalyticsStore
+  | SqliteAnalyticsStore.SqliteAnalyticsStore
   | StoreHealth.StoreHealth
   | SqliteDatabase.SqliteDatabase
-
-/** A local file is there as long as the process is: once the layer is built, the store is ready. */
-const storeHealth: Layer.Layer<StoreHealth.StoreHealth> = Layer.succeed(
-  StoreHealth.StoreHealth,
-  StoreHealth.StoreHealth.of({ check: Effect.succeed({ store: "sqlite", ready: true }) })
-)
 
 export const layer = (options: SqliteStoresOptions = {}): Layer.Layer<Stores, StoreError | ConfigError.ConfigError> => {
   const keys = typeof options.masterKeys === "string" ? Redacted.make(options.masterKeys) : options.masterKeys
@@ -53,7 +72,11 @@ export const layer = (options: SqliteStoresOptions = {}): Layer.Layer<Stores, St
     SqliteRateLimitStore.layer,
     SqliteLock.layer,
     SqliteEventLog.layer(options.events),
-    storeHealth
+    SqliteApiKeyRepository.layer,
+    SqliteAuditLog.layer,
+    SqliteAlertRulesStore.layer,
+    SqliteAnalyticsStore.layer(options.analytics),
+    SqliteStoreHealth.layer
   )
   return stores.pipe(Layer.provideMerge(SqliteDatabase.layer(options)))
 }

@@ -18,9 +18,15 @@ export class DirtyMap<V> {
     return this.values.get(key)
   }
 
-  /** Loads a value read from the file (not dirty). */
+  /** Sets a value the file already holds (read from it, or written durably): not dirty. */
   load(key: string, value: V): void {
     this.values.set(key, value)
+  }
+
+  /** Removes a key already deleted from the file (not dirty). */
+  forget(key: string): void {
+    this.values.delete(key)
+    this.dirty.delete(key)
   }
 
   set(key: string, value: V): void {
@@ -40,11 +46,13 @@ export class DirtyMap<V> {
     if (this.dirty.size === 0) return undefined
     const keys = this.dirty
     this.dirty = new Set()
-    const entries = [...keys].map((key) => [key, this.values.get(key)] as const)
     return {
-      count: entries.length,
+      count: keys.size,
+      // Values are read when written (in the flush transaction), so a durable write made meanwhile is never
+      // overwritten by an older copy.
       write: (db) => {
-        for (const [key, value] of entries) {
+        for (const key of keys) {
+          const value = this.values.get(key)
           if (value === undefined) this.remove(db, key)
           else this.upsert(db, key, value)
         }

@@ -26,6 +26,14 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     "CREATE TABLE events (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, level INTEGER NOT NULL, type TEXT NOT NULL, profile TEXT, json TEXT NOT NULL)",
     "CREATE INDEX events_profile ON events (profile, id)",
     "CREATE INDEX events_ts ON events (ts_ms)"
+  ),
+  "0002_keys_audit_alerts_analytics": statements(
+    "CREATE TABLE api_keys (id TEXT PRIMARY KEY, created_at_ms INTEGER NOT NULL, json TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, key_id TEXT NOT NULL, action TEXT NOT NULL, profile TEXT, json TEXT NOT NULL)",
+    "CREATE INDEX audit_at ON audit (at_ms)",
+    "CREATE TABLE samples (profile TEXT NOT NULL, at_ms INTEGER NOT NULL, online INTEGER, members INTEGER, state TEXT NOT NULL, span_ms INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX samples_profile_at ON samples (profile, at_ms)",
+    "CREATE INDEX samples_at ON samples (at_ms)"
   )
 }
 
