@@ -57,6 +57,11 @@ export interface MemorySchedulerOptions {
    * (no spreading); a persistent store's engine sets it.
    */
   readonly overdueSpreadMs?: number
+  /**
+   * Arm the stored profiles' jobs in a background fiber, so the layer (and the first answer) does not wait
+   * for thousands of them. Default false.
+   */
+  readonly startInBackground?: boolean
 }
 
 export const makeMemory = (options: MemorySchedulerOptions = {}) =>
@@ -153,10 +158,29 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
       })
 
     if (options.scheduleAllOnStart !== false) {
-      const all = yield* Effect.orElseSucceed(profiles.list, () => [])
-      yield* Effect.forEach(all, (profile) => Effect.ignore(Effect.flatMap(startDelayMs(profile), (delay) => arm(profile, delay))), {
-        discard: true
-      })
+      const armAll = Effect.flatMap(Effect.orElseSucceed(profiles.list, () => []), (all) =>
+        Effect.forEach(all, (profile) => Effect.ignore(Effect.flatMap(startDelayMs(profile), (delay) => arm(profile, delay))), {
+          discard: true
+        })
+      )
+      // In the background, a profile created, changed or deleted meanwhile has been (un)scheduled already:
+      // arm only what is still stored and not armed yet, with its current version.
+      const armRemaining = Effect.flatMap(Effect.orElseSucceed(profiles.list, () => []), (all) =>
+        Effect.forEach(
+          all,
+          (listed) =>
+            Effect.ignore(
+              Effect.flatMap(profiles.get(listed.key), (current) =>
+                Option.isNone(current) || jobs.has(listed.key)
+                  ? Effect.void
+                  : Effect.flatMap(startDelayMs(current.value), (delay) => arm(current.value, delay))
+              )
+            ).pipe(Effect.zipLeft(Effect.yieldNow())), // leaves room to requests arriving meanwhile
+          { discard: true }
+        )
+      )
+      if (options.startInBackground === true) yield* Effect.forkScoped(armRemaining)
+      else yield* armAll
     }
 
     return RefreshScheduler.of({

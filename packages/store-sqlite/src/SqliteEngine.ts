@@ -18,7 +18,10 @@ import * as SqliteStores from "./SqliteStores.js"
 export interface SqliteEngineOptions extends SqliteStores.SqliteStoresOptions {
   readonly refresher?: Partial<Refresher.RefresherOptions>
   readonly circuitBreaker?: CircuitBreakerPolicy.CircuitBreakerOptions
-  /** Core's in-process scheduler and its options (default), or `false` for refreshes on demand only. */
+  /**
+   * Core's in-process scheduler and its options (default: overdue profiles spread over 30 s at start, jobs
+   * armed in the background so the first answer does not wait for them), or `false` for refreshes on demand only.
+   */
   readonly scheduler?: RefreshScheduler.MemorySchedulerOptions | false
 }
 
@@ -33,7 +36,7 @@ export const DEFAULT_OVERDUE_SPREAD_MS = 30_000
 const engineOptions = (options: SqliteEngineOptions): Engine.MemoryEngineOptions => ({
   ...(options.refresher !== undefined ? { refresher: options.refresher } : {}),
   ...(options.circuitBreaker !== undefined ? { circuitBreaker: options.circuitBreaker } : {}),
-  scheduler: options.scheduler === false ? false : { overdueSpreadMs: DEFAULT_OVERDUE_SPREAD_MS, ...options.scheduler }
+  scheduler: options.scheduler === false ? false : { overdueSpreadMs: DEFAULT_OVERDUE_SPREAD_MS, startInBackground: true, ...options.scheduler }
 })
 
 export const layer = (

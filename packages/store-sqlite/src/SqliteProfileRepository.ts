@@ -24,13 +24,30 @@ const codec = jsonCodec(StoredProfile)
 
 export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRepository>, StoreError, SqliteDatabase | Scope.Scope> = Effect.gen(function* () {
   const database = yield* SqliteDatabase
+  // Rows are decoded when first asked for: a restart with thousands of profiles answers its first request
+  // without decoding them all.
   const rows = yield* database.read(STORE, (db) => db.prepare("SELECT key, json FROM profiles").raw(true).all() as Array<[string, string]>)
+  const undecoded = new Map<string, string>(rows)
   const profiles = new Map<string, Profile>()
-  for (const [key, json] of rows) {
+  const unreadable: Array<string> = []
+  const decodeOne = (key: string): Profile | undefined => {
+    const json = undecoded.get(key)
+    if (json === undefined) return profiles.get(key)
+    undecoded.delete(key)
     const decoded = codec.decode(json)
-    if (Either.isRight(decoded)) profiles.set(key, decoded.right)
-    else yield* Effect.logError(`stored profile '${key}' is unreadable, leaving it in the file but not serving it: ${decoded.left}`)
+    if (Either.isLeft(decoded)) {
+      unreadable.push(`stored profile '${key}' is unreadable, leaving it in the file but not serving it: ${decoded.left}`)
+      return undefined
+    }
+    profiles.set(key, decoded.right)
+    return decoded.right
   }
+  const reportUnreadable = Effect.suspend(() => {
+    if (unreadable.length === 0) return Effect.void
+    const messages = unreadable.splice(0)
+    return Effect.forEach(messages, (message) => Effect.logError(message), { discard: true })
+  })
+  const lookup = (key: string) => Effect.zipLeft(Effect.sync(() => decodeOne(key)), reportUnreadable)
   let sorted: ReadonlyArray<Profile> | undefined
   const upsert = database.db.prepare(
     "INSERT INTO profiles (key, version, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version, json = excluded.json"
@@ -41,7 +58,7 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
   const put = (profile: Profile, expectedVersion: number): Effect.Effect<void, Conflict | StoreError> =>
     permit.withPermits(1)(
       Effect.suspend((): Effect.Effect<void, Conflict | StoreError> => {
-        const conflict = ProfileRepository.checkVersion(profile.key, profiles.get(profile.key), expectedVersion)
+        const conflict = ProfileRepository.checkVersion(profile.key, decodeOne(profile.key), expectedVersion)
         if (conflict !== undefined) return Effect.fail(conflict)
         const json = codec.encode(profile)
         return Effect.zipRight(
@@ -57,7 +74,7 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
   const del = (key: string, expectedVersion?: number): Effect.Effect<boolean, Conflict | StoreError> =>
     permit.withPermits(1)(
       Effect.suspend((): Effect.Effect<boolean, Conflict | StoreError> => {
-        const current = profiles.get(key)
+        const current = decodeOne(key)
         if (current === undefined) return Effect.succeed(false)
         if (expectedVersion !== undefined) {
           const conflict = ProfileRepository.checkVersion(key, current, expectedVersion)
@@ -77,8 +94,18 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
     )
 
   return ProfileRepository.ProfileRepository.of({
-    get: (key) => Effect.sync(() => Option.fromNullable(profiles.get(key))),
-    list: Effect.sync(() => (sorted ??= [...profiles.values()].sort((a, b) => a.key.localeCompare(b.key)))),
+    get: (key) => {
+      const known = profiles.get(key)
+      return known !== undefined ? Effect.succeed(Option.some(known)) : Effect.map(lookup(key), Option.fromNullable)
+    },
+    list: Effect.zipLeft(
+      Effect.sync(() => {
+        if (sorted !== undefined) return sorted
+        for (const key of [...undecoded.keys()]) decodeOne(key)
+        return (sorted = [...profiles.values()].sort((a, b) => a.key.localeCompare(b.key)))
+      }),
+      reportUnreadable
+    ),
     put,
     delete: del
   })

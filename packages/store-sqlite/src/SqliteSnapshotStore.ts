@@ -15,12 +15,20 @@ const codec = jsonCodec(Snapshot)
 
 export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore>, StoreError, SqliteDatabase | Scope.Scope> = Effect.gen(function* () {
   const database = yield* SqliteDatabase
+  // Decoded when first asked for, so a restart with thousands of profiles answers its first request at once.
   const rows = yield* database.read(STORE, (db) => db.prepare("SELECT profile, json FROM snapshots").raw(true).all() as Array<[string, string]>)
+  const undecoded = new Map<string, string>(rows)
   const snapshots = new Map<string, Snapshot>()
-  for (const [profile, json] of rows) {
+  const lookup = (profile: string): Effect.Effect<Option.Option<Snapshot>> => {
+    const known = snapshots.get(profile)
+    if (known !== undefined) return Effect.succeed(Option.some(known))
+    const json = undecoded.get(profile)
+    if (json === undefined) return Effect.succeed(Option.none())
+    undecoded.delete(profile)
     const decoded = codec.decode(json)
-    if (Either.isRight(decoded)) snapshots.set(profile, decoded.right)
-    else yield* Effect.logWarning(`stored snapshot of '${profile}' is unreadable, ignoring it: ${decoded.left}`)
+    if (Either.isLeft(decoded)) return Effect.as(Effect.logWarning(`stored snapshot of '${profile}' is unreadable, ignoring it: ${decoded.left}`), Option.none())
+    snapshots.set(profile, decoded.right)
+    return Effect.succeed(Option.some(decoded.right))
   }
 
   const upsert = database.db.prepare(
@@ -54,15 +62,17 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
   })
 
   return SnapshotStore.SnapshotStore.of({
-    get: (profile) => Effect.sync(() => Option.fromNullable(snapshots.get(profile))),
+    get: lookup,
     put: (snapshot) =>
       Effect.sync(() => {
+        undecoded.delete(snapshot.profile)
         snapshots.set(snapshot.profile, snapshot)
         dirty.add(snapshot.profile)
       }),
     delete: (profile) =>
       Effect.sync(() => {
-        if (snapshots.delete(profile)) dirty.add(profile)
+        const stored = undecoded.delete(profile)
+        if (snapshots.delete(profile) || stored) dirty.add(profile)
       })
   })
 })
