@@ -74,9 +74,12 @@ export const restore = (options: { readonly dataDir?: string; readonly from: str
         mkdirSync(dataDir, { recursive: true })
         const lock = acquireOwnerLock(dataDir)
         if (lock._tag === "OwnedElsewhere") {
-          throw new StoreError({ reason: "unavailable", store: "restore", message: `${dataDir} is in use by pid ${lock.owner.pid}: stop it before restoring` })
+          throw new StoreError({
+            reason: "unavailable",
+            store: "restore",
+            message: `${dataDir} is in use by ${lock.owner !== undefined ? `pid ${lock.owner.pid}` : "another process"}: stop it before restoring`
+          })
         }
-        if (lock._tag === "Unreadable") throw failure(lock.message)
         const path = join(dataDir, DATABASE_FILE)
         const incoming = join(dataDir, `${DATABASE_FILE}.restoring`)
         try {

@@ -149,26 +149,26 @@ export const make = (options: SqliteOptions = {}): Effect.Effect<SqliteDatabaseS
           switch (outcome._tag) {
             case "Acquired":
               return Effect.succeed(outcome)
-            case "OwnedElsewhere":
+            case "OwnedElsewhere": {
+              const owner = outcome.owner
               return Effect.fail(
                 new StoreError({
                   reason: "unavailable",
                   store: "database",
                   message:
-                    `${dataDir} is in use by another GuildPulse process (pid ${outcome.owner.pid} on ${outcome.owner.hostname}, ` +
-                    `since ${outcome.owner.startedAt}). One process owns a data directory: stop that process, or give this one ` +
-                    `another GUILDPULSE_DATA_DIR. If no such process runs, delete ${outcome.path}.`
+                    `${dataDir} is in use by another GuildPulse process` +
+                    (owner !== undefined ? ` (pid ${owner.pid} on ${owner.hostname}, since ${owner.startedAt})` : "") +
+                    `. One process owns a data directory: stop that process, or give this one another GUILDPULSE_DATA_DIR.`
                 })
               )
-            case "Unreadable":
-              return Effect.fail(new StoreError({ reason: "corrupt", store: "database", message: `${outcome.message}; if no GuildPulse process uses ${dataDir}, delete it` }))
+            }
           }
         })
       ),
       (outcome) => Effect.sync(() => releaseOwnerLock(outcome.path))
     )
     if (lock.takenOverFrom !== undefined) {
-      yield* Effect.logWarning(`took over ${dataDir} from pid ${lock.takenOverFrom.pid}, which is no longer running (it did not shut down cleanly)`)
+      yield* Effect.logWarning(`took over ${dataDir} from pid ${lock.takenOverFrom.pid} on ${lock.takenOverFrom.hostname}, which did not shut down cleanly`)
     }
 
     // 2. The file, read-only checks first.

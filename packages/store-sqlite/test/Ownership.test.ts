@@ -117,6 +117,17 @@ describe("one process owns a data directory", () => {
   }, 120_000)
 })
 
+describe("ownership is the operating system's lock, not the record", () => {
+  it("a record left by a previous owner whose pid is now someone else's, on another hostname, does not block", async () => {
+    const dataDir = freshDir()
+    mkdirSync(dataDir)
+    // A container that came back: the old record names a live pid (our parent) and the old hostname.
+    writeFileSync(join(dataDir, "guildpulse.lock"), JSON.stringify({ pid: process.ppid, hostname: "old-container", startedAt: "2026-12-01T00:00:00.000Z" }))
+    const exit = await Effect.runPromise(open(dataDir))
+    assert.isTrue(Exit.isSuccess(exit), failureMessage(exit))
+  })
+})
+
 describe("a damaged database file is refused and left untouched", () => {
   const expectRefused = async (dataDir: string, expected: string) => {
     const path = join(dataDir, "guildpulse.db")
