@@ -208,7 +208,8 @@ const ninetyDays = async (dataDir: string) => {
   const PROFILES = 100
   const DAY_MS = 86_400_000
   const HOUR_MS = 3_600_000
-  const start = Date.UTC(2026, 8, 1)
+  // Day 90 ends now: the store's own maintenance (downsampling, retention) runs on the real clock.
+  const start = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 90 * DAY_MS
   const keys = Array.from({ length: PROFILES }, (_, i) => `s${i}` as ProfileKey)
   const runtime = ManagedRuntime.make(SqliteStores.layer({ dataDir, masterKeys: MASTER_KEYS, flushIntervalMs: 5000 }))
   const path = join(dataDir, SqliteDatabase.DATABASE_FILE)

@@ -32,8 +32,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     "CREATE TABLE audit (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, key_id TEXT NOT NULL, action TEXT NOT NULL, profile TEXT, json TEXT NOT NULL)",
     "CREATE INDEX audit_at ON audit (at_ms)",
     "CREATE TABLE samples (profile TEXT NOT NULL, at_ms INTEGER NOT NULL, online INTEGER, members INTEGER, state TEXT NOT NULL, span_ms INTEGER NOT NULL DEFAULT 0)",
-    "CREATE INDEX samples_profile_at ON samples (profile, at_ms)",
-    "CREATE INDEX samples_at ON samples (at_ms)"
+    // One index: queries go by profile and time; retention (rare) scans.
+    "CREATE INDEX samples_profile_at ON samples (profile, at_ms)"
   )
 }
 
