@@ -1,43 +1,12 @@
-/** Test doubles for the core's unit tests: a scriptable source and an engine around it. */
-import { Context, Duration, Effect, Layer } from "effect"
-import { Engine, fromInput, StatsSource, UpstreamError } from "../src/index.js"
-import type { GuildId, InviteCode, Profile, ProfileKey, StatsFields, UpstreamSource } from "../src/index.js"
+/** Test doubles for the core's unit tests: the shared scriptable source and an engine around it. */
+import { Layer } from "effect"
+import { Engine, fromInput } from "../src/index.js"
+import type { GuildId, InviteCode, Profile, ProfileKey, UpstreamSource } from "../src/index.js"
+import { layerScripted } from "../src/testing/index.js"
+import type { Behaviour } from "../src/testing/index.js"
 
-export type Behaviour =
-  | { readonly _tag: "ok"; readonly fields: StatsFields; readonly delayMs?: number }
-  | { readonly _tag: "fail"; readonly error: Omit<ConstructorParameters<typeof UpstreamError>[0], "source">; readonly delayMs?: number }
-
-export interface Script {
-  readonly set: (source: UpstreamSource, behaviour: Behaviour) => void
-  readonly calls: Record<UpstreamSource, number>
-}
-
-export class TestSource extends Context.Tag("test/TestSource")<TestSource, Script>() {}
-
-export const healthy: Record<UpstreamSource, Behaviour> = {
-  widget: { _tag: "ok", fields: { online: 120, name: "Widget name", presence: { online: 60, idle: 25, dnd: 15, sampleSize: 100 } } },
-  bot: { _tag: "ok", fields: { online: 118, members: 1500, name: "Guild", boosts: 4, boostTier: 1 } },
-  invite: { _tag: "ok", fields: { online: 110, members: 1490, name: "Guild" } }
-}
-
-/** A scriptable `StatsSource` plus a handle to script it and count calls. */
-export const layerScripted = (initial: Record<UpstreamSource, Behaviour> = healthy) => {
-  const behaviours = new Map<UpstreamSource, Behaviour>(Object.entries(initial) as Array<[UpstreamSource, Behaviour]>)
-  const calls: Record<UpstreamSource, number> = { widget: 0, bot: 0, invite: 0 }
-  const script: Script = { set: (source, behaviour) => void behaviours.set(source, behaviour), calls }
-  const source = StatsSource.layerFunction((request) =>
-    Effect.suspend(() => {
-      calls[request.source] += 1
-      const behaviour = behaviours.get(request.source)!
-      const delay = behaviour.delayMs !== undefined ? Effect.sleep(Duration.millis(behaviour.delayMs)) : Effect.void
-      return Effect.zipRight(
-        delay,
-        behaviour._tag === "ok" ? Effect.succeed(behaviour.fields) : Effect.fail(new UpstreamError({ ...behaviour.error, source: request.source }))
-      )
-    })
-  )
-  return Layer.merge(source, Layer.succeed(TestSource, script))
-}
+export { healthy, layerScripted, TestSource } from "../src/testing/index.js"
+export type { Behaviour, Script } from "../src/testing/index.js"
 
 export const profile = (overrides: Partial<Profile> = {}): Profile => ({
   ...fromInput(

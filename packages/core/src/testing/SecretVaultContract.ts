@@ -1,7 +1,7 @@
 /** The behaviour every `SecretVault` shares: tokens per profile, `Redacted`, removable. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { SecretVault } from "@guildpulse/core"
+import { SecretVault } from "../index.js"
 
 export const describeSecretVaultContract = (name: string, makeLayer: (namespace: string) => Layer.Layer<SecretVault.SecretVault, unknown>) =>
   describe(`SecretVault contract: ${name}`, () => {

@@ -1,13 +1,12 @@
 /**
- * The behaviour every `RateLimitStore` shares. Stores that read Effect's `Clock` run on the `TestClock`; a store
- * keeping time on a server runs on the real clock, so there windows are real: each "still waiting" check leaves
- * a whole second of room, and each "after the reset" check waits past the reset (a busy machine only makes that
- * wait longer).
+ * The behaviour every `RateLimitStore` shares. Stores that read Effect's `Clock` run on the `TestClock`; a store keeping
+ * time on a server (Redis) runs on its clock, so there windows are real: each "still waiting" check leaves a whole second of room, and
+ * each "after the reset" check waits past the reset (a busy machine only makes that wait longer).
  */
 import { assert, describe } from "@effect/vitest"
 import { Clock, Effect, Layer } from "effect"
-import { RateLimitStore } from "@guildpulse/core"
-import { timeOf, type ContractClock } from "./time.js"
+import { RateLimitStore } from "../index.js"
+import { timeOf, type ContractClock } from "./ContractClock.js"
 
 export const describeRateLimitStoreContract = (
   name: string,

@@ -1,9 +1,9 @@
 /** The behaviour every `ProfileRepository` shares: optimistic versions, `Conflict`, sorted listing. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option } from "effect"
-import { ProfileRepository } from "@guildpulse/core"
-import type { Profile } from "@guildpulse/core"
-import { profileFixture } from "../fixtures/domain.js"
+import { ProfileRepository } from "../index.js"
+import type { Profile } from "../index.js"
+import { profileFixture } from "./fixtures.js"
 import type { ContractOptions } from "./SnapshotStoreContract.js"
 
 const next = (profile: Profile): Profile => ({ ...profile, label: `${profile.label}+`, version: profile.version + 1 })

@@ -1,8 +1,8 @@
 /** The behaviour every `Lock` shares: exclusive leases that expire, fencing, owner-only release/extend. */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { Lock } from "@guildpulse/core"
-import { timeOf, type ContractClock } from "./time.js"
+import { Lock } from "../index.js"
+import { timeOf, type ContractClock } from "./ContractClock.js"
 
 export const describeLockContract = (name: string, makeLayer: (namespace: string) => Layer.Layer<Lock.Lock, unknown>, clock: ContractClock) =>
   describe(`Lock contract: ${name}`, () => {

@@ -1,7 +1,7 @@
 /** The behaviour every `CircuitStore` shares: `modify` is atomic per key, `delete` goes by prefix. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { CircuitBreakerPolicy, CircuitStore } from "@guildpulse/core"
+import { CircuitBreakerPolicy, CircuitStore } from "../index.js"
 
 const failuresOf = (state: Option.Option<CircuitBreakerPolicy.CircuitState>) =>
   Option.match(state, { onNone: () => 0, onSome: (s) => (s._tag === "Closed" ? s.consecutiveFailures : -1) })

@@ -1,8 +1,8 @@
 /** The behaviour every `SnapshotStore` shares, run against core's memory layer and the Redis layer. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { SnapshotStore } from "@guildpulse/core"
-import { snapshotFixture } from "../fixtures/domain.js"
+import { SnapshotStore } from "../index.js"
+import { snapshotFixture } from "./fixtures.js"
 
 export interface ContractOptions {
   /** Two layers made with the same argument see the same data (a persistent, shared store). */

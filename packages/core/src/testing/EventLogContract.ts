@@ -1,8 +1,8 @@
 /** The behaviour every `EventLog` shares: newest first, filters, cursor pages, capacity keeps the newest. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { EventLog } from "@guildpulse/core"
-import type { GuildPulseEvent } from "@guildpulse/core"
+import { EventLog } from "../index.js"
+import type { GuildPulseEvent } from "../index.js"
 
 export const describeEventLogContract = (
   name: string,
