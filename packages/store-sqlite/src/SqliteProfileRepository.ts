@@ -11,6 +11,7 @@ import { jsonCodec } from "./internal/json.js"
 import { SqliteDatabase } from "./SqliteDatabase.js"
 
 const STORE = "profiles"
+const DECODE_SLICE = 250
 
 /**
  * A stored profile: the domain schema, with refresh settings checked for structure only (ranges are the
@@ -99,10 +100,15 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
       return known !== undefined ? Effect.succeed(Option.some(known)) : Effect.map(lookup(key), Option.fromNullable)
     },
     list: Effect.zipLeft(
-      Effect.sync(() => {
-        if (sorted !== undefined) return sorted
-        for (const key of [...undecoded.keys()]) decodeOne(key)
-        return (sorted = [...profiles.values()].sort((a, b) => a.key.localeCompare(b.key)))
+      Effect.suspend(() => {
+        if (sorted !== undefined) return Effect.succeed(sorted)
+        // In slices, yielding between them: a request arriving meanwhile is answered without waiting for all.
+        const keys = [...undecoded.keys()]
+        const slices = Array.from({ length: Math.ceil(keys.length / DECODE_SLICE) }, (_, i) => keys.slice(i * DECODE_SLICE, (i + 1) * DECODE_SLICE))
+        return Effect.zipRight(
+          Effect.forEach(slices, (slice) => Effect.zipRight(Effect.sync(() => slice.forEach(decodeOne)), Effect.yieldNow()), { discard: true }),
+          Effect.sync(() => (sorted ??= [...profiles.values()].sort((a, b) => a.key.localeCompare(b.key))))
+        )
       }),
       reportUnreadable
     ),
