@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs"
 import { defineConfig } from "tsup"
-import { buildEmbed } from "./src/internal/embedBuild.js"
+import { writeEmbed } from "./scripts/embed.js"
 
 export default defineConfig({
   entry: ["src/index.ts"],
@@ -11,10 +10,8 @@ export default defineConfig({
   target: "node20",
   // `import.meta.url` locates assets/widget.css and dist/embed.min.js; shim it in the CommonJS build.
   shims: true,
-  external: ["esbuild"],
-  // The browser element is a separate, minified IIFE (served as /embed.js).
+  // The browser element is a separate, minified IIFE (served as /embed.js), bundled here at build time.
   onSuccess: async () => {
-    mkdirSync("dist", { recursive: true })
-    writeFileSync("dist/embed.min.js", buildEmbed("src/element/GuildPulseStats.ts"))
+    await writeEmbed()
   }
 })

@@ -21,6 +21,8 @@ if (!process.execArgv.some((arg) => arg.includes("@guildpulse/source"))) {
   process.exit(child.status ?? 1)
 }
 
+// The embed bundle is a build product (dist/embed.min.js): make it from the current sources first.
+await (await import("../scripts/embed.js")).writeEmbed()
 const { embedScript, renderWidget } = await import("../src/index.js")
 const { freshView } = await import("../test/fixtures.js")
 
