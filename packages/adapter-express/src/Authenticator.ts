@@ -10,7 +10,7 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import { Unauthorized, type StoreError } from "@guildpulse/core"
 import { Effect, Redacted } from "effect"
 
-/** Every scope of the HTTP API (ARCHITECTURE §5). `*` grants all of them, including scopes added later. */
+/** Every scope of the HTTP API (docs/architecture.md §5). `*` grants all of them, including scopes added later. */
 export const scopes = [
   "profiles:read",
   "profiles:write",

@@ -1,7 +1,7 @@
 /**
  * Per-client token bucket for the public routes. It only decides whether a client is *over* its budget;
  * the routes then refuse (429) only the requests whose answer would cost a call to Discord. Anything that
- * can be answered from the current snapshot is served whatever the budget says (ARCHITECTURE §8).
+ * can be answered from the current snapshot is served whatever the budget says (docs/architecture.md §8).
  */
 import { Clock } from "effect"
 

@@ -1,5 +1,5 @@
 /**
- * The connector's metrics (ARCHITECTURE §7) as Effect `Metric`s; `@guildpulse/observability` exports them.
+ * The connector's metrics (docs/architecture.md §7) as Effect `Metric`s; `@guildpulse/observability` exports them.
  * Labels stay low-cardinality: a bucket is Discord's bucket hash (or the route template until it is
  * known), never a guild id.
  */

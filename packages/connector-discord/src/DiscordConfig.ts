@@ -1,7 +1,7 @@
 /**
  * Connector settings: where Discord is, how long one attempt may take, the request budgets, and the
  * invalid-request guard. Every default is a named constant below; `layerConfig` reads the environment
- * (ARCHITECTURE §10), `layer` takes options in code.
+ * (docs/architecture.md §10), `layer` takes options in code.
  */
 import { Config, ConfigError, Context, Effect, Either, Layer } from "effect"
 
@@ -13,7 +13,7 @@ export const PROJECT_URL = "https://github.com/guildpulse/guildpulse"
 export const CONNECTOR_VERSION = "0.1.0"
 /** Discord asks for `DiscordBot (<url>, <version>)`; without one Cloudflare may block (code 40333). */
 export const DEFAULT_USER_AGENT = `DiscordBot (${PROJECT_URL}, ${CONNECTOR_VERSION})`
-/** One HTTP attempt (connect, send, headers and body); ARCHITECTURE §3 per-attempt timeout. */
+/** One HTTP attempt (connect, send, headers and body); docs/architecture.md §3 per-attempt timeout. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000
 /** Discord's documented global limit per bot token. */
 export const DEFAULT_GLOBAL_REQUESTS_PER_SECOND = 50
@@ -151,7 +151,7 @@ export const layer = (options: Partial<DiscordOptions> = {}): Layer.Layer<Discor
   Layer.effect(DiscordConfig, make(options))
 
 /**
- * The environment of ARCHITECTURE §10: `DISCORD_API_BASE_URL` (default Discord's), plus optional
+ * The environment of docs/architecture.md §10: `DISCORD_API_BASE_URL` (default Discord's), plus optional
  * `DISCORD_CDN_URL`, `DISCORD_USER_AGENT`, `DISCORD_REQUEST_TIMEOUT_MS`, `DISCORD_GLOBAL_REQUESTS_PER_SECOND`,
  * `DISCORD_UNAUTHENTICATED_REQUESTS_PER_SECOND`, `DISCORD_MAX_RATE_LIMIT_WAIT_MS`,
  * `DISCORD_INVALID_REQUEST_LIMIT`, `DISCORD_INVALID_REQUEST_WINDOW_MS`, `DISCORD_EGRESS_ID`,

@@ -1,5 +1,5 @@
 /**
- * Client side of Discord's rate-limit scheme (ARCHITECTURE §3), over core's `RateLimitStore` port so that
+ * Client side of Discord's rate-limit scheme (docs/architecture.md §3), over core's `RateLimitStore` port so that
  * several instances can spend one budget.
  *
  * For every call, in order:

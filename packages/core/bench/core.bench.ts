@@ -62,7 +62,7 @@ const warm = async () => {
   const promiseStart = performance.now()
   for (let i = 0; i < m; i++) await runtime.runPromise(get)
   const promiseTotal = performance.now() - promiseStart
-  // Baseline in the same run: a trivial service lookup through runPromise (ARCHITECTURE §7's reference).
+  // Baseline in the same run: a trivial service lookup through runPromise (docs/architecture.md §7's reference).
   const trivial = Stats.Stats.pipe(Effect.map((service) => service.get))
   const baselineStart = performance.now()
   for (let i = 0; i < m; i++) await runtime.runPromise(trivial)

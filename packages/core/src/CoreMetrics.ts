@@ -1,5 +1,5 @@
 /**
- * The engine's metrics (ARCHITECTURE §7) as Effect `Metric`s. `@guildpulse/observability` exports them in
+ * The engine's metrics (docs/architecture.md §7) as Effect `Metric`s. `@guildpulse/observability` exports them in
  * Prometheus format; core only records. Tagged variants used on hot paths are built once, here.
  */
 import { Metric, MetricBoundaries } from "effect"

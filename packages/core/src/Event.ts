@@ -1,5 +1,5 @@
 /**
- * The structured event of ARCHITECTURE §7: one JSON object per thing that happened. Logs are the same events.
+ * The structured event of docs/architecture.md §7: one JSON object per thing that happened. Logs are the same events.
  */
 import { Schema } from "effect"
 

@@ -2,7 +2,7 @@
  * What Discord tells us about a guild, field by field, and where each field came from.
  *
  * Internally a guild's numbers are a flat record of fields (`StatsFields`) so that the merge policy can
- * treat every field alike; `GuildStats` is the nested public shape of ARCHITECTURE §2.
+ * treat every field alike; `GuildStats` is the nested public shape of docs/architecture.md §2.
  */
 import { Schema } from "effect"
 
@@ -73,7 +73,7 @@ export const Provenance = Schema.partial(Schema.Record({ key: Schema.String, val
 /** Provenance per field; a field absent from `StatsFields` has no provenance. */
 export type Provenance = { readonly [K in StatsField]?: FieldProvenance }
 
-/** The nested public shape of a guild's numbers (ARCHITECTURE §2). */
+/** The nested public shape of a guild's numbers (docs/architecture.md §2). */
 export const GuildStats = Schema.Struct({
   guild: Schema.Struct({
     id: Schema.String,

@@ -10,7 +10,7 @@ import { statsFields } from "./GuildStats.js"
 export type PrioritySource = "widget" | "bot" | "invite" | "profile"
 export type Priority = { readonly [K in StatsField]: ReadonlyArray<PrioritySource> }
 
-/** Default priority (ARCHITECTURE §3). `profile` stands for the profile's own settings (its invite code). */
+/** Default priority (docs/architecture.md §3). `profile` stands for the profile's own settings (its invite code). */
 export const defaultPriority: Priority = {
   online: ["widget", "bot", "invite"],
   members: ["bot", "invite"],

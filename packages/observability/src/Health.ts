@@ -125,7 +125,7 @@ export interface HealthOptions {
   /** Token expiry closer than this reads as degraded (default 7 days). */
   readonly tokenWarningDays?: number
   readonly invalidRequestWindowMs?: number
-  /** The invalid-request guard's limit (ARCHITECTURE §3: 1,000 per 10 minutes). */
+  /** The invalid-request guard's limit (docs/architecture.md §3: 1,000 per 10 minutes). */
   readonly invalidRequestGuardLimit?: number
   /** Store checks fail after this long (default 2 s). */
   readonly checkTimeoutMs?: number

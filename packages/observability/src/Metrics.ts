@@ -1,5 +1,5 @@
 /**
- * The `guildpulse_*` metric families of ARCHITECTURE §7 as Effect `Metric`s. Core records its own families
+ * The `guildpulse_*` metric families of docs/architecture.md §7 as Effect `Metric`s. Core records its own families
  * (`CoreMetrics`), the Discord connector its rate-limit families (`ratelimit_remaining{bucket}`,
  * `ratelimit_hits_total{scope}`, `invalid_requests_window`, …); this module defines the rest and `sample`,
  * which sets the gauges that derive from state at scrape time (snapshot age, circuit state, queue depth,
@@ -78,7 +78,7 @@ export const families: ReadonlyArray<Family> = [
 
 export { CoreMetrics }
 
-/** The invalid-request guard's window (ARCHITECTURE §3: 10 minutes). */
+/** The invalid-request guard's window (docs/architecture.md §3: 10 minutes). */
 export const DEFAULT_INVALID_REQUEST_WINDOW_MS = 600_000
 
 /** The codes of `guildpulse_circuit_state` (as core records them on transitions). */
