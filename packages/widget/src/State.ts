@@ -3,7 +3,7 @@
  * plain-words message of an unavailable view. Shared by `renderWidget` (server) and `<guildpulse-stats>`
  * (browser), so both say the same thing; it imports types only, to stay small in the embed bundle.
  *
- * Rules (ARCHITECTURE §6): data past its `expiresAt` is never "Live" — it is `stale`, or `degraded` when
+ * Rules (docs/architecture.md §6): data past its `expiresAt` is never "Live" — it is `stale`, or `degraded` when
  * something is failing; a view with non-empty `reasons` is never plain "Live": within its ttl it is shown as
  * `partial` ("Live · partial"); `demo` and `unavailable` are shown as they are.
  */
