@@ -326,7 +326,10 @@ for (const pkg of packages) {
 }
 
 if (keep) log(`kept ${work}`)
-else rmSync(work, { recursive: true, force: true })
+else {
+  log(`removing ${work}`)
+  rmSync(work, { recursive: true, force: true })
+}
 
 const total = Date.now() - started
 if (failures.length > 0) {
