@@ -52,3 +52,8 @@ export const writeEmbed = async (): Promise<string> => {
 export const setup = async (): Promise<void> => {
   await writeEmbed()
 }
+
+// `node --import tsx packages/widget/scripts/embed.ts`: write the bundle (scripts that serve the demo from sources).
+if (process.argv[1] !== undefined && join(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(`wrote ${await writeEmbed()}`)
+}
