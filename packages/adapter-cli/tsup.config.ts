@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { defineConfig } from "tsup"
+import { writeEmbed } from "../widget/scripts/embed.js"
 
 // Every third-party dependency of the workspace packages stays external (installed with @guildpulse/*).
 const thirdParty = readdirSync("..").flatMap((dir) => {
@@ -26,5 +27,12 @@ export default defineConfig({
   external: [...new Set(thirdParty)].flatMap((name) => [name, new RegExp(`^${name.replace(/[/.]/g, "\\$&")}/`)]),
   esbuildOptions(options) {
     options.conditions = ["@guildpulse/source"]
+  },
+  // The bundled widget reads its browser script (`../dist/embed.min.js`) and stylesheet (`../assets/widget.css`)
+  // next to the bundle: put them there at build time (nothing is built at run time).
+  onSuccess: async () => {
+    await writeEmbed("dist/embed.min.js")
+    mkdirSync("assets", { recursive: true })
+    copyFileSync("../widget/assets/widget.css", "assets/widget.css")
   },
 })

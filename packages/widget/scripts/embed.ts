@@ -36,11 +36,10 @@ export const buildEmbed = async (entry: string = join(packageDir, "src/element/G
 }
 
 /**
- * Writes `dist/embed.min.js` atomically (a temporary file renamed into place), so that several test projects
+ * Writes `dist/embed.min.js` (or `target`) atomically (a temporary file renamed into place), so that several test projects
  * building it at once never let a reader see half a file. Returns the path.
  */
-export const writeEmbed = async (): Promise<string> => {
-  const target = join(packageDir, "dist/embed.min.js")
+export const writeEmbed = async (target: string = join(packageDir, "dist/embed.min.js")): Promise<string> => {
   mkdirSync(dirname(target), { recursive: true })
   const temporary = `${target}.${randomBytes(6).toString("hex")}.tmp`
   writeFileSync(temporary, await buildEmbed())
