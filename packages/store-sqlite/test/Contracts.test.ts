@@ -10,6 +10,10 @@ import { tmpdir } from "node:os"
 import { afterAll } from "vitest"
 import { Layer } from "effect"
 import {
+  SqliteAlertRulesStore,
+  SqliteAnalyticsStore,
+  SqliteApiKeyRepository,
+  SqliteAuditLog,
   SqliteCircuitStore,
   SqliteDatabase,
   SqliteEventLog,
@@ -20,6 +24,10 @@ import {
   SqliteSnapshotStore
 } from "../src/index.js"
 import {
+  describeAlertRulesStoreContract,
+  describeAnalyticsStoreContract,
+  describeApiKeyRepositoryContract,
+  describeAuditLogContract,
   describeCircuitStoreContract,
   describeEventLogContract,
   describeLockContract,
@@ -33,8 +41,12 @@ import { testMasterKeys } from "./fixtures/keys.js"
 const root = mkdtempSync(join(tmpdir(), "gp-sqlite-contract-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
+let fresh = 0
 const sqlite = <A, E>(store: Layer.Layer<A, E, SqliteDatabase.SqliteDatabase>) => (namespace: string) =>
   store.pipe(Layer.provide(SqliteDatabase.layer({ dataDir: join(root, namespace) })))
+/** For suites that name their namespaces by test (not by run): a directory of its own every time. */
+const sqliteFresh = <A, E>(store: Layer.Layer<A, E, SqliteDatabase.SqliteDatabase>) => (namespace: string) =>
+  sqlite(store)(`${namespace}-${++fresh}`)
 
 describeSnapshotStoreContract("sqlite", sqlite(SqliteSnapshotStore.layer), { shared: true })
 
@@ -51,3 +63,8 @@ describeEventLogContract("sqlite", (namespace, capacity) => sqlite(SqliteEventLo
 
 describeSecretVaultContract("sqlite", sqlite(SqliteSecretVault.layer(testMasterKeys)))
 describeSecretVaultContract("sqlite, key file of the data directory", sqlite(SqliteSecretVault.layer()))
+
+describeApiKeyRepositoryContract("sqlite", sqliteFresh(SqliteApiKeyRepository.layer))
+describeAuditLogContract("sqlite", sqliteFresh(SqliteAuditLog.layer))
+describeAlertRulesStoreContract("sqlite", sqliteFresh(SqliteAlertRulesStore.layer))
+describeAnalyticsStoreContract("sqlite", sqliteFresh(SqliteAnalyticsStore.layer()))
