@@ -6,6 +6,7 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { CliError, EXIT_USAGE } from "./CliError.js"
+import { doctorCommand } from "./commands/Doctor.js"
 import { eventsCommand, healthCommand, profilesCommand, refreshCommand, statsCommand } from "./commands/Operator.js"
 import { configCommand, sandboxCommand, serveCommand } from "./commands/Serve.js"
 
@@ -17,6 +18,7 @@ export const root = Command.make("guildpulse").pipe(
     serveCommand,
     sandboxCommand,
     configCommand,
+    doctorCommand,
     profilesCommand,
     refreshCommand,
     statsCommand,
