@@ -43,7 +43,10 @@ export const ConfigProfile = Schema.extend(
 export type ConfigProfile = typeof ConfigProfile.Type
 
 const Port = Schema.Int.pipe(Schema.between(0, 65535, { message: () => "must be a port number (0-65535)" }))
-const PositiveMs = Schema.Int.pipe(Schema.positive({ message: () => "must be a positive number of milliseconds" }))
+const PositiveMs = Schema.Int.pipe(
+  Schema.positive({ message: () => "must be a positive number of milliseconds" }),
+  Schema.annotations({ description: "Milliseconds (a positive integer)." })
+)
 const HttpUrl = Schema.String.pipe(
   Schema.filter((s) => {
     try {
@@ -143,7 +146,9 @@ export const GuildPulseConfig = Schema.Struct({
     description: "Display defaults of the card for profiles that set no display of their own."
   }),
   alerts: Schema.optional(
-    Schema.Struct({ channels: Schema.Array(AlertChannel) })
+    Schema.Struct({
+      channels: Schema.Array(AlertChannel).annotations({ description: "Signed webhooks, Slack, Discord webhooks, e-mail; URLs are secret references." })
+    })
   ).annotations({ description: "Where alerts and weekly digests go." }),
   discord: Schema.optional(
     Schema.Struct({
@@ -151,7 +156,7 @@ export const GuildPulseConfig = Schema.Struct({
         description: "Discord API base without the version (env DISCORD_API_BASE_URL wins). Default Discord's own."
       })
     })
-  ),
+  ).annotations({ description: "Where Discord is." }),
   store: Schema.optional(
     Schema.Struct({
       dataDir: Schema.optional(Schema.String.pipe(Schema.minLength(1))).annotations({
@@ -161,7 +166,7 @@ export const GuildPulseConfig = Schema.Struct({
         description: "Redis URL: switches stores and the scheduler to Redis/BullMQ (env REDIS_URL wins)."
       })
     })
-  ),
+  ).annotations({ description: "Where data is kept: the embedded store, or Redis." }),
   adminKey: Schema.optional(SecretRef).annotations({
     description: "The bootstrap admin API key, at least 16 characters (env GUILDPULSE_ADMIN_KEY wins)."
   }),
@@ -173,7 +178,7 @@ export const GuildPulseConfig = Schema.Struct({
       level: Schema.optional(LogLevelName).annotations({ description: "Lowest level logged (env LOG_LEVEL wins). Default info." }),
       format: Schema.optional(LogFormatName).annotations({ description: "json or pretty (env LOG_FORMAT wins). Default pretty." })
     })
-  ),
+  ).annotations({ description: "Logs (stdout)." }),
   allowInlineSecrets: Schema.optional(Schema.Boolean).annotations({
     description: "Accept secrets written in this file ({ \"value\": … }). Default false."
   }),
