@@ -8,7 +8,9 @@ export default defineProject({
     include: ["test/**/*.test.ts"],
     // Builds dist/bin.js once: the tests run the built binary as a subprocess.
     globalSetup: ["test/globalSetup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000
+    // Every test starts node processes; files run one at a time so a busy 2-core machine is not flooded.
+    fileParallelism: false,
+    testTimeout: 300_000,
+    hookTimeout: 180_000
   }
 })
