@@ -8,9 +8,12 @@
 import type { Engine } from "@guildpulse/core"
 import express, { type Request, type Router } from "express"
 import { Layer, ManagedRuntime, Redacted, type Effect } from "effect"
+import type { Governance } from "./ApiKeyAuth.js"
+import * as ApiKeyAuth from "./ApiKeyAuth.js"
 import * as Authenticator from "./Authenticator.js"
 import * as Cors from "./Cors.js"
 import { adminRoutes } from "./internal/adminRoutes.js"
+import { governanceRoutes } from "./internal/governanceRoutes.js"
 import { makeHandle, type EngineHandle } from "./internal/engine.js"
 import { etagOf } from "./internal/http.js"
 import { errorHandler, makeLogDefect, notFoundUnder, register, registerFallback, type EngineState, type Pipeline } from "./internal/pipeline.js"
@@ -29,7 +32,13 @@ export type EngineSource =
 export type GuildPulseOptions = EngineSource & {
   /** The bootstrap admin key (all scopes). Without it (and without `authenticator`), the admin API answers 401. */
   readonly adminKey?: Redacted.Redacted<string> | undefined
-  /** More credentials (e.g. scoped API keys); tried after the bootstrap key. */
+  /**
+   * Scoped API keys and the audit log (`ApiKeyAuth.makeGovernance` over stores, or `ApiKeyAuth.governanceMemory()`):
+   * keys are accepted as bearer credentials, `/v1/keys` and `/v1/audit` are served, and every admin change is
+   * recorded. Without it only the bootstrap key (and `authenticator`) work and changes are not recorded.
+   */
+  readonly governance?: Governance | undefined
+  /** More credentials; tried after the bootstrap key and the API keys. */
   readonly authenticator?: Authenticator.Authenticator
   /** CORS of the public routes (default: any origin) and, opt-in, of the admin routes; `false` disables CORS. */
   readonly cors?: Cors.CorsOptions | false
@@ -132,13 +141,15 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
 
   const authenticators: Array<Authenticator.Authenticator> = []
   if (options.adminKey !== undefined) authenticators.push(Authenticator.bootstrap(options.adminKey))
+  if (options.governance !== undefined) authenticators.push(ApiKeyAuth.authenticator(options.governance.apiKeys))
   if (options.authenticator !== undefined) authenticators.push(options.authenticator)
 
   const pipeline: Pipeline = {
     engine: engineState,
     cors: Cors.make(options.cors),
     authenticator: Authenticator.anyOf(...authenticators),
-    logDefect
+    logDefect,
+    audit: options.governance?.audit
   }
 
   const limiter = options.publicRateLimit === false ? undefined : RateLimiter.make(options.publicRateLimit ?? RateLimiter.DEFAULT_RATE_LIMIT)
@@ -170,6 +181,9 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
       readiness: options.readiness
     }),
     ...adminRoutes({ bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect, invalidate: hot.forget }),
+    ...(options.governance !== undefined
+      ? governanceRoutes({ governance: options.governance, bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect })
+      : []),
     ...(options.extraRoutes ?? [])
   ]
 

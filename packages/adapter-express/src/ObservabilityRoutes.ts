@@ -44,6 +44,31 @@ const withBody = async (context: RouteContext, limitBytes: number, f: (body: unk
 
 const Json = Schema.Unknown
 
+/** Alert rules span every profile: a key limited to some profiles may neither read nor change them. */
+const unrestricted = (context: RouteContext, f: () => void | Promise<void>) =>
+  context.principal !== undefined && context.principal.profiles !== "*"
+    ? context.sendProblem(Problem.forbidden("Alert rules cover every profile; this key is limited to some profiles."))
+    : f()
+
+const bodyOf = (answer: HttpAnswer): unknown => {
+  try {
+    return JSON.parse(typeof answer.body === "string" ? answer.body : String(answer.body))
+  } catch {
+    return undefined
+  }
+}
+
+/** Replaces the rules and records the change (before and after) in the audit log. */
+const putRulesAudited = <E extends Issues>(context: RouteContext, http: ObservabilityHandlers, put: Effect.Effect<HttpAnswer, E>) =>
+  Effect.gen(function*() {
+    const before = yield* http.getAlertRules
+    const answer = yield* put
+    if (answer.status < 300) {
+      yield* Effect.promise(() => Promise.resolve(context.run(context.audit({ action: "alerts.rules.put", before: bodyOf(before), after: bodyOf(answer) }))))
+    }
+    return answer
+  })
+
 export interface ObservabilityRoutesOptions {
   /** Largest JSON body of the alert routes (default 64 KiB). */
   readonly bodyLimitBytes?: number
@@ -89,7 +114,7 @@ export const routes = (http: ObservabilityHandlers, options: ObservabilityRoutes
         tags: ["alerts"],
         responses: { 200: { description: "The rules", schema: Json } }
       },
-      handle: (context) => answer(context, http.getAlertRules)
+      handle: (context) => unrestricted(context, () => answer(context, http.getAlertRules))
     },
     {
       method: "put",
@@ -103,7 +128,7 @@ export const routes = (http: ObservabilityHandlers, options: ObservabilityRoutes
         requestBody: { schema: Json },
         responses: { 200: { description: "The stored rules", schema: Json }, 400: { description: "Invalid rules (fields named)", problem: true } }
       },
-      handle: (context) => withBody(context, limit, (body) => answer(context, http.putAlertRules(body)))
+      handle: (context) => unrestricted(context, () => withBody(context, limit, (body) => answer(context, putRulesAudited(context, http, http.putAlertRules(body)))))
     },
     {
       method: "post",
@@ -117,7 +142,7 @@ export const routes = (http: ObservabilityHandlers, options: ObservabilityRoutes
         requestBody: { schema: Json },
         responses: { 200: { description: "Delivery results per channel", schema: Json }, 400: { description: "Invalid request (fields named)", problem: true } }
       },
-      handle: (context) => withBody(context, limit, (body) => answer(context, http.testAlert(body)))
+      handle: (context) => unrestricted(context, () => withBody(context, limit, (body) => answer(context, http.testAlert(body))))
     }
   ]
   return specs

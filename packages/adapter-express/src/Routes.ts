@@ -72,8 +72,22 @@ export interface RouteContext {
   readonly basePath: string
   readonly sendProblem: (problem: ProblemResponse) => void
   readonly sendJson: (status: number, value: unknown, headers?: Headers) => void
+  /**
+   * Records an administrative change in the audit log (who: the principal's subject; from where: the client
+   * address; secrets removed from before/after). Does nothing when the router has no `governance`; a failure
+   * to record is logged, not turned into an error of a change already made.
+   */
+  readonly audit: (entry: AuditChange) => Effect.Effect<void>
   /** Runs an effect on the engine and continues with its exit; failures of the effect map to problems by the caller. */
   readonly run: <A, E>(effect: Effect.Effect<A, E, Engine.Services>) => Exit.Exit<A, E> | Promise<Exit.Exit<A, E>>
+}
+
+export interface AuditChange {
+  /** `<entity>.<verb>`, e.g. `profile.update`, `key.revoke`, `alerts.rules.put`. */
+  readonly action: string
+  readonly profile?: string | undefined
+  readonly before?: unknown
+  readonly after?: unknown
 }
 
 export interface RouteSpec {

@@ -2,6 +2,7 @@
  * @guildpulse/adapter-express — the GuildPulse HTTP API as an Express router (`guildPulse`) or a standalone
  * server (`createServer`): REST (stats, profiles, events), SSR widget, badge, embed script, OpenAPI.
  */
+export * as ApiKeyAuth from "./ApiKeyAuth.js"
 export * as Authenticator from "./Authenticator.js"
 export * as Cors from "./Cors.js"
 export * as OpenApi from "./OpenApi.js"
@@ -17,6 +18,7 @@ export type { EngineSource, GuildPulseOptions, GuildPulseRouter } from "./GuildP
 export { createServer, config, loadConfig, listenFromEnv, DEFAULT_HOST, DEFAULT_PORT } from "./Server.js"
 export type { GuildPulseServer, Listening, ServerConfig, ServerOptions } from "./Server.js"
 export type { Principal, Scope } from "./Authenticator.js"
+export type { Governance } from "./ApiKeyAuth.js"
 export type { RouteContext, RouteSpec } from "./Routes.js"
 export type { EngineHandle } from "./internal/engine.js"
 export { send, sendJson, sendProblem, etagOf, ifNoneMatchHits, parseQuery } from "./internal/http.js"

@@ -108,7 +108,7 @@ export const make = (options: ApiKeysOptions = {}) =>
     const size = Math.max(1, options.cacheSize ?? 1000)
     const cache = new Map<string, { readonly digest: string; readonly key: ApiKey; readonly atMs: number }>()
     // Verifying an unknown id costs the same slow hash as a known one (no timing oracle for ids).
-    const dummyHash = yield* crypto.hash(Redacted.make("guildpulse-dummy-secret-0000"))
+    const dummyHash = yield* Effect.cached(crypto.hash(Redacted.make("guildpulse-dummy-secret-0000")))
 
     const remember = (id: string, digest: string, key: ApiKey, atMs: number) => {
       cache.delete(id)
@@ -186,7 +186,7 @@ export const make = (options: ApiKeysOptions = {}) =>
           key = cached.key
         } else {
           const stored = yield* repo.get(id)
-          const ok = yield* crypto.verify(secret, Option.isSome(stored) ? stored.value.hash : dummyHash)
+          const ok = yield* crypto.verify(secret, Option.isSome(stored) ? stored.value.hash : yield* dummyHash)
           if (Option.isNone(stored) || !ok) {
             cache.delete(id)
             return yield* Effect.fail(invalid)

@@ -4,7 +4,7 @@
  * reads of another profile are 404, writes are 403.
  */
 import { Validation, type Engine, type Profile } from "@guildpulse/core"
-import { Effect, Either, Exit, Schema } from "effect"
+import { Effect, Either, Exit, Option, Schema } from "effect"
 import { canAccessProfile, type Principal } from "../Authenticator.js"
 import * as Problem from "../Problem.js"
 import { requireScope, type RouteContext, type RouteSpec } from "../Routes.js"
@@ -85,6 +85,26 @@ const principalOf = (context: RouteContext): Principal => {
   if (context.principal === undefined) throw new Error("scoped route without principal")
   return context.principal
 }
+
+/** The profile before a change, for the audit log (none when it does not exist). */
+const beforeOf = (engine: EngineHandle, key: string) =>
+  Effect.catchTag(Effect.asSome(engine.profiles.get(key)), "ProfileNotFound", () => Effect.succeedNone)
+
+/** Runs a change of profile `key` and records it (before and after) in the audit log. */
+const audited = <A, E, R>(
+  context: RouteContext,
+  engine: EngineHandle,
+  key: string,
+  change: Effect.Effect<A, E, R>,
+  describe: (result: A) => { readonly action: string; readonly after?: unknown }
+) =>
+  Effect.gen(function*() {
+    const before = yield* beforeOf(engine, key)
+    const result = yield* change
+    const { action, after } = describe(result)
+    yield* context.audit({ action, profile: key, before: Option.getOrUndefined(before), after })
+    return result
+  })
 
 const sendProfile = (context: RouteContext, status: number, profile: Profile, extra: Headers = {}) =>
   context.sendJson(status, profile, { ETag: versionTag(profile), ...extra })
@@ -194,7 +214,8 @@ const putRoute = (state: AdminState): RouteSpec => ({
               (current) => engine.profiles.put(key, input, current.version)
             )
           : engine.profiles.put(key, input)
-        return runThen(state, context, "PUT /v1/profiles/:profile", Effect.ensuring(effect, Effect.sync(() => state.invalidate(key))), ({ profile, created }) =>
+        const recorded = audited(context, engine, key, effect, ({ profile, created }) => ({ action: created ? "profile.create" : "profile.update", after: profile }))
+        return runThen(state, context, "PUT /v1/profiles/:profile", Effect.ensuring(recorded, Effect.sync(() => state.invalidate(key))), ({ profile, created }) =>
           created
             ? sendProfile(context, 201, profile, { Location: `${context.basePath}/v1/profiles/${profile.key}` })
             : sendProfile(context, 200, profile)
@@ -235,7 +256,10 @@ const patchRoute = (state: AdminState): RouteSpec => ({
           context,
           "PATCH /v1/profiles/:profile",
           Effect.ensuring(
-            engine.profiles.update(key, body, precondition._tag === "version" ? precondition.version : undefined),
+            audited(context, engine, key, engine.profiles.update(key, body, precondition._tag === "version" ? precondition.version : undefined), (profile) => ({
+              action: "profile.update",
+              after: profile
+            })),
             Effect.sync(() => state.invalidate(key))
           ),
           (profile) => sendProfile(context, 200, profile)
@@ -271,7 +295,7 @@ const deleteRoute = (state: AdminState): RouteSpec => ({
         context,
         "DELETE /v1/profiles/:profile",
         Effect.ensuring(
-          engine.profiles.delete(key, precondition._tag === "version" ? precondition.version : undefined),
+          audited(context, engine, key, engine.profiles.delete(key, precondition._tag === "version" ? precondition.version : undefined), () => ({ action: "profile.delete" })),
           Effect.sync(() => state.invalidate(key))
         ),
         () => send(context.res, 204, { ...context.headers, "Cache-Control": "no-store" }, undefined)
@@ -299,7 +323,12 @@ const refreshRoute = (state: AdminState): RouteSpec => ({
       const key = profileKeyOf(context)
       if (isProblem(key)) return context.sendProblem(key)
       if (!canAccessProfile(principalOf(context), key)) return context.sendProblem(Problem.profileNotFound(key))
-      return runThen(state, context, "POST /v1/profiles/:profile/refresh", Effect.ensuring(engine.scheduler.trigger(key), Effect.sync(() => state.invalidate(key))), ({ nextAttemptAtMs }) =>
+      return runThen(state, context, "POST /v1/profiles/:profile/refresh", Effect.ensuring(
+          Effect.tap(engine.scheduler.trigger(key), ({ nextAttemptAtMs }) =>
+            context.audit({ action: "profile.refresh", profile: key, after: { nextAttemptAt: new Date(nextAttemptAtMs).toISOString() } })
+          ),
+          Effect.sync(() => state.invalidate(key))
+        ), ({ nextAttemptAtMs }) =>
         context.sendJson(202, { profile: key, nextAttemptAt: new Date(nextAttemptAtMs).toISOString() })
       )
     })

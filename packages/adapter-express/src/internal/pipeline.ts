@@ -5,7 +5,8 @@
  */
 import { Redaction } from "@guildpulse/observability"
 import type { NextFunction, Request, Response, Router } from "express"
-import { Cause, Effect, Runtime } from "effect"
+import { AuditLog, type ProfileKey } from "@guildpulse/core"
+import { Cause, Clock, Effect, Runtime } from "effect"
 import { hasScope, parseBearer, type Authenticator, type Principal } from "../Authenticator.js"
 import type { Cors } from "../Cors.js"
 import * as Problem from "../Problem.js"
@@ -26,6 +27,8 @@ export interface Pipeline {
   readonly cors: Cors
   readonly authenticator: Authenticator
   readonly logDefect: (what: string, defect: unknown) => void
+  /** Where admin changes are recorded (none: not recorded). */
+  readonly audit?: AuditLog.AuditLog["Type"] | undefined
 }
 
 /** Logs through the engine's logger when it is up (so the host's logger layer applies), else stderr. */
@@ -45,6 +48,12 @@ export const makeLogDefect = (engine: EngineState, secrets: () => ReadonlyArray<
 }
 
 const upper = (method: string) => method.toUpperCase()
+
+/** The client address of a request (honours the app's `trust proxy`), at most 64 characters. */
+const clientIp = (req: Request): string | undefined => {
+  const ip = req.ip ?? req.socket.remoteAddress
+  return ip === undefined ? undefined : ip.slice(0, 64)
+}
 
 /** Whether an `Authorization` header uses the Bearer scheme (GuildPulse keys); other schemes are not ours. */
 export const isBearerScheme = (header: string | undefined): boolean => header !== undefined && /^bearer(?:\s|$)/i.test(header.trimStart())
@@ -81,6 +90,24 @@ export const register = (router: Router, spec: RouteSpec, pipeline: Pipeline): v
       query: () => (query ??= parseQuery(req.url)),
       sendProblem: (problem) => sendProblem(res, problem, headers),
       sendJson: (status, value, extra) => sendJson(res, status, value, { ...headers, ...extra }),
+      audit: (change) => {
+        const log = pipeline.audit
+        if (log === undefined) return Effect.void
+        return Clock.currentTimeMillis.pipe(
+          Effect.flatMap((atMs) =>
+            log.append({
+              atMs,
+              keyId: principal?.subject ?? "anonymous",
+              action: change.action,
+              ...(change.profile !== undefined ? { profile: change.profile as ProfileKey } : {}),
+              ...(clientIp(req) !== undefined ? { ip: clientIp(req) } : {}),
+              ...(change.before !== undefined ? { before: AuditLog.withoutSecrets(change.before) } : {}),
+              ...(change.after !== undefined ? { after: AuditLog.withoutSecrets(change.after) } : {})
+            })
+          ),
+          Effect.catchAllCause((cause) => Effect.sync(() => pipeline.logDefect(`the audit entry of ${change.action} could not be recorded`, cause)))
+        ) as Effect.Effect<void>
+      },
       run: (effect) => {
         if (engine === undefined) throw new Error("engine not ready")
         return engine.run(effect)
