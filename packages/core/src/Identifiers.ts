@@ -3,14 +3,20 @@
  */
 import { Schema } from "effect"
 
+/** The one pattern of a profile key: lower-case, url-safe, 1–64 characters, starting with a letter or digit. */
+export const profileKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
+
 /** A profile's key: lower-case, url-safe, 1–64 characters. */
 export const ProfileKey = Schema.String.pipe(
-  Schema.pattern(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+  Schema.pattern(profileKeyPattern, {
     message: () => "must be 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit"
   }),
   Schema.brand("ProfileKey")
 )
 export type ProfileKey = typeof ProfileKey.Type
+
+/** Whether a value is a profile key (a regex test, cheap enough for hot paths). */
+export const isProfileKey = (value: unknown): value is ProfileKey => typeof value === "string" && profileKeyPattern.test(value)
 
 /** A Discord guild id: a snowflake of 17 to 20 digits. */
 export const GuildId = Schema.String.pipe(

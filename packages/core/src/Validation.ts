@@ -3,6 +3,7 @@
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { ValidationError, type ValidationIssue } from "./Errors.js"
+import { isProfileKey, type ProfileKey } from "./Identifiers.js"
 
 const expected = /^Expected (.+), actual (.+)$/s
 
@@ -56,14 +57,12 @@ export const decodeEither = <A, I>(schema: Schema.Schema<A, I>, field = "") => {
     Either.mapLeft(run(input), (error) => new ValidationError({ issues: toIssues(error, field) }))
 }
 
-const profileKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
-
 /**
  * Checks a profile key given as a call argument (a regex test, cheap enough for hot paths); fails with a
  * `ValidationError` naming the `profile` field.
  */
-export const profileKey = (key: unknown): Effect.Effect<string, ValidationError> =>
-  typeof key === "string" && profileKeyPattern.test(key)
+export const profileKey = (key: unknown): Effect.Effect<ProfileKey, ValidationError> =>
+  isProfileKey(key)
     ? Effect.succeed(key)
     : Effect.fail(
         new ValidationError({

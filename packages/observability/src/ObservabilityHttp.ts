@@ -21,6 +21,7 @@ import {
   EventLog,
   EventLevel,
   EventType,
+  isProfileKey,
   ProfileRepository,
   RefreshScheduler,
   SnapshotStore,
@@ -91,7 +92,6 @@ export const filterMetrics = (text: string, access: Access): string => {
   return out.join("\n")
 }
 
-const profilePattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
 const typePrefixes = new Set(EventType.literals.map((t) => t.slice(0, t.indexOf("."))))
 const knownTypes = new Set<string>(EventType.literals)
 const levels = new Set<string>(EventLevel.literals)
@@ -122,7 +122,7 @@ export const parseEventQuery = (query: Query): Effect.Effect<EventLog.EventQuery
     const rawProfiles = query["profile"]
     if (rawProfiles !== undefined) {
       const list = (typeof rawProfiles === "string" ? [rawProfiles] : rawProfiles).flatMap((p) => p.split(",")).map((p) => p.trim()).filter((p) => p !== "")
-      const bad = list.filter((p) => !profilePattern.test(p))
+      const bad = list.filter((p) => !isProfileKey(p))
       if (bad.length > 0 || list.length === 0) issues.push({ field: "profile", message: "must be profile keys (1-64 characters of a-z, 0-9, '_' or '-'), comma-separated" })
       else out.profile = list
     }

@@ -7,7 +7,7 @@
  * (no servable snapshot, and the next attempt is due, and no refresh is already in flight to join). Only
  * then is the request refused with 429 and `Retry-After`.
  */
-import { ProfileKey, ProfileNotFound, WidgetOptions, type Profile, type StatsView, type StoreError } from "@guildpulse/core"
+import { isProfileKey, ProfileKey, ProfileNotFound, WidgetOptions, type Profile, type StatsView, type StoreError } from "@guildpulse/core"
 import { BadgeOptions, embedScript, parseBadgeQuery, parseWidgetQuery, renderBadge, renderWidget, widgetCss, widgetQueryParams, badgeQueryParams } from "@guildpulse/widget"
 import type { Request } from "express"
 import { Cause, Clock, Duration, Effect, Either, Exit, Schema, SchemaAST } from "effect"
@@ -33,10 +33,9 @@ export interface PublicState {
   readonly readiness?: Effect.Effect<{ readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }> | undefined
 }
 
-const profileKeyPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/
 export const invalidProfileKey = (key: string) =>
   Problem.invalidField("profile", `'${key.slice(0, 80)}' is not a profile key: 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit`)
-export const isProfileKey = (key: unknown): key is string => typeof key === "string" && profileKeyPattern.test(key)
+export { isProfileKey }
 
 const BYPASS = { bypassCache: true } as const
 const JSON_TYPE = "application/json; charset=utf-8"
