@@ -9,6 +9,8 @@
  * other in the same run, each after a warm-up; an idle server costs nothing while the other is measured.
  * With `--rounds N` the order alternates and the median of each is reported. `--no-memo` turns off the
  * sub-second memo of fresh answers, so every request runs the engine (one synchronous effect).
+ * Also measures the same cached stats request authenticated with a scoped API key (profiles:read, limited to
+ * the profile) against the anonymous one on the same server (target ≥ 0.9×).
  * Writes `bench/results/http.json` at the repository root.
  */
 import { spawn, type ChildProcess } from "node:child_process"
@@ -36,6 +38,8 @@ const FRESH_MEMO = !process.argv.includes("--no-memo")
 interface Started {
   readonly child: ChildProcess
   readonly url: string
+  /** A scoped API key (profiles:read, limited to the bench profile), GuildPulse server only. */
+  readonly key?: string
 }
 
 const start = (args: ReadonlyArray<string>): Promise<Started> =>
@@ -48,8 +52,8 @@ const start = (args: ReadonlyArray<string>): Promise<Started> =>
     child.once("exit", (code) => reject(new Error(`server ${args[0]} exited with ${code}`)))
     const lines = createInterface({ input: child.stdout! })
     lines.once("line", (line) => {
-      const { port } = JSON.parse(line) as { port: number }
-      resolvePromise({ child, url: `http://127.0.0.1:${port}` })
+      const { port, key } = JSON.parse(line) as { port: number; key?: string }
+      resolvePromise({ child, url: `http://127.0.0.1:${port}`, ...(key !== undefined ? { key } : {}) })
     })
   })
 
@@ -69,9 +73,9 @@ interface AutocannonResult {
   readonly errors: number
 }
 
-const run = (url: string, durationS: number): Promise<Result> =>
+const run = (url: string, durationS: number, headers: Record<string, string> = {}): Promise<Result> =>
   new Promise((resolvePromise, reject) => {
-    autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: durationS, pipelining: 1 }, (error: unknown, result: AutocannonResult) => {
+    autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: durationS, pipelining: 1, headers }, (error: unknown, result: AutocannonResult) => {
       if (error) return reject(error)
       resolvePromise({
         requestsPerSecond: result.requests.average,
@@ -113,16 +117,24 @@ const main = async () => {
     await run(bare.url, WARMUP_S)
     await run(guildpulse.url, WARMUP_S)
 
-    const results = { bare: [] as Array<Result>, guildpulse: [] as Array<Result> }
+    const scopedHeaders = { Authorization: `Bearer ${guildpulse.key ?? ""}` }
+    const check = await fetch(`${guildpulse.url}${PATH}`, { headers: scopedHeaders })
+    if (check.status !== 200) throw new Error(`scoped warm-up answered ${check.status}`)
+    await run(guildpulse.url, WARMUP_S, scopedHeaders)
+
+    const results = { bare: [] as Array<Result>, guildpulse: [] as Array<Result>, scoped: [] as Array<Result> }
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? (["bare", "guildpulse"] as const) : (["guildpulse", "bare"] as const)
+      const order = round % 2 === 0 ? (["bare", "guildpulse", "scoped"] as const) : (["scoped", "guildpulse", "bare"] as const)
       for (const name of order) {
         console.log(`round ${round + 1}/${ROUNDS}: ${name} (${DURATION_S} s, ${CONNECTIONS} connections)…`)
-        results[name].push(await run(name === "bare" ? bare.url : guildpulse.url, DURATION_S))
+        results[name].push(await run(name === "bare" ? bare.url : guildpulse.url, DURATION_S, name === "scoped" ? scopedHeaders : {}))
       }
     }
     const b = summarize(results.bare)
     const g = summarize(results.guildpulse)
+    const sc = summarize(results.scoped)
+    // An authenticated request (scoped key, verified-key cache warm) against the anonymous one, same server.
+    const scopedRatio = { throughput: sc.requestsPerSecond / g.requestsPerSecond, p99: sc.p99Ms / g.p99Ms }
     const ratio = {
       throughput: g.requestsPerSecond / b.requestsPerSecond,
       p50: g.p50Ms / b.p50Ms,
@@ -136,6 +148,12 @@ const main = async () => {
     console.log(row("p50 (ms)", b.p50Ms.toFixed(1), g.p50Ms.toFixed(1), `${ratio.p50.toFixed(2)}×`))
     console.log(row("p99 (ms)", b.p99Ms.toFixed(1), g.p99Ms.toFixed(1), `${ratio.p99.toFixed(2)}×`))
     console.log(row("non-2xx", String(b.non2xx), String(g.non2xx), ""))
+    console.log("")
+    console.log(row("", "anonymous", "scoped key", "ratio"))
+    console.log(row("req/s", g.requestsPerSecond.toFixed(0), sc.requestsPerSecond.toFixed(0), `${scopedRatio.throughput.toFixed(2)}×`))
+    console.log(row("p99 (ms)", g.p99Ms.toFixed(1), sc.p99Ms.toFixed(1), `${scopedRatio.p99.toFixed(2)}×`))
+    console.log(row("non-2xx", String(g.non2xx), String(sc.non2xx), ""))
+    console.log(`scoped key target (≥ 0.9× anonymous throughput): ${scopedRatio.throughput >= 0.9 ? "met" : "NOT met"}`)
     const targets = { throughputAtLeast: 0.9, p99AtMost: 1.2 }
     const met = ratio.throughput >= targets.throughputAtLeast && ratio.p99 <= targets.p99AtMost
     console.log(`\ntargets (≥ ${targets.throughputAtLeast}× throughput, p99 ≤ ${targets.p99AtMost}×): ${met ? "met" : "NOT met"}`)
@@ -164,6 +182,7 @@ const main = async () => {
           ratio,
           targets,
           met,
+          scoped: { result: sc, ratioToAnonymous: scopedRatio, target: { throughputAtLeast: 0.9 }, met: scopedRatio.throughput >= 0.9 },
           runs: results
         },
         null,

@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs"
 import type { AddressInfo } from "node:net"
 import { Engine, fromInput, ProfileInput, StatsSource } from "@guildpulse/core"
 import express from "express"
-import { Layer, Schema } from "effect"
-import { createServer } from "../src/index.js"
+import { Effect, Layer, Redacted, Schema } from "effect"
+import { ApiKeyAuth, createServer } from "../src/index.js"
 
 const mode = process.argv[2]
 // Exit cleanly on SIGTERM (so `--cpu-prof` profiles get written when profiling a run).
@@ -43,8 +43,18 @@ if (mode === "bare") {
   const layer = Engine.layerMemory({ profiles: [profile], tokens: { bench: "bench-token" } }).pipe(Layer.provide(source))
   // Production defaults: the public rate limit is on (every benchmark connection shares one IP, so most
   // requests run over budget — and must still be served from the cache).
-  const server = createServer({ layer, freshMemo: process.env["GP_BENCH_FRESH_MEMO"] !== "0" })
-  server.listen(0, "127.0.0.1").then((listening) => {
-    process.stdout.write(`${JSON.stringify({ port: listening.port })}\n`)
-  })
+  // Scoped API keys on (default scrypt cost), with one key limited to the bench profile: the benchmark
+  // compares anonymous requests with requests authenticated by that key (verified-key cache warm).
+  const governance = ApiKeyAuth.governanceMemory()
+  const server = createServer({ layer, governance, freshMemo: process.env["GP_BENCH_FRESH_MEMO"] !== "0" })
+  Effect.runPromise(governance.apiKeys.create({ name: "bench", scopes: ["profiles:read"], profiles: ["bench"] }))
+    .then(({ secret }) =>
+      server.listen(0, "127.0.0.1").then((listening) => {
+        process.stdout.write(`${JSON.stringify({ port: listening.port, key: Redacted.value(secret) })}\n`)
+      })
+    )
+    .catch((error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    })
 }

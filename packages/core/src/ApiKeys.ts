@@ -181,10 +181,20 @@ export const make = (options: ApiKeysOptions = {}) =>
         const nowMs = yield* Clock.currentTimeMillis
         const digest = crypto.digest(secret)
         const cached = cache.get(id)
-        let key: ApiKey
-        if (cached !== undefined && nowMs - cached.atMs < ttl && nowMs >= cached.atMs && constantTimeEqual(cached.digest, digest)) {
-          key = cached.key
-        } else {
+        const known = cached !== undefined && constantTimeEqual(cached.digest, digest) ? cached : undefined
+        let key: ApiKey | undefined
+        if (known !== undefined && nowMs - known.atMs < ttl && nowMs >= known.atMs) {
+          key = known.key
+        } else if (known !== undefined) {
+          // Past the TTL: read the key again (revocation elsewhere shows); the secret was already verified
+          // against this very hash, so no slow hash again unless the stored hash changed.
+          const stored = yield* repo.get(id)
+          if (Option.isSome(stored) && stored.value.hash === known.key.hash) {
+            key = stored.value
+            remember(id, digest, key, nowMs)
+          }
+        }
+        if (key === undefined) {
           const stored = yield* repo.get(id)
           const ok = yield* crypto.verify(secret, Option.isSome(stored) ? stored.value.hash : yield* dummyHash)
           if (Option.isNone(stored) || !ok) {

@@ -89,6 +89,24 @@ describe("ApiKeys", () => {
       assert.strictEqual((failureOf(yield* Effect.exit(keys.verify(secret))) as { reason: string }).reason, "revoked")
     }).pipe(Effect.provide(layer)))
 
+  it.effect("past the TTL a cached key is read again but not hashed again (no slow-hash stampede)", () => {
+    let verifies = 0
+    const counting = Layer.effect(
+      ApiKeyCrypto.ApiKeyCrypto,
+      Effect.map(ApiKeyCrypto.ApiKeyCrypto, (c) => ({ ...c, verify: (s: Redacted.Redacted<string>, h: string) => Effect.tap(c.verify(s, h), () => void (verifies += 1)) }))
+    ).pipe(Layer.provide(ApiKeyCrypto.layerTest))
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const keys = yield* ApiKeys.ApiKeys
+      const { secret } = yield* keys.create({ name: "a", role: "viewer" })
+      yield* keys.verify(secret)
+      yield* TestClock.setTime(T0 + 60_000)
+      yield* keys.verify(secret)
+      yield* keys.verify(secret)
+      assert.strictEqual(verifies, 1)
+    }).pipe(Effect.provide(ApiKeys.layer({ cacheTtlMs: 10_000 }).pipe(Layer.provideMerge(Layer.mergeAll(ApiKeyRepository.layerMemory(), counting)))))
+  })
+
   it("constantTimeEqual", () => {
     assert.isTrue(ApiKeyCrypto.constantTimeEqual("abc", "abc"))
     assert.isFalse(ApiKeyCrypto.constantTimeEqual("abc", "abd"))
