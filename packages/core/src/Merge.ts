@@ -1,7 +1,11 @@
 /**
- * The merge policy: per field, the first source in priority order that answered in this round; otherwise
- * the previous snapshot's value with its own provenance while it is younger than `maxStaleSeconds`;
- * otherwise absent. Counts from two sources are never added: every merged value is exactly one source's.
+ * The merge policy, per field:
+ * 1. walking the priority order, the first source that answered in this round — except that a value carried
+ *    from a source of higher priority than the answering one, younger than `2 × ttl`, is kept instead
+ *    (stickiness: numbers do not jump to a lower-priority source because one round failed);
+ * 2. otherwise the previous snapshot's value with its own provenance while it is younger than `maxStaleSeconds`;
+ * 3. otherwise absent.
+ * Counts from two sources are never added: every merged value is exactly one source's.
  */
 import type { FieldPriority } from "./Profile.js"
 import type { FieldProvenance, Provenance, SourceStats, StatsField, StatsFields } from "./GuildStats.js"
@@ -46,7 +50,15 @@ export interface MergeInput {
   readonly priority?: Priority
   /** The profile's invite code, used for `instantInvite` when the widget gives none. */
   readonly inviteCode?: string | undefined
+  /**
+   * The profile's ttl: a carried value from a higher-priority source younger than `2 × ttlSeconds` beats a
+   * lower-priority value fetched this round. Without it there is no stickiness.
+   */
+  readonly ttlSeconds?: number | undefined
 }
+
+/** How long a carried higher-priority value beats a fresh lower-priority one: `2 × ttl`. */
+export const stickyWindowMs = (ttlSeconds: number): number => 2 * ttlSeconds * 1000
 
 export const inviteUrl = (code: string): string => `https://discord.gg/${code}`
 
@@ -57,6 +69,7 @@ export const merge = (input: MergeInput): MergedFields => {
   const fields: Record<string, unknown> = {}
   const provenance: Record<string, FieldProvenance> = {}
   const oldestKeptMs = input.nowMs - input.maxStaleSeconds * 1000
+  const oldestStickyMs = input.ttlSeconds === undefined ? Number.POSITIVE_INFINITY : input.nowMs - stickyWindowMs(input.ttlSeconds)
 
   for (const field of statsFields) {
     let found = false
@@ -75,6 +88,18 @@ export const merge = (input: MergeInput): MergedFields => {
       if (result !== undefined && value !== undefined) {
         fields[field] = value
         provenance[field] = { source: result.origin ?? result.source, fetchedAtMs: result.fetchedAtMs }
+        found = true
+        break
+      }
+      // This source gave nothing this round: its own recent value still outranks lower-priority answers.
+      const carried = input.previous?.provenance[field]
+      const carriedValue = input.previous?.fields[field]
+      if (
+        carried !== undefined && carriedValue !== undefined && carried.source === source &&
+        carried.fetchedAtMs > oldestStickyMs && carried.fetchedAtMs >= oldestKeptMs
+      ) {
+        fields[field] = carriedValue
+        provenance[field] = carried
         found = true
         break
       }

@@ -166,7 +166,8 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
           nowMs: now,
           maxStaleSeconds: profile.refresh.maxStaleSeconds,
           priority: resolvePriority(profile.priority),
-          inviteCode: profile.inviteCode
+          inviteCode: profile.inviteCode,
+          ttlSeconds: profile.refresh.ttlSeconds
         })
         const headlineRefreshed = successes.some((s) => headlineFields.some((f) => s.fields[f] !== undefined))
         const failedRound = !headlineRefreshed && (failures.length > 0 || successes.length === 0)

@@ -141,7 +141,7 @@ export const freshnessOf = (
     ? "demo"
     : ageMs <= times.ttlMs
     ? "fresh"
-    : snapshot.consecutiveFailures > 0
+    : snapshot.consecutiveFailures > 0 || snapshot.reasons.length > 0
     ? "degraded"
     : "stale"
   const waitMs = snapshot.nextRefreshAtMs - nowMs

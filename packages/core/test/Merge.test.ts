@@ -95,4 +95,87 @@ describe("Merge", () => {
       }
     }
   )
+
+  describe("stickiness (a higher-priority value younger than 2 × ttl beats a lower-priority one)", () => {
+    // ttl 60 s: the sticky window is 120 s. Fresh answers are W/B/I, carried values w/b/i, "-" is absent.
+    // Columns: which sources answered this round, in this order.
+    const answered = ["", "W", "B", "I", "WB", "WI", "BI", "WBI"] as const
+    const table: ReadonlyArray<{ readonly previous: UpstreamSource; readonly ageSeconds: number; readonly expect: ReadonlyArray<string> }> = [
+      { previous: "widget", ageSeconds: 119, expect: ["w", "W", "w", "w", "W", "W", "w", "W"] },
+      { previous: "widget", ageSeconds: 120, expect: ["w", "W", "B", "I", "W", "W", "B", "W"] },
+      { previous: "widget", ageSeconds: 700, expect: ["-", "W", "B", "I", "W", "W", "B", "W"] },
+      { previous: "bot", ageSeconds: 119, expect: ["b", "W", "B", "b", "W", "W", "B", "W"] },
+      { previous: "bot", ageSeconds: 120, expect: ["b", "W", "B", "I", "W", "W", "B", "W"] },
+      { previous: "bot", ageSeconds: 700, expect: ["-", "W", "B", "I", "W", "W", "B", "W"] },
+      { previous: "invite", ageSeconds: 119, expect: ["i", "W", "B", "I", "W", "W", "B", "W"] },
+      { previous: "invite", ageSeconds: 120, expect: ["i", "W", "B", "I", "W", "W", "B", "W"] },
+      { previous: "invite", ageSeconds: 700, expect: ["-", "W", "B", "I", "W", "W", "B", "W"] }
+    ]
+    const letter: Record<UpstreamSource, string> = { widget: "W", bot: "B", invite: "I" }
+    const value: Record<UpstreamSource, number> = { widget: 4321, bot: 4300, invite: 4200 }
+    const nowMs = 1_000_000
+    for (const row of table) {
+      answered.forEach((set, column) => {
+        it(`online: previous ${row.previous} aged ${row.ageSeconds} s, answered [${set}] → ${row.expect[column]}`, () => {
+          const results = (["widget", "bot", "invite"] as const)
+            .filter((source) => set.includes(letter[source]))
+            .map((source) => at(source, { online: value[source] + 1 }, nowMs))
+          const previous = { fields: { online: value[row.previous] }, provenance: { online: { source: row.previous, fetchedAtMs: nowMs - row.ageSeconds * 1000 } } }
+          const merged = Merge.merge({ results, previous, nowMs, maxStaleSeconds: 600, ttlSeconds: 60 })
+          const expected = row.expect[column]!
+          if (expected === "-") {
+            assert.isUndefined(merged.fields.online)
+            return
+          }
+          const source = (["widget", "bot", "invite"] as const).find((s) => letter[s] === expected.toUpperCase())!
+          const fresh = expected === expected.toUpperCase()
+          assert.strictEqual(merged.fields.online, fresh ? value[source] + 1 : value[source])
+          assert.deepStrictEqual(merged.provenance.online, { source, fetchedAtMs: fresh ? nowMs : nowMs - row.ageSeconds * 1000 })
+        })
+      })
+    }
+
+    it("the reported case: widget and bot throttled, invite answers — the card keeps the widget's online and the bot's members", () => {
+      const previous = {
+        fields: { online: 4321, members: 90_000 },
+        provenance: { online: { source: "widget" as const, fetchedAtMs: 0 }, members: { source: "bot" as const, fetchedAtMs: 0 } }
+      }
+      const merged = Merge.merge({ results: [at("invite", { online: 4200, members: 89_000 }, 300_000)], previous, nowMs: 300_000, maxStaleSeconds: 604_800, ttlSeconds: 300 })
+      assert.deepStrictEqual(merged.fields, { online: 4321, members: 90_000 })
+      assert.deepStrictEqual(merged.provenance, previous.provenance)
+    })
+
+    const rank = (source: string, order: ReadonlyArray<string>) => order.indexOf(source)
+    const round = FastCheck.record({
+      advanceSeconds: FastCheck.integer({ min: 0, max: 400 }),
+      widget: FastCheck.option(FastCheck.nat(10_000), { nil: undefined }),
+      bot: FastCheck.option(FastCheck.nat(10_000), { nil: undefined }),
+      invite: FastCheck.option(FastCheck.nat(10_000), { nil: undefined })
+    })
+    it.prop(
+      "a field never moves to a lower-priority source while a higher-priority value younger than 2 × ttl exists",
+      [FastCheck.array(round, { minLength: 1, maxLength: 30 }), FastCheck.integer({ min: 30, max: 3600 })],
+      ([rounds, ttlSeconds]) => {
+        let previous: Merge.MergedFields | undefined
+        let nowMs = 0
+        for (const r of rounds) {
+          nowMs += r.advanceSeconds * 1000
+          const results = (["widget", "bot", "invite"] as const).flatMap((source) => {
+            const n = r[source]
+            return n === undefined ? [] : [at(source, { online: n, members: n, name: `${source}-${n}` }, nowMs)]
+          })
+          const merged = Merge.merge({ results, previous, nowMs, maxStaleSeconds: 604_800, ttlSeconds })
+          for (const field of ["online", "members", "name"] as const) {
+            const order = Merge.defaultPriority[field]
+            const before = previous?.provenance[field]
+            const after = merged.provenance[field]
+            if (before === undefined || nowMs - before.fetchedAtMs >= 2 * ttlSeconds * 1000 || rank(before.source, order) < 0) continue
+            assert.isDefined(after, field)
+            assert.isAtMost(rank(after!.source, order), rank(before.source, order), `${field}: ${before.source} → ${after!.source}`)
+          }
+          previous = merged
+        }
+      }
+    )
+  })
 })

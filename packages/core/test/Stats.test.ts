@@ -71,13 +71,33 @@ describe("Stats.get freshness", () => {
       const script = yield* TestSource
       yield* stats.get("main")
       script.set("widget", { _tag: "fail", error: { reason: "widget_disabled", status: 403, discordCode: 50004, message: "Widget Disabled" } })
-      yield* TestClock.adjust("61 seconds")
+      // Past 2 × ttl: the widget's last online no longer outranks the bot's fresh one.
+      yield* TestClock.adjust("121 seconds")
       const view = yield* stats.get("main", { bypassCache: true })
       assert.strictEqual(view.freshness.state, "fresh")
       assert.deepStrictEqual(view.freshness.reasons, ["widget_disabled"])
       assert.strictEqual(view.provenance["online"]?.source, "bot", "online now from the bot")
       assert.strictEqual(view.provenance["presence"]?.source, "widget", "presence sample carried forward")
       assert.strictEqual(view.provenance["presence"]?.fetchedAt, new Date(T0).toISOString())
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("stickiness: widget and bot throttled, invite answers → the widget's online and the bot's members stay (not the invite's)", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      yield* stats.get("main")
+      for (const source of ["widget", "bot"] as const) {
+        script.set(source, { _tag: "fail", error: { reason: "rate_limited", status: 429, retryAfterMs: 5_000, message: "429" } })
+      }
+      yield* TestClock.adjust("61 seconds")
+      const view = yield* stats.get("main", { bypassCache: true })
+      assert.strictEqual(view.counts.online, 120)
+      assert.strictEqual(view.counts.members, 1500)
+      assert.deepStrictEqual(view.provenance["online"], { source: "widget", fetchedAt: new Date(T0).toISOString() })
+      assert.deepStrictEqual(view.provenance["members"], { source: "bot", fetchedAt: new Date(T0).toISOString() })
+      assert.strictEqual(view.freshness.state, "degraded", "carried numbers older than the ttl, sources failing")
+      assert.deepStrictEqual(view.freshness.reasons, ["rate_limited"])
     }).pipe(Effect.provide(engine())))
 
   it.effect("cold and failing → unavailable with retryAfterSeconds; → demo when the profile allows it", () =>
