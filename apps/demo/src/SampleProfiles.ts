@@ -22,6 +22,8 @@ const inputs: ReadonlyArray<typeof ProfileInput.Encoded> = [
     inviteCode: `https://discord.gg/${SMALL_GUILD_INVITE}`,
     sources: { widget: true, bot: false, invite: true },
     refresh: { ttlSeconds: 60 },
+    // The sandbox demo opts in to labelled demo numbers until the first real ones (the default is "never").
+    fallback: { demo: "when-empty" },
     display: { theme: "discord" }
   },
   {
@@ -30,6 +32,8 @@ const inputs: ReadonlyArray<typeof ProfileInput.Encoded> = [
     guildId: LARGE_GUILD_ID,
     inviteCode: LARGE_GUILD_INVITE,
     refresh: { ttlSeconds: 120 },
+    // The sandbox demo opts in to labelled demo numbers until the first real ones (the default is "never").
+    fallback: { demo: "when-empty" },
     display: { theme: "dark", showBoosts: true }
   },
   {
@@ -38,6 +42,8 @@ const inputs: ReadonlyArray<typeof ProfileInput.Encoded> = [
     guildId: WIDGET_DISABLED_GUILD_ID,
     inviteCode: WIDGET_DISABLED_GUILD_INVITE,
     refresh: { ttlSeconds: 60 },
+    // The sandbox demo opts in to labelled demo numbers until the first real ones (the default is "never").
+    fallback: { demo: "when-empty" },
     display: { theme: "light" }
   }
 ]

@@ -2,12 +2,12 @@
  * The circuit breaker service: the pure policy of `CircuitBreakerPolicy` over a `CircuitStore`, with every
  * transition emitted as an event and a metric.
  */
-import { Clock, Context, Effect, Layer, Metric, Option, Random } from "effect"
+import { Clock, Context, Effect, Layer, Metric, Option, Random, Schema } from "effect"
 import * as Policy from "./CircuitBreakerPolicy.js"
 import type { CallOutcome, CircuitBreakerOptions, CircuitState, CircuitStateName } from "./CircuitBreakerPolicy.js"
 import { CircuitStore } from "./CircuitStore.js"
 import * as CoreMetrics from "./CoreMetrics.js"
-import { CircuitOpen, type UpstreamError } from "./Errors.js"
+import { CircuitOpen, UpstreamReason, type UpstreamError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
 import type { UpstreamSource } from "./GuildStats.js"
 
@@ -29,6 +29,8 @@ export class CircuitBreaker extends Context.Tag("@guildpulse/core/CircuitBreaker
     /** The effective state now (an expired throttle reads as closed). */
     readonly state: (profile: string, source: UpstreamSource) => Effect.Effect<CircuitState>
     readonly reset: (profile: string) => Effect.Effect<void>
+    /** When the source may next be called, and whether it is misconfigured (what the scheduler plans with). */
+    readonly availability: (key: CircuitKey) => Effect.Effect<{ readonly misconfigured: boolean; readonly atMs: number }>
   }
 >() {}
 
@@ -71,11 +73,13 @@ export const make = (options: CircuitBreakerOptions = Policy.defaultCircuitBreak
         })
         yield* transition(key, from, admission.state)
         if (!admission.admitted) {
+          const cause = Policy.rootCause(admission.state)
           return yield* new CircuitOpen({
             profile: key.profile,
             source: key.source,
             state: Policy.stateName(admission.state) as CircuitOpen["state"],
-            retryAfterMs: admission.retryAfterMs
+            retryAfterMs: admission.retryAfterMs,
+            ...(cause !== undefined && Schema.is(UpstreamReason)(cause) ? { reason: cause } : {})
           })
         }
       }).pipe(
@@ -116,6 +120,11 @@ export const make = (options: CircuitBreakerOptions = Policy.defaultCircuitBreak
           )
         ),
       state,
+      availability: (key) =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          return Policy.availability(yield* state(key.profile, key.source), now, key.profileVersion, options)
+        }),
       reset: (profile) => store.delete(`${profile}:`).pipe(Effect.catchTag("StoreError", () => Effect.void))
     })
   })

@@ -48,7 +48,12 @@ export const CircuitState = Schema.Union(
     nextOpenMs: Schema.Number
   }),
   Schema.TaggedStruct("Open", { openedAtMs: Schema.Number, openUntilMs: Schema.Number, intervalMs: Schema.Number, reason: Schema.String }),
-  Schema.TaggedStruct("HalfOpen", { probeStartedAtMs: Schema.Number, intervalMs: Schema.Number }),
+  Schema.TaggedStruct("HalfOpen", {
+    probeStartedAtMs: Schema.Number,
+    intervalMs: Schema.Number,
+    /** The failure that opened the circuit (kept so a refusal can name the root cause). */
+    reason: Schema.optional(Schema.String)
+  }),
   Schema.TaggedStruct("Throttled", { untilMs: Schema.Number }),
   Schema.TaggedStruct("Misconfigured", {
     reason: Schema.String,
@@ -107,7 +112,7 @@ export const admit = (
         : { admitted: false, state, retryAfterMs: state.untilMs - nowMs }
     case "Open":
       return nowMs >= state.openUntilMs
-        ? { admitted: true, state: { _tag: "HalfOpen", probeStartedAtMs: nowMs, intervalMs: state.intervalMs } }
+        ? { admitted: true, state: { _tag: "HalfOpen", probeStartedAtMs: nowMs, intervalMs: state.intervalMs, reason: state.reason } }
         : { admitted: false, state, retryAfterMs: state.openUntilMs - nowMs }
     case "HalfOpen":
       return nowMs - state.probeStartedAtMs >= options.probeTimeoutMs
@@ -207,4 +212,42 @@ const open = (
 const pushOutcome = (window: ReadonlyArray<boolean>, failed: boolean, size: number): ReadonlyArray<boolean> => {
   const next = [...window, failed]
   return next.length > size ? next.slice(next.length - size) : next
+}
+
+/** The failure behind a refusing circuit (`rate_limited` for a throttle), if known. */
+export const rootCause = (state: CircuitState): string | undefined => {
+  switch (state._tag) {
+    case "Closed":
+      return undefined
+    case "Throttled":
+      return "rate_limited"
+    case "Open":
+    case "HalfOpen":
+    case "Misconfigured":
+      return state.reason
+  }
+}
+
+/**
+ * When the source behind this circuit may next be called (for the scheduler): a misconfigured circuit at its
+ * probe time (at once when the profile changed), any other at the end of its open, throttled or probing period.
+ */
+export const availability = (
+  state: CircuitState,
+  nowMs: number,
+  profileVersion: number,
+  options: CircuitBreakerOptions = defaultCircuitBreakerOptions
+): { readonly misconfigured: boolean; readonly atMs: number } => {
+  switch (state._tag) {
+    case "Closed":
+      return { misconfigured: false, atMs: nowMs }
+    case "Throttled":
+      return { misconfigured: false, atMs: Math.max(nowMs, state.untilMs) }
+    case "Open":
+      return { misconfigured: false, atMs: Math.max(nowMs, state.openUntilMs) }
+    case "HalfOpen":
+      return { misconfigured: false, atMs: Math.max(nowMs, state.probeStartedAtMs + options.probeTimeoutMs) }
+    case "Misconfigured":
+      return { misconfigured: true, atMs: profileVersion !== state.profileVersion ? nowMs : Math.max(nowMs, state.nextProbeAtMs) }
+  }
 }

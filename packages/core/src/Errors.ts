@@ -38,6 +38,8 @@ export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{
   readonly source: SourceName
   readonly state: "open" | "half_open" | "throttled" | "misconfigured"
   readonly retryAfterMs: number
+  /** The failure that opened the circuit (the root cause shown beside `circuit_open`), when known. */
+  readonly reason?: UpstreamReason
 }> {}
 
 export class ProfileNotFound extends Schema.TaggedError<ProfileNotFound>()("ProfileNotFound", {

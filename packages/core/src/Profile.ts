@@ -31,6 +31,11 @@ export const RefreshSettings = Schema.Struct({
 })
 export type RefreshSettings = typeof RefreshSettings.Type
 
+/**
+ * `demo: "never"` (the default): with nothing to show the view is `unavailable`, saying why and when it retries.
+ * `"when-empty"`: demo numbers, labelled `demo`, until the first real ones — never for a profile whose every
+ * source is misconfigured.
+ */
 export const FallbackSettings = Schema.Struct({ demo: Schema.Literal("never", "when-empty") })
 export type FallbackSettings = typeof FallbackSettings.Type
 
@@ -138,7 +143,7 @@ export const fromInput = (input: ProfileInput, nowIso: string, token: TokenMetad
     ttlSeconds: input.refresh?.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     maxStaleSeconds: input.refresh?.maxStaleSeconds ?? DEFAULT_MAX_STALE_SECONDS
   },
-  fallback: input.fallback ?? { demo: "when-empty" },
+  fallback: input.fallback ?? { demo: "never" },
   ...(input.priority !== undefined ? { priority: input.priority } : {}),
   public: input.public ?? true,
   display: input.display ?? {},
@@ -184,4 +189,33 @@ export const activeSources = (profile: Profile): ReadonlyArray<UpstreamSource> =
   if (profile.sources.bot) out.push("bot")
   if (profile.sources.invite && profile.inviteCode !== undefined) out.push("invite")
   return out
+}
+
+/**
+ * The token metadata a caller should see: whether the engine actually holds a token for the profile (however it
+ * was supplied — the vault seeded at start, an admin call, an encrypted store) and what the bot's latest round
+ * said about it. Stored metadata (rotation, expiry) is kept; `present`, `status` and `lastValidatedAt` follow
+ * the token in use:
+ * - no token in the vault → `{ present: false, status: "missing" }`;
+ * - the bot answered → `valid` (or the stored `expiring`/`expired`), `lastValidatedAt` = that answer;
+ * - the bot was refused (401/403) → `invalid`;
+ * - not used yet → the stored status, or `valid` when nothing is stored (no `lastValidatedAt`: not yet proven).
+ */
+export const effectiveToken = (
+  stored: TokenMetadata,
+  hasToken: boolean,
+  botReport: { readonly ok: boolean; readonly atMs: number; readonly error?: string | undefined } | undefined
+): TokenMetadata => {
+  if (!hasToken) return missingToken
+  const { status: _status, present: _present, ...kept } = stored
+  if (botReport?.ok === true) {
+    return {
+      ...kept,
+      present: true,
+      status: stored.status === "expiring" || stored.status === "expired" ? stored.status : "valid",
+      lastValidatedAt: new Date(botReport.atMs).toISOString()
+    }
+  }
+  if (botReport?.error === "unauthorized" || botReport?.error === "forbidden") return { ...kept, present: true, status: "invalid" }
+  return { ...kept, present: true, status: stored.status === "missing" ? "valid" : stored.status }
 }

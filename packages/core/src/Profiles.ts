@@ -7,9 +7,10 @@ import { CircuitBreaker } from "./CircuitBreaker.js"
 import { ProfileNotFound, ValidationError, type Conflict, type StoreError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
 import { ProfileKey } from "./Identifiers.js"
-import { applyPatch, fromInput, Profile, ProfileInput, ProfilePatch } from "./Profile.js"
+import { applyPatch, effectiveToken, fromInput, Profile, ProfileInput, ProfilePatch } from "./Profile.js"
 import { ProfileRepository } from "./ProfileRepository.js"
 import { RefreshScheduler } from "./RefreshScheduler.js"
+import { SecretVault } from "./SecretVault.js"
 import { SnapshotStore } from "./SnapshotStore.js"
 import { decode } from "./Validation.js"
 import { Schema } from "effect"
@@ -37,6 +38,25 @@ export class Profiles extends Context.Tag("@guildpulse/core/Profiles")<
   }
 >() {}
 
+/**
+ * The profile with token metadata reflecting the token the engine actually uses (`effectiveToken`): the vault's
+ * token, however it was supplied, and the bot's latest answer. A store that cannot answer leaves the stored
+ * metadata as it is.
+ */
+export const withEffectiveToken = (
+  profile: Profile
+): Effect.Effect<Profile, never, SecretVault | SnapshotStore> =>
+  Effect.gen(function* () {
+    const vault = yield* SecretVault
+    const snapshots = yield* SnapshotStore
+    const token = yield* vault.get(profile.key)
+    const snapshot = yield* Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none())
+    const bot = Option.isSome(snapshot) && snapshot.value.guildId === profile.guildId
+      ? snapshot.value.sources.find((s) => s.source === "bot")
+      : undefined
+    return { ...profile, token: effectiveToken(profile.token, Option.isSome(token), bot) }
+  }).pipe(Effect.orElseSucceed(() => profile))
+
 const decodeKey = decode(ProfileKey, "profile")
 const decodeInput = decode(ProfileInput)
 const decodePatch = decode(ProfilePatch)
@@ -48,6 +68,9 @@ export const make = Effect.gen(function* () {
   const scheduler = yield* RefreshScheduler
   const snapshots = yield* SnapshotStore
   const breaker = yield* CircuitBreaker
+  const vault = yield* SecretVault
+  const withToken = (profile: Profile) =>
+    withEffectiveToken(profile).pipe(Effect.provideService(SecretVault, vault), Effect.provideService(SnapshotStore, snapshots))
   const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
   const load = (key: string) =>
@@ -68,12 +91,12 @@ export const make = Effect.gen(function* () {
       const profile = fromInput(valid, yield* nowIso)
       yield* repository.put(profile, 0)
       yield* afterWrite(profile, "profile.created")
-      return profile
+      return yield* withToken(profile)
     }).pipe(Effect.withSpan("Profiles.create"))
 
   return Profiles.of({
-    list: repository.list,
-    get: (key) => Effect.flatMap(decodeKey(key), load),
+    list: Effect.flatMap(repository.list, (all) => Effect.forEach(all, withToken)),
+    get: (key) => Effect.flatMap(Effect.flatMap(decodeKey(key), load), withToken),
     create,
     put: (keyInput, input, expectedVersion) =>
       Effect.gen(function* () {
@@ -92,7 +115,7 @@ export const make = Effect.gen(function* () {
         const expected = version ?? Option.match(current, { onNone: () => 0, onSome: (p) => p.version })
         yield* repository.put(profile, expected)
         yield* afterWrite(profile, Option.isNone(current) ? "profile.created" : "profile.updated")
-        return { profile, created: Option.isNone(current) }
+        return { profile: yield* withToken(profile), created: Option.isNone(current) }
       }).pipe(Effect.withSpan("Profiles.put")),
     update: (keyInput, patchInput, expectedVersion) =>
       Effect.gen(function* () {
@@ -103,7 +126,7 @@ export const make = Effect.gen(function* () {
         const next = applyPatch(current, patch, yield* nowIso)
         yield* repository.put(next, version ?? current.version)
         yield* afterWrite(next, "profile.updated")
-        return next
+        return yield* withToken(next)
       }).pipe(Effect.withSpan("Profiles.update")),
     delete: (keyInput, expectedVersion) =>
       Effect.gen(function* () {
@@ -122,5 +145,5 @@ export const make = Effect.gen(function* () {
 export const layer: Layer.Layer<
   Profiles,
   never,
-  ProfileRepository | EventLog | RefreshScheduler | SnapshotStore | CircuitBreaker
+  ProfileRepository | EventLog | RefreshScheduler | SnapshotStore | CircuitBreaker | SecretVault
 > = Layer.effect(Profiles, make)

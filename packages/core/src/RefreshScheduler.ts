@@ -1,7 +1,11 @@
 /**
- * Port: keeps every profile refreshed ahead of expiry. One job per profile (scheduling again replaces it),
- * ttl-based spacing with jitter, exponential backoff on failure never before `retryAfter`, and a dead-letter
- * list for jobs that keep failing (re-armed by scheduling the profile again or triggering it).
+ * Port: keeps every profile refreshed ahead of expiry. One job per profile (scheduling again replaces it).
+ * Every implementation follows `RefreshPolicy`: the job runs at the snapshot's `nextRefreshAtMs`, which the
+ * `Refresher` computed — ahead of expiry after a success, capped exponential backoff after failed rounds (never
+ * before a usable source may be tried, and at the earliest time one may), unchanged after skipped rounds.
+ * Transient failures never dead-letter a job. Only a profile none of whose sources is usable (every one
+ * misconfigured) is *parked*: listed in `deadLetters`, probed hourly, and at once when the profile changes
+ * (scheduling it again) or is triggered.
  *
  * `layerMemory` runs jobs as fibers in this process; `@guildpulse/store-redis` provides a BullMQ scheduler.
  */
@@ -11,7 +15,7 @@ import { EventLog } from "./EventLog.js"
 import type { Profile } from "./Profile.js"
 import { ProfileRepository } from "./ProfileRepository.js"
 import { Refresher } from "./Refresher.js"
-import { defaultRefreshPolicy, successDelayMs, type RefreshPolicyOptions } from "./RefreshPolicy.js"
+import * as RefreshPolicy from "./RefreshPolicy.js"
 import { SnapshotStore } from "./SnapshotStore.js"
 import { headlineFetchedAtMs } from "./StatsView.js"
 import * as Validation from "./Validation.js"
@@ -47,7 +51,7 @@ export class RefreshScheduler extends Context.Tag("@guildpulse/core/RefreshSched
 >() {}
 
 export interface MemorySchedulerOptions {
-  readonly policy?: RefreshPolicyOptions
+  readonly policy?: RefreshPolicy.RefreshPolicyOptions
   /** Schedule every stored profile when the layer starts (default true). */
   readonly scheduleAllOnStart?: boolean
   /**
@@ -66,7 +70,8 @@ export interface MemorySchedulerOptions {
 
 export const makeMemory = (options: MemorySchedulerOptions = {}) =>
   Effect.gen(function* () {
-    const policy = options.policy ?? defaultRefreshPolicy
+    const policy = options.policy ?? RefreshPolicy.defaultRefreshPolicy
+    const wasParked = new Set<string>()
     const refresher = yield* Refresher
     const profiles = yield* ProfileRepository
     const snapshots = yield* SnapshotStore
@@ -74,17 +79,13 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
     const fibers = yield* FiberMap.make<string>()
     const jobs = new Map<string, JobStatus>()
 
-    /** First delay: immediately when there is nothing fresh; otherwise ahead of the snapshot's expiry. */
+    /** First delay: `RefreshPolicy.initialDelayMs` (at once when nothing is fresh or the profile changed). */
     const initialDelayMs = (profile: Profile) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const snapshot = yield* snapshots.get(profile.key)
-        if (Option.isNone(snapshot) || snapshot.value.guildId !== profile.guildId) return 0
-        if (snapshot.value.consecutiveFailures > 0) return Math.max(0, snapshot.value.nextRefreshAtMs - now)
-        const fetchedAt = headlineFetchedAtMs(snapshot.value)
-        if (fetchedAt === undefined) return 0
-        const aheadOfExpiry = successDelayMs(profile.refresh.ttlSeconds, yield* Random.next, policy)
-        return Math.max(0, fetchedAt + aheadOfExpiry - now)
+        const snapshot = Option.getOrUndefined(yield* snapshots.get(profile.key))
+        const fetchedAt = snapshot === undefined ? undefined : headlineFetchedAtMs(snapshot)
+        return RefreshPolicy.initialDelayMs(snapshot, profile, fetchedAt, now, yield* Random.next, policy)
       })
 
     const update = (key: string, f: (job: JobStatus) => JobStatus) => {
@@ -92,39 +93,65 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
       if (job !== undefined) jobs.set(key, f(job))
     }
 
+    /** The time the snapshot plans the next round for, when a round ran since `sinceMs` (e.g. a revalidation). */
+    const plannedSince = (profile: Profile, sinceMs: number) =>
+      Effect.map(Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none()), (snapshot) =>
+        Option.isSome(snapshot) && snapshot.value.guildId === profile.guildId && snapshot.value.attemptedAtMs >= sinceMs
+          ? snapshot.value.nextRefreshAtMs
+          : undefined)
+
     const loop = (profile: Profile, firstDelayMs: number): Effect.Effect<void> =>
       Effect.gen(function* () {
         let delayMs = firstDelayMs
         while (true) {
-          const now = yield* Clock.currentTimeMillis
-          update(profile.key, (job) => ({ ...job, nextRunAtMs: now + delayMs }))
+          const armedAt = yield* Clock.currentTimeMillis
+          update(profile.key, (job) => ({ ...job, nextRunAtMs: armedAt + delayMs }))
           yield* Effect.sleep(Duration.millis(delayMs))
+          // A round ran meanwhile (a public request revalidated, a manual refresh): follow its plan instead.
+          const woke = yield* Clock.currentTimeMillis
+          const planned = delayMs > 0 ? yield* plannedSince(profile, armedAt + 1) : undefined
+          if (planned !== undefined && planned > woke) {
+            delayMs = planned - woke
+            continue
+          }
           const snapshot = yield* refresher.refreshProfile(profile).pipe(Effect.option)
           const ranAt = yield* Clock.currentTimeMillis
           const failures = Option.match(snapshot, { onNone: () => 1, onSome: (s) => s.consecutiveFailures })
-          update(profile.key, (job) => ({ ...job, lastRunAtMs: ranAt, runs: job.runs + 1, consecutiveFailures: failures }))
+          const round = Option.match(snapshot, { onNone: () => "failed", onSome: (s) => s.round ?? (s.consecutiveFailures > 0 ? "failed" : "ok") })
+          const parked = round === "parked"
+          update(profile.key, (job) => ({
+            ...job, lastRunAtMs: ranAt, runs: job.runs + 1, consecutiveFailures: failures, deadLettered: parked
+          }))
           yield* events.emit({
-            level: failures > 0 ? "warn" : "debug",
+            level: round === "ok" ? "debug" : "warn",
             type: "scheduler.job",
             profile: profile.key,
             jobId: profile.key,
-            outcome: failures > 0 ? "failed" : "ok",
-            message: failures > 0 ? `scheduled refresh failed (${failures} in a row)` : "scheduled refresh done"
+            outcome: round,
+            message: round === "ok"
+              ? "scheduled refresh done"
+              : round === "skipped"
+              ? "scheduled refresh skipped: every usable source is waiting for its circuit (not counted as a failure)"
+              : round === "parked"
+              ? "scheduled refresh parked: no usable source (every one misconfigured); probed hourly or when the profile changes"
+              : `scheduled refresh failed (${failures} in a row)`
           })
-          if (failures >= policy.deadLetterAfter) {
-            update(profile.key, (job) => ({ ...job, deadLettered: true, nextRunAtMs: undefined }))
+          if (parked && !wasParked.has(profile.key)) {
+            wasParked.add(profile.key)
             yield* events.emit({
               level: "error",
               type: "scheduler.dead_letter",
               profile: profile.key,
               jobId: profile.key,
-              message: `refresh failed ${failures} times in a row; job parked until the profile changes or is refreshed by hand`
+              message: "every source of the profile is misconfigured; parked (probed hourly, and at once when the profile changes)"
             })
-            return
+          } else if (!parked) {
+            wasParked.delete(profile.key)
           }
           delayMs = Option.match(snapshot, {
-            onNone: () => profile.refresh.ttlSeconds * 1000,
-            // The refresher already computed backoff / retry-after / ahead-of-expiry spacing.
+            // The store failed: try again after the first backoff step.
+            onNone: () => RefreshPolicy.failureDelayMs(profile.refresh.ttlSeconds, 1, 0.5, policy),
+            // The refresher already decided (RefreshPolicy.decide): backoff, retry-after, ahead of expiry, parked.
             onSome: (s) => Math.max(0, s.nextRefreshAtMs - ranAt)
           })
         }

@@ -17,11 +17,11 @@ import { Lock } from "./Lock.js"
 import { merge, resolvePriority } from "./Merge.js"
 import { activeSources, type Profile } from "./Profile.js"
 import { ProfileRepository } from "./ProfileRepository.js"
-import { failureDelayMs, successDelayMs } from "./RefreshPolicy.js"
+import { decide, defaultRefreshPolicy, type RefreshPolicyOptions, type RoundOutcome, type SourceAvailability } from "./RefreshPolicy.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import { SecretVault } from "./SecretVault.js"
 import * as SingleFlight from "./SingleFlight.js"
-import { freshnessReason, type FreshnessReason, type Snapshot, type SourceReport } from "./Snapshot.js"
+import { orderReasons, reportReasons, type Snapshot, type SourceReport } from "./Snapshot.js"
 import { SnapshotStore } from "./SnapshotStore.js"
 import { StatsSource } from "./StatsSource.js"
 import * as Validation from "./Validation.js"
@@ -29,6 +29,8 @@ import { isServable } from "./StatsView.js"
 
 export interface RefresherOptions {
   readonly retry: RetryPolicy.RetryPolicyOptions
+  /** When the next round is due after this one (shared with every scheduler). */
+  readonly policy: RefreshPolicyOptions
   /** Lease length of the cross-process refresh lock; longer than the slowest round. */
   readonly lockLeaseMs: number
   /** How often a process that lost the lock looks for the winner's snapshot. */
@@ -39,6 +41,7 @@ export interface RefresherOptions {
 
 export const defaultRefresherOptions: RefresherOptions = {
   retry: RetryPolicy.defaultRetryPolicy,
+  policy: defaultRefreshPolicy,
   lockLeaseMs: 30_000,
   lockPollMs: 100,
   lockAttempts: 3
@@ -64,6 +67,12 @@ type SourceOutcome =
 
 const upstreamCounter = (source: string, outcome: string, statusClass: string) =>
   Metric.tagged(Metric.tagged(Metric.tagged(CoreMetrics.upstreamRequests, "source", source), "outcome", outcome), "status_class", statusClass)
+
+const roundVerb: Record<Exclude<RoundOutcome, "ok">, string> = {
+  failed: "refresh failed",
+  skipped: "refresh skipped: every usable source is waiting for its circuit",
+  parked: "refresh parked: no usable source"
+}
 
 const statusClass = (status: number | undefined): string => (status === undefined ? "none" : `${Math.floor(status / 100)}xx`)
 
@@ -126,7 +135,10 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
           return {
             _tag: "failed",
             message: `circuit ${error.state} for ${error.retryAfterMs} ms`,
-            report: { source, ok: false, atMs: endedAt, error: "circuit_open", retryAfterMs: error.retryAfterMs }
+            report: {
+              source, ok: false, atMs: endedAt, error: "circuit_open", retryAfterMs: error.retryAfterMs,
+              ...(error.reason !== undefined ? { cause: error.reason } : {})
+            }
           } satisfies SourceOutcome as SourceOutcome
         }
         yield* Metric.increment(upstreamCounter(source, error.reason, statusClass(error.status)))
@@ -170,17 +182,40 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
           ttlSeconds: profile.refresh.ttlSeconds
         })
         const headlineRefreshed = successes.some((s) => headlineFields.some((f) => s.fields[f] !== undefined))
-        const failedRound = !headlineRefreshed && (failures.length > 0 || successes.length === 0)
-        const consecutiveFailures = failedRound ? Option.match(previous, { onNone: () => 0, onSome: (s) => s.consecutiveFailures }) + 1 : 0
+        // Sent: some source got past its circuit (a refusal by the circuit or a missing token sends nothing).
+        const sent = outcomes.some((o) => o._tag === "ok" || (o._tag === "failed" && o.report.error !== "circuit_open"))
+        const availability = yield* Effect.forEach(active, (source) =>
+          source === "bot" && Option.isNone(token)
+            ? Effect.succeed<SourceAvailability>({ _tag: "Unusable" })
+            : Effect.map(
+                breaker.availability({ profile: profile.key, source, profileVersion: profile.version }),
+                (a): SourceAvailability => (a.misconfigured ? { _tag: "Misconfigured", atMs: a.atMs } : { _tag: "Usable", atMs: a.atMs })
+              ))
+        const previousOfProfile = Option.filter(previous, (s) => s.guildId === profile.guildId)
+        // A usable source only refused by its circuit (open, throttled): come back for it as soon as it may be tried.
+        const refusedAt = active.flatMap((_source, i) => {
+          const a = availability[i]
+          const o = outcomes[i]
+          return o !== undefined && o._tag === "failed" && o.report.error === "circuit_open" && a?._tag === "Usable" ? [a.atMs] : []
+        })
+        const decision = decide({
+          nowMs: now,
+          startedAtMs: startedAt,
+          ttlSeconds: profile.refresh.ttlSeconds,
+          previousFailures: Option.match(previousOfProfile, { onNone: () => 0, onSome: (s) => s.consecutiveFailures }),
+          plannedAtMs: Option.match(previousOfProfile, { onNone: () => undefined, onSome: (s) => s.nextRefreshAtMs }),
+          refreshed: headlineRefreshed,
+          sent,
+          sources: availability,
+          incompleteRetryAtMs: refusedAt.length > 0 ? Math.min(...refusedAt) : undefined,
+          random01: yield* Random.next
+        }, options.policy)
+        const failedRound = decision.outcome !== "ok"
+        const consecutiveFailures = decision.consecutiveFailures
         const retryAfterMs = failures.reduce<number | undefined>(
           (max, f) => (f.report.retryAfterMs === undefined ? max : Math.max(max ?? 0, f.report.retryAfterMs)), undefined)
-        const delayMs = failedRound
-          ? failureDelayMs(profile.refresh.ttlSeconds, consecutiveFailures, retryAfterMs)
-          : successDelayMs(profile.refresh.ttlSeconds, yield* Random.next)
-        const reasons = [...new Set(failures.flatMap((f) => {
-          const reason = f.report.error === undefined ? undefined : freshnessReason(f.report.error)
-          return reason === undefined ? [] : [reason]
-        }))] as Array<FreshnessReason>
+        const delayMs = decision.nextAtMs - now
+        const reasons = orderReasons(failures.flatMap((f) => reportReasons(f.report)))
         const lastFailure = failures[0]
         const snapshot: Snapshot = {
           profile: profile.key,
@@ -198,22 +233,23 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
           consecutiveFailures,
           nextRefreshAtMs: now + delayMs,
           reasons,
-          profileVersion: profile.version
+          profileVersion: profile.version,
+          round: decision.outcome
         }
         yield* snapshots.put(snapshot)
-        const outcome = failedRound ? "failed" : failures.length > 0 ? "partial" : "ok"
+        const outcome = failedRound ? decision.outcome : failures.length > 0 ? "partial" : "ok"
         yield* Metric.increment(Metric.tagged(CoreMetrics.refreshJobs, "outcome", outcome))
         if (merged.fields.online !== undefined) yield* Metric.set(Metric.tagged(CoreMetrics.guildOnline, "profile", profile.key), merged.fields.online)
         if (merged.fields.members !== undefined) yield* Metric.set(Metric.tagged(CoreMetrics.guildMembers, "profile", profile.key), merged.fields.members)
         yield* events.emit({
           level: failedRound ? "warn" : "info",
-          type: failedRound ? "refresh.failed" : "refresh.succeeded",
+          type: decision.outcome === "skipped" ? "refresh.skipped" : failedRound ? "refresh.failed" : "refresh.succeeded",
           profile: profile.key,
           outcome,
           durationMs: now - startedAt,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           message: failedRound
-            ? `refresh failed (${reasons.join(", ") || "no source answered"}); next attempt in ${Math.round(delayMs / 1000)} s`
+            ? `${roundVerb[decision.outcome]} (${reasons.join(", ") || "no source answered"}); next attempt in ${Math.round(delayMs / 1000)} s`
             : `refreshed from ${successes.map((s) => s.source).join(", ")}${failures.length > 0 ? `; failing: ${failures.map((f) => `${f.report.source} (${f.report.error})`).join(", ")}` : ""}`
         })
         return snapshot

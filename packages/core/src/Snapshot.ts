@@ -6,17 +6,31 @@ import { Schema } from "effect"
 import { UpstreamReason } from "./Errors.js"
 import { FieldProvenance, StatsFields, UpstreamSource } from "./GuildStats.js"
 
+/**
+ * Why a view is not plainly fresh. Listed in `freshness.reasons` in this one stable order: misconfigurations
+ * first (the operator must act), then transient upstream trouble, then `circuit_open` — which is always shown
+ * *beside* the root cause that opened the circuit, never instead of it.
+ */
 export const FreshnessReason = Schema.Literal(
-  "rate_limited",
-  "upstream_error",
-  "timeout",
-  "circuit_open",
-  "widget_disabled",
-  "unauthorized",
   "unknown_guild",
-  "unknown_invite"
+  "widget_disabled",
+  "unknown_invite",
+  "unauthorized",
+  "rate_limited",
+  "timeout",
+  "upstream_error",
+  "circuit_open"
 )
 export type FreshnessReason = typeof FreshnessReason.Type
+
+/** The documented order of `freshness.reasons`. */
+export const reasonOrder: ReadonlyArray<FreshnessReason> = FreshnessReason.literals
+
+/** De-duplicates and sorts reasons into the documented order. */
+export const orderReasons = (reasons: Iterable<FreshnessReason>): Array<FreshnessReason> => {
+  const present = new Set(reasons)
+  return reasonOrder.filter((reason) => present.has(reason))
+}
 
 /** Why a source gave nothing in a round: an upstream reason, or a refusal before any call. */
 export const SourceErrorCode = Schema.Literal(...UpstreamReason.literals, "circuit_open", "token_missing")
@@ -31,7 +45,9 @@ export const SourceReport = Schema.Struct({
   attempts: Schema.optional(Schema.Int),
   error: Schema.optional(SourceErrorCode),
   status: Schema.optional(Schema.Int),
-  retryAfterMs: Schema.optional(Schema.Number)
+  retryAfterMs: Schema.optional(Schema.Number),
+  /** For `circuit_open`: the failure that opened the circuit. */
+  cause: Schema.optional(UpstreamReason)
 })
 export type SourceReport = typeof SourceReport.Type
 
@@ -48,7 +64,13 @@ export const Snapshot = Schema.Struct({
   consecutiveFailures: Schema.Int,
   nextRefreshAtMs: Schema.Number,
   reasons: Schema.Array(FreshnessReason),
-  profileVersion: Schema.Int
+  profileVersion: Schema.Int,
+  /**
+   * What the latest round was (`RefreshPolicy.RoundOutcome`): `ok`, `failed`, `skipped` (nothing sent: every
+   * usable circuit open or throttled) or `parked` (no usable source: every one misconfigured). Absent in
+   * snapshots written before it existed.
+   */
+  round: Schema.optional(Schema.Literal("ok", "failed", "skipped", "parked"))
 })
 export type Snapshot = typeof Snapshot.Type
 
@@ -78,4 +100,12 @@ export const freshnessReason = (error: SourceErrorCode): FreshnessReason | undef
     case "token_missing":
       return undefined
   }
+}
+
+/** The reasons one source's report contributes: its own, or the root cause beside `circuit_open`. */
+export const reportReasons = (report: SourceReport): ReadonlyArray<FreshnessReason> => {
+  if (report.error === undefined) return []
+  const own = freshnessReason(report.error)
+  const cause = report.error === "circuit_open" && report.cause !== undefined ? freshnessReason(report.cause) : undefined
+  return [...(cause !== undefined ? [cause] : []), ...(own !== undefined ? [own] : [])]
 }

@@ -84,7 +84,8 @@ export const make = Effect.gen(function* () {
   }
 
   const fallbackView = (profile: Profile, snapshot: Snapshot | undefined, nowMs: number): StatsView => {
-    if (profile.fallback.demo === "when-empty") {
+    // A profile whose every source is misconfigured gets no made-up numbers, whatever its fallback says.
+    if (profile.fallback.demo === "when-empty" && snapshot?.round !== "parked") {
       const fields = demoFieldsFor(profile, nowMs)
       const provenance: Record<string, FieldProvenance> = {}
       for (const key of Object.keys(fields)) provenance[key] = { source: "demo", fetchedAtMs: nowMs }
@@ -117,13 +118,10 @@ export const make = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       if (snapshot !== undefined && isServable(snapshot, profile, now)) {
         const expiresAtMs = headlineFetchedAtMs(snapshot)! + profile.refresh.ttlSeconds * 1000
-        if (now < expiresAtMs) {
-          yield* Metric.increment(CoreMetrics.cacheLookupsByResult.hit)
-        } else {
-          yield* Metric.increment(CoreMetrics.cacheLookupsByResult.stale)
-          // Stale-while-revalidate, but never ahead of a backoff or an announced retry-after.
-          if (now >= snapshot.nextRefreshAtMs) yield* refresher.revalidate(profile)
-        }
+        yield* Metric.increment(now < expiresAtMs ? CoreMetrics.cacheLookupsByResult.hit : CoreMetrics.cacheLookupsByResult.stale)
+        // The next attempt is due (a scheduler may be late, stopped or elsewhere): one background round,
+        // shared by every caller — never ahead of a backoff or an announced retry-after.
+        if (now >= snapshot.nextRefreshAtMs) yield* refresher.revalidate(profile)
         return yield* count(servedView(profile, snapshot, now))
       }
       yield* Metric.increment(CoreMetrics.cacheLookupsByResult.miss)

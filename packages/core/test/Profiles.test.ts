@@ -23,7 +23,7 @@ describe("Profiles", () => {
       const created = yield* profiles.create(valid)
       assert.strictEqual(created.inviteCode, "GameOn")
       assert.deepStrictEqual(created.refresh, { ttlSeconds: 300, maxStaleSeconds: 604_800 })
-      assert.deepStrictEqual(created.fallback, { demo: "when-empty" })
+      assert.deepStrictEqual(created.fallback, { demo: "never" }, "no made-up numbers unless asked for")
       assert.strictEqual(created.version, 1)
       assert.deepStrictEqual(created.token, { present: false, status: "missing" })
       const events = yield* (yield* EventLog.EventLog).query({ type: "profile.created" })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
-import { EventLog, Lock, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
+import { EventLog, Lock, Profiles, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
 import { engine, healthy, profile, TestSource } from "./fixtures.js"
 
 const T0 = Date.UTC(2026, 10, 25, 12)
@@ -79,6 +79,19 @@ describe("Stats.get freshness", () => {
       assert.strictEqual(view.provenance["online"]?.source, "bot", "online now from the bot")
       assert.strictEqual(view.provenance["presence"]?.source, "widget", "presence sample carried forward")
       assert.strictEqual(view.provenance["presence"]?.fetchedAt, new Date(T0).toISOString())
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("a public request once nextRefreshAt has passed (still within the ttl) starts one background round for every caller", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      yield* stats.get("main")
+      yield* TestClock.adjust("59500 millis") // past the planned refresh (≤ 59.4 s), before expiry (60 s)
+      const views = yield* Effect.all(Array.from({ length: 10 }, () => stats.get("main")), { concurrency: "unbounded" })
+      assert.deepStrictEqual(views.map((v) => v.freshness.state), Array.from({ length: 10 }, () => "fresh"))
+      yield* TestClock.adjust("0 millis")
+      assert.strictEqual(script.calls.widget, 2, "one revalidation for ten callers")
     }).pipe(Effect.provide(engine())))
 
   it.effect("stickiness: widget and bot throttled, invite answers → the widget's online and the bot's members stay (not the invite's)", () =>
@@ -263,5 +276,85 @@ describe("Refresher across instances (shared Lock)", () => {
       const snapshot = yield* Fiber.join(fiber)
       assert.strictEqual(snapshot.fields.online, 120)
       assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 })
+    }).pipe(Effect.provide(engine())))
+})
+
+describe("honest states: no made-up numbers, root causes in one order", () => {
+  const fail = (reason: "unknown_guild" | "unknown_invite" | "widget_disabled" | "server_error" | "rate_limited", extra: object = {}) =>
+    ({ _tag: "fail", error: { reason, message: reason, ...extra } }) as const
+
+  it.effect("a mistyped guild id: unavailable with [unknown_guild] even when the profile allows demo numbers", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      script.set("widget", fail("unknown_guild", { status: 404, discordCode: 10004 }))
+      script.set("bot", fail("unknown_guild", { status: 404, discordCode: 10004 }))
+      script.set("invite", fail("unknown_invite", { status: 404, discordCode: 10006 }))
+      const view = yield* stats.get("main")
+      assert.strictEqual(view.freshness.state, "unavailable")
+      assert.deepStrictEqual(view.counts, {})
+      assert.deepStrictEqual(view.freshness.reasons, ["unknown_guild", "unknown_invite"])
+      assert.strictEqual(view.freshness.retryAfterSeconds, 3600, "probed hourly")
+      // A manual refresh meets the misconfigured circuits: the root causes stay, circuit_open is added last.
+      const again = yield* stats.get("main", { bypassCache: true })
+      assert.strictEqual(again.freshness.state, "unavailable")
+      assert.deepStrictEqual(again.freshness.reasons, ["unknown_guild", "unknown_invite", "circuit_open"])
+      assert.strictEqual(script.calls.widget, 1)
+    }).pipe(Effect.provide(engine({ profiles: [profile({ fallback: { demo: "when-empty" } })] }))))
+
+  it.effect("widget off, no token, an invite of another guild: unavailable with [widget_disabled, unknown_invite]", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      script.set("widget", fail("widget_disabled", { status: 403, discordCode: 50004 }))
+      script.set("invite", fail("unknown_invite", { status: 404 }))
+      const view = yield* stats.get("main")
+      assert.strictEqual(view.freshness.state, "unavailable")
+      assert.deepStrictEqual(view.counts, {})
+      assert.deepStrictEqual(view.freshness.reasons, ["widget_disabled", "unknown_invite"])
+      assert.strictEqual(script.calls.bot, 0, "no token: the bot is not called")
+    }).pipe(Effect.provide(engine({ tokens: {}, profiles: [profile({ fallback: { demo: "when-empty" } })] }))))
+
+  it.effect("by default (fallback never) a cold profile that cannot be refreshed is unavailable, not demo", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const profiles = yield* Profiles.Profiles
+      const created = yield* profiles.create({ key: "fresh-one", label: "New", guildId: "223456789012345678" })
+      assert.deepStrictEqual(created.fallback, { demo: "never" })
+      const script = yield* TestSource
+      for (const source of ["widget", "bot", "invite"] as const) script.set(source, fail("server_error", { status: 503 }))
+      const fiber = yield* Effect.fork((yield* Stats.Stats).get("fresh-one"))
+      yield* TestClock.adjust("10 seconds")
+      const view = yield* Fiber.join(fiber)
+      assert.strictEqual(view.freshness.state, "unavailable")
+      assert.deepStrictEqual(view.counts, {})
+      assert.deepStrictEqual(view.freshness.reasons, ["upstream_error"])
+    }).pipe(Effect.provide(engine())))
+
+  it.effect("reasons keep the root cause beside circuit_open, in the documented order", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const script = yield* TestSource
+      yield* stats.get("main")
+      script.set("widget", fail("widget_disabled", { status: 403, discordCode: 50004 }))
+      script.set("bot", fail("server_error", { status: 503 }))
+      script.set("invite", fail("rate_limited", { status: 429, retryAfterMs: 600_000 }))
+      const rounds: Array<ReadonlyArray<string>> = []
+      for (let i = 0; i < 6; i++) {
+        const fiber = yield* Effect.fork(stats.get("main", { bypassCache: true }))
+        yield* TestClock.adjust("10 seconds")
+        rounds.push((yield* Fiber.join(fiber)).freshness.reasons)
+      }
+      assert.deepStrictEqual(rounds, [
+        ["widget_disabled", "rate_limited", "upstream_error"],
+        ["widget_disabled", "rate_limited", "upstream_error", "circuit_open"],
+        ["widget_disabled", "rate_limited", "upstream_error", "circuit_open"],
+        ["widget_disabled", "rate_limited", "upstream_error", "circuit_open"],
+        ["widget_disabled", "rate_limited", "upstream_error", "circuit_open"],
+        ["widget_disabled", "rate_limited", "upstream_error", "circuit_open"]
+      ])
     }).pipe(Effect.provide(engine())))
 })

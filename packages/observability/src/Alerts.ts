@@ -407,7 +407,7 @@ export const make = (options: AlertsOptions = {}) =>
             const known = state._tag === "Misconfigured" ? state.sinceMs : state._tag === "Open" ? state.openedAtMs : nowMs
             const since = Math.min(circuitSince.get(key) ?? known, known)
             circuitSince.set(key, since)
-            return { source, state: name, sinceMs: since, ...("reason" in state ? { reason: state.reason } : {}) }
+            return { source, state: name, sinceMs: since, ...("reason" in state && state.reason !== undefined ? { reason: state.reason } : {}) }
           })
         )
         push("circuit_open", circuitOpen({ rule: rules.circuit_open, nowMs, circuits }))

@@ -21,8 +21,10 @@ import {
   isServable,
   ProfileKey,
   ProfileRepository,
+  Profiles,
   RateLimitStore,
   RefreshScheduler,
+  SecretVault,
   SnapshotStore,
   StoreHealth,
   unavailableFreshness
@@ -166,7 +168,8 @@ export const freshnessNow = (profile: Profile, snapshot: Snapshot | undefined, n
   const own = snapshot !== undefined && snapshot.guildId === profile.guildId ? snapshot : undefined
   if (own !== undefined && isServable(own, profile, nowMs)) return freshnessOf(own, profile, nowMs)
   const unavailable = unavailableFreshness(own, nowMs)
-  return profile.fallback.demo === "when-empty" ? { ...unavailable, state: "demo" as const } : unavailable
+  // As `Stats.get`: demo numbers only where allowed, and never for a profile whose every source is misconfigured.
+  return profile.fallback.demo === "when-empty" && own?.round !== "parked" ? { ...unavailable, state: "demo" as const } : unavailable
 }
 
 /** The status of a profile and why (pure). */
@@ -220,6 +223,7 @@ export const make = (options: HealthOptions = {}) =>
   Effect.gen(function* () {
     const profiles = yield* ProfileRepository.ProfileRepository
     const snapshots = yield* SnapshotStore.SnapshotStore
+    const vault = yield* SecretVault.SecretVault
     const scheduler = yield* RefreshScheduler.RefreshScheduler
     const storeHealth = yield* StoreHealth.StoreHealth
     const breaker = yield* CircuitBreaker.CircuitBreaker
@@ -254,8 +258,13 @@ export const make = (options: HealthOptions = {}) =>
       return { ready: storesCheck.ok && profileStore.ok && snapshotStore.ok && schedulerCheck.ok, checks }
     })
 
-    const profileHealth = (profile: Profile, now: number, jobs: ReadonlyMap<string, RefreshScheduler.JobStatus>) =>
+    const profileHealth = (storedProfile: Profile, now: number, jobs: ReadonlyMap<string, RefreshScheduler.JobStatus>) =>
       Effect.gen(function* () {
+        // Token metadata of the token the engine actually uses (the vault's, whatever supplied it).
+        const profile = yield* Profiles.withEffectiveToken(storedProfile).pipe(
+          Effect.provideService(SecretVault.SecretVault, vault),
+          Effect.provideService(SnapshotStore.SnapshotStore, snapshots)
+        )
         const stored = yield* Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none<Snapshot>())
         const snapshot = Option.getOrUndefined(stored)
         const freshness = freshnessNow(profile, snapshot, now)
@@ -379,6 +388,7 @@ export const layer = (
   never,
   | ProfileRepository.ProfileRepository
   | SnapshotStore.SnapshotStore
+  | SecretVault.SecretVault
   | RefreshScheduler.RefreshScheduler
   | StoreHealth.StoreHealth
   | CircuitBreaker.CircuitBreaker

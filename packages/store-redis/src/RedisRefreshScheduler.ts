@@ -5,14 +5,18 @@
  *   and `:` ids, and profile keys may be all digits), so a second copy cannot exist — `add` with an existing id
  *   is a no-op, and only one worker holds the job's lock at a time.
  * - After each round the job moves itself back to `delayed` (`moveToDelayed` + `DelayedError`) at the time the
- *   `Refresher` wrote into the snapshot: ahead of expiry with jitter after a success, exponential backoff
- *   never before `retryAfter` after a failure (core's `RefreshPolicy`).
- * - After `deadLetterAfter` consecutive failed rounds the job fails for good (`UnrecoverableError`): it stays
- *   in BullMQ's failed set, listed as a dead letter in `status` (and health) until the profile is scheduled or
- *   triggered again.
+ *   `Refresher` wrote into the snapshot (core's `RefreshPolicy.decide`, the same pure policy as the in-memory
+ *   scheduler): ahead of expiry after a success; `min(30 s × 2^(n−1), max(ttl, 15 min))` ±20 % after the n-th
+ *   failed round, never before a usable source may be tried and at the earliest time one may; unchanged after a
+ *   skipped round (nothing sent: every usable circuit open or throttled — manual refreshes during an outage).
+ * - Transient failures never dead-letter a job. A profile none of whose sources is usable (every one
+ *   misconfigured) is *parked*: its job stays delayed until the hourly probe and is listed in `deadLetters`
+ *   (and health); scheduling the changed profile runs it at once.
+ * - When a round ran meanwhile elsewhere (a public request revalidated the profile), the job follows that
+ *   round's plan instead of calling Discord again; a triggered job always runs.
  * - A worker that dies mid-job loses its lock; BullMQ's stalled-job check (`stalledIntervalMs`) moves the job
  *   back to waiting and another worker runs it. A job that stalls more than `maxStalledCount` times is a dead
- *   letter too.
+ *   letter (a crash, not an upstream failure): scheduling or triggering the profile re-arms it.
  * - Graceful shutdown: the worker stops taking jobs and lets in-flight rounds finish for `shutdownTimeoutMs`;
  *   rounds still running then are interrupted and their jobs returned to the queue (`moveToWait`) at once.
  * - `status.running` is false while Redis is unreachable, so `/readyz` reports the instance not ready.
@@ -69,7 +73,11 @@ const JobData = Schema.Struct({
   runs: Schema.NonNegativeInt,
   failures: Schema.NonNegativeInt,
   lastRunAtMs: Schema.optional(Schema.Number),
-  nextRunAtMs: Schema.optional(Schema.Number)
+  nextRunAtMs: Schema.optional(Schema.Number),
+  /** Every source misconfigured: waiting for the hourly probe or a profile change. */
+  parked: Schema.optional(Schema.Boolean),
+  /** Set by `trigger`: run even if a round ran elsewhere meanwhile. */
+  manual: Schema.optional(Schema.Boolean)
 })
 type JobData = typeof JobData.Type
 const decodeJobData = Schema.decodeUnknownEither(JobData)
@@ -83,7 +91,6 @@ const dataOf = (job: Job): JobData => {
 
 type Decision =
   | { readonly _tag: "Reschedule"; readonly atMs: number; readonly data: JobData }
-  | { readonly _tag: "DeadLetter"; readonly data: JobData; readonly reason: string }
   | { readonly _tag: "Done" }
 
 export const make = (
@@ -134,16 +141,13 @@ export const make = (
         })
       )
 
-    /** First delay: at once when nothing is fresh; otherwise ahead of the snapshot's expiry (as core's scheduler). */
+    /** First delay: core's `RefreshPolicy.initialDelayMs`, as the in-memory scheduler. */
     const initialDelayMs = (profile: Profile) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const snapshot = yield* Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none())
-        if (Option.isNone(snapshot) || snapshot.value.guildId !== profile.guildId) return 0
-        if (snapshot.value.consecutiveFailures > 0) return Math.max(0, snapshot.value.nextRefreshAtMs - now)
-        const fetchedAt = headlineFetchedAtMs(snapshot.value)
-        if (fetchedAt === undefined) return 0
-        return Math.max(0, fetchedAt + RefreshPolicy.successDelayMs(profile.refresh.ttlSeconds, yield* Random.next, policy) - now)
+        const snapshot = Option.getOrUndefined(yield* Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none()))
+        const fetchedAt = snapshot === undefined ? undefined : headlineFetchedAtMs(snapshot)
+        return RefreshPolicy.initialDelayMs(snapshot, profile, fetchedAt, now, yield* Random.next, policy)
       })
 
     const freshData = (profile: string, previous?: JobData): JobData => ({
@@ -212,33 +216,56 @@ export const make = (
         if ((yield* unscheduled()) === 1) return { _tag: "Done" } as const
         const loaded = yield* Effect.either(profiles.get(key))
         if (Either.isRight(loaded) && Option.isNone(loaded.right)) return { _tag: "Done" } as const
+        const startedAt = yield* Clock.currentTimeMillis
+        // A round ran since this job's last one (a public request revalidated): follow its plan, call nothing.
+        if (data.manual !== true && Either.isRight(loaded) && Option.isSome(loaded.right)) {
+          const current = Option.getOrUndefined(yield* Effect.orElseSucceed(snapshots.get(key), () => Option.none()))
+          if (
+            current !== undefined && current.guildId === loaded.right.value.guildId &&
+            current.profileVersion === loaded.right.value.version &&
+            current.attemptedAtMs > (data.lastRunAtMs ?? Number.POSITIVE_INFINITY) && current.nextRefreshAtMs > startedAt
+          ) {
+            const { manual: _manual, ...rest } = data
+            return { _tag: "Reschedule", atMs: current.nextRefreshAtMs, data: { ...rest, nextRunAtMs: current.nextRefreshAtMs, parked: current.round === "parked" } } as const
+          }
+        }
         const round = Either.isRight(loaded) && Option.isSome(loaded.right)
           ? yield* Effect.either(refresher.refreshProfile(loaded.right.value))
           : Either.left(Either.isLeft(loaded) ? loaded.left : new StoreError({ reason: "unavailable", store: STORE, message: "no profile" }))
         const now = yield* Clock.currentTimeMillis
         const failures = Either.isRight(round) ? round.right.consecutiveFailures : data.failures + 1
-        const next: JobData = { profile: key, runs: data.runs + 1, failures, lastRunAtMs: now }
+        const outcome = Either.isRight(round) ? round.right.round ?? (failures > 0 ? "failed" : "ok") : "failed"
+        const parked = outcome === "parked"
+        const next: JobData = { profile: key, runs: data.runs + 1, failures, lastRunAtMs: now, parked }
         yield* events.emit({
-          level: failures > 0 ? "warn" : "debug",
+          level: outcome === "ok" ? "debug" : "warn",
           type: "scheduler.job",
           profile: key,
           jobId: job.id ?? jobIdOf(key),
-          outcome: failures > 0 ? "failed" : "ok",
+          outcome,
           attempt: next.runs,
-          message: failures > 0 ? `scheduled refresh failed (${failures} in a row)` : "scheduled refresh done"
+          message: outcome === "ok"
+            ? "scheduled refresh done"
+            : outcome === "skipped"
+            ? "scheduled refresh skipped: every usable source is waiting for its circuit (not counted as a failure)"
+            : parked
+            ? "scheduled refresh parked: no usable source (every one misconfigured); probed hourly or when the profile changes"
+            : `scheduled refresh failed (${failures} in a row)`
         })
-        if (failures >= policy.deadLetterAfter) {
-          const reason = `refresh failed ${failures} times in a row; job parked until the profile changes or is refreshed by hand`
-          yield* events.emit({ level: "error", type: "scheduler.dead_letter", profile: key, jobId: job.id ?? jobIdOf(key), message: reason })
-          return { _tag: "DeadLetter", data: next, reason } as const
+        if (parked && data.parked !== true) {
+          yield* events.emit({
+            level: "error", type: "scheduler.dead_letter", profile: key, jobId: job.id ?? jobIdOf(key),
+            message: "every source of the profile is misconfigured; parked (probed hourly, and at once when the profile changes)"
+          })
         }
         // Deleted or unscheduled during the round: let the job end here.
         if ((yield* unscheduled()) === 1) return { _tag: "Done" } as const
         const ttlSeconds = Either.isRight(loaded) && Option.isSome(loaded.right) ? loaded.right.value.refresh.ttlSeconds : 300
         const atMs = Either.isRight(round)
-          // The refresher already computed backoff / retry-after / ahead-of-expiry spacing.
+          // The refresher already decided (RefreshPolicy.decide): backoff, retry-after, ahead of expiry, parked.
           ? Math.max(now, round.right.nextRefreshAtMs)
-          : now + RefreshPolicy.failureDelayMs(ttlSeconds, failures, undefined, policy)
+          // The stores failed: come back after a backoff step (never dead-lettered for it).
+          : now + RefreshPolicy.failureDelayMs(ttlSeconds, Math.max(1, failures), yield* Random.next, policy)
         return { _tag: "Reschedule", atMs, data: { ...next, nextRunAtMs: atMs } } as const
       })
 
@@ -261,9 +288,6 @@ export const make = (
         switch (decision._tag) {
           case "Done":
             return
-          case "DeadLetter":
-            await job.updateData(decision.data)
-            throw new UnrecoverableError(decision.reason)
           case "Reschedule":
             await job.updateData(decision.data)
             await job.moveToDelayed(decision.atMs, token)
@@ -345,7 +369,7 @@ export const make = (
             lastRunAtMs: data.lastRunAtMs,
             consecutiveFailures: data.failures,
             runs: data.runs,
-            deadLettered: state === "failed"
+            deadLettered: state === "failed" || data.parked === true
           })
         }
       })
@@ -384,6 +408,7 @@ export const make = (
             if (state === "active" || state === "waiting" || state === "prioritized") return
             if (job !== undefined && state === "delayed") {
               try {
+                await job.updateData({ ...dataOf(job), manual: true })
                 await job.promote()
                 return
               } catch {
@@ -392,7 +417,7 @@ export const make = (
               }
             }
             if (job !== undefined) await job.remove().catch(() => undefined)
-            await queue.add(JOB_NAME, { ...freshData(key, job === undefined ? undefined : dataOf(job)), nextRunAtMs: Date.now() }, { jobId: jobIdOf(key) })
+            await queue.add(JOB_NAME, { ...freshData(key, job === undefined ? undefined : dataOf(job)), nextRunAtMs: Date.now(), manual: true }, { jobId: jobIdOf(key) })
           })
           return { nextAttemptAtMs: yield* Clock.currentTimeMillis }
         }),

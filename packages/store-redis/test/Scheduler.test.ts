@@ -211,49 +211,61 @@ describe("RedisRefreshScheduler", () => {
       yield* running.close
     }), 90_000)
 
-  it.scopedLive("backs off on failure, never before retry-after, dead-letters, and is re-armed by trigger", () =>
+  it.scopedLive("backs off on failure, never before retry-after, never dead-letters transient trouble; parks an all-misconfigured profile until it changes", () =>
     Effect.gen(function* () {
       const prefix = uniquePrefix("sched-fail")
       const source = scripted()
       source.behaviours.set("broken", { _tag: "fail", reason: "server_error" })
       source.behaviours.set("throttled", { _tag: "fail", reason: "rate_limited", retryAfterMs: 2500 })
-      yield* seed(prefix, [fastProfile("broken", 1), fastProfile("throttled", 1)])
-      const running = yield* build(engine(prefix, source, { policy: { lead: 0.1, jitter: 0.1, maxBackoffMs: 60_000, deadLetterAfter: 3 } }))
+      source.behaviours.set("typo", { _tag: "fail", reason: "unknown_guild" })
+      yield* seed(prefix, [fastProfile("broken", 1), fastProfile("throttled", 1), fastProfile("typo", 1)])
+      // The same pure policy as core, scaled down: 1 s, 2 s, 4 s… without jitter.
+      const policy = { lead: 0.1, jitter: 0.1, backoffBaseMs: 1000, backoffCapMs: 60_000, backoffJitter: 0, parkedProbeMs: 3_600_000 }
+      const layer = RedisEngine.layer({
+        url: server().url,
+        prefix,
+        masterKeys: testMasterKeys,
+        refresher: { policy, retry: { maxRetries: 0, baseDelayMs: 10, factor: 2, maxDelayMs: 10, maxInlineRetryAfterMs: 2000, attemptTimeoutMs: 5000 }, lockLeaseMs: 10_000, lockPollMs: 50 },
+        scheduler: { stalledIntervalMs: 1000, lockDurationMs: 5000, policy }
+      }).pipe(Layer.provide(source.layer))
+      const running = yield* build(layer)
       const scheduler = yield* Effect.provide(RefreshScheduler.RefreshScheduler, running.context)
       const events = yield* Effect.provide(EventLog.EventLog, running.context)
       const queue = yield* inspect(prefix)
 
-      // broken: rounds at ~0 s, ~1 s (ttl), ~3 s (2 × ttl), then parked.
-      assert.isTrue(
-        yield* waitUntil(async () => (await Effect.runPromise(scheduler.status)).deadLetters.includes("broken")),
-        "dead-lettered after 3 failed rounds"
-      )
+      // broken: rounds at ~0 s, ~1 s, ~3 s, ~7 s — and never dead-lettered.
+      assert.isTrue(yield* waitUntil(() => source.callsOf("broken").length >= 4), "still retrying")
       const broken = source.callsOf("broken").map((c) => c.atMs)
-      assert.strictEqual(broken.length, 3)
-      assert.isAtLeast(broken[1]! - broken[0]!, 1000)
-      assert.isAtLeast(broken[2]! - broken[1]!, 2000, "exponential: the second wait doubles")
-      const deadEvents = yield* events.query({ type: "scheduler.dead_letter", profile: "broken" })
-      assert.strictEqual(deadEvents.events.length, 1)
+      assert.isAtLeast(broken[1]! - broken[0]!, 900)
+      assert.isAtLeast(broken[2]! - broken[1]!, 1900, "exponential: the second wait doubles")
+      assert.isAtLeast(broken[3]! - broken[2]!, 3900)
+      const status = yield* scheduler.status
+      assert.isFalse(status.deadLetters.includes("broken"))
+      assert.isFalse(status.deadLetters.includes("throttled"))
+      assert.strictEqual((yield* events.query({ type: "scheduler.dead_letter", profile: "broken" })).events.length, 0)
 
       // throttled: a 2.5 s retry-after beats the 1 s backoff.
       assert.isTrue(yield* waitUntil(() => source.callsOf("throttled").length >= 2))
       const throttled = source.callsOf("throttled").map((c) => c.atMs)
       for (let i = 1; i < throttled.length; i++) assert.isAtLeast(throttled[i]! - throttled[i - 1]!, 2500)
 
-      // Parked means parked: the job sits in BullMQ's failed set, which no worker takes from…
-      assert.strictEqual((yield* jobOf(queue, "broken"))?.state, "failed")
-      assert.strictEqual(source.callsOf("broken").length, 3)
-      // …until triggered (Discord is back): one round at once, job alive again.
-      source.behaviours.set("broken", { _tag: "ok" })
-      const before = Date.now()
-      const { nextAttemptAtMs } = yield* scheduler.trigger("broken")
-      assert.isAtLeast(nextAttemptAtMs, before)
-      assert.isAtMost(nextAttemptAtMs, Date.now())
-      assert.isTrue(yield* armedAfter(queue, "broken", 4), "one more round, and armed again")
-      assert.strictEqual(source.callsOf("broken").length, 4)
-      const status = yield* scheduler.status
-      assert.isFalse(status.deadLetters.includes("broken"))
-      assert.strictEqual(status.jobs.find((j) => j.profile === "broken")?.consecutiveFailures, 0)
+      // typo: every source misconfigured → parked after its first round, listed, no further calls.
+      assert.deepStrictEqual(status.deadLetters, ["typo"])
+      assert.strictEqual((yield* jobOf(queue, "typo"))?.state, "delayed", "parked, still queued for its hourly probe")
+      assert.strictEqual(source.callsOf("typo").length, 1)
+      assert.strictEqual((yield* events.query({ type: "scheduler.dead_letter", profile: "typo" })).events.length, 1)
+      // The operator fixes the profile: the changed profile is probed at once and the job is no longer parked.
+      source.behaviours.set("typo", { _tag: "ok" })
+      const fixed = { ...fastProfile("typo", 1), version: 2 }
+      yield* Effect.flatMap(ProfileRepository.ProfileRepository, (repo) => repo.put(fixed, 1)).pipe(Effect.provide(running.context))
+      yield* scheduler.schedule(fixed)
+      assert.isTrue(yield* waitUntil(() => source.callsOf("typo").length === 2))
+      assert.isTrue(
+        yield* waitUntil(async () => {
+          const now = await Effect.runPromise(scheduler.status)
+          return !now.deadLetters.includes("typo") && now.jobs.some((j) => j.profile === "typo" && j.consecutiveFailures === 0 && j.nextRunAtMs !== undefined)
+        })
+      )
       yield* running.close
     }), 90_000)
 
