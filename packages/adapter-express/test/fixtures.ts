@@ -74,7 +74,7 @@ export const testRetry = {
 export const defaultProfiles = (): ReadonlyArray<Profile> => [
   makeProfile({ key: "main", label: "Main <b>server</b>", guildId: GUILD_ID, sources: { invite: false }, refresh: { ttlSeconds: 60 } }),
   makeProfile({ key: "cold", label: "Cold", guildId: "223456789012345678", sources: { invite: false }, fallback: { demo: "never" } }),
-  makeProfile({ key: "demo", label: "Demo", guildId: "323456789012345678", sources: { invite: false } }),
+  makeProfile({ key: "demo", label: "Demo", guildId: "323456789012345678", sources: { invite: false }, fallback: { demo: "when-empty" } }),
   makeProfile({ key: "secret", label: "Hidden", guildId: "423456789012345678", sources: { invite: false }, public: false })
 ]
 

@@ -176,8 +176,22 @@ describe("upstream trouble is a state of the view, never an error", () => {
     h.source.set({ _tag: "healthy" })
   })
 
+  it("unavailable (200), never demo numbers, for a profile whose every source is misconfigured, even when it allows demo data", async () => {
+    const own = await makeHarness()
+    try {
+      own.source.set({ _tag: "failing", reason: "unauthorized", status: 401 })
+      const res = await request(own.app).get("/v1/profiles/demo/stats")
+      expect(res.status).toBe(200)
+      expect(res.body.freshness.state).toBe("unavailable")
+      expect(res.body.freshness.reasons).toEqual(["unauthorized"])
+      expect(res.body.counts).toEqual({})
+    } finally {
+      await own.close()
+    }
+  })
+
   it("demo (200) for a cold profile that allows demo data", async () => {
-    h.source.set({ _tag: "failing", reason: "unauthorized", status: 401 })
+    h.source.set({ _tag: "failing", reason: "server_error", status: 503 })
     const res = await request(h.app).get("/v1/profiles/demo/stats")
     expect(res.status).toBe(200)
     expect(res.body.freshness.state).toBe("demo")

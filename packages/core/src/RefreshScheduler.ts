@@ -26,6 +26,7 @@ export interface JobStatus {
   readonly lastRunAtMs: number | undefined
   readonly consecutiveFailures: number
   readonly runs: number
+  /** Parked: every source of the profile is misconfigured (still queued, for the hourly probe). */
   readonly deadLettered: boolean
 }
 
@@ -226,7 +227,8 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
           running: true,
           jobs: all,
           deadLetters: all.filter((job) => job.deadLettered).map((job) => job.profile),
-          queueDepth: all.filter((job) => !job.deadLettered).length
+          // Parked jobs are still queued (for their hourly probe).
+          queueDepth: all.length
         }
       })
     })

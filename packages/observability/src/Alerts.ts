@@ -229,14 +229,21 @@ export const tokenExpiring = (input: { readonly rule: RuleSet["token_expiring"];
   return ok
 }
 
-export const refreshDeadLettered = (input: { readonly deadLettered: boolean; readonly consecutiveFailures: number }): Condition =>
+export const refreshDeadLettered = (input: {
+  readonly deadLettered: boolean
+  readonly consecutiveFailures: number
+  readonly reasons?: ReadonlyArray<string>
+}): Condition =>
   input.deadLettered
     ? {
         _tag: "firing",
         severity: "critical",
-        title: "Refresh dead-lettered",
-        summary: `The refresh job failed ${input.consecutiveFailures} times in a row and is parked; it resumes when the profile changes or a refresh is triggered.`,
-        details: [{ label: "Failures in a row", value: String(input.consecutiveFailures) }]
+        title: "Refresh parked",
+        summary: `Every source of the profile is misconfigured${input.reasons !== undefined && input.reasons.length > 0 ? ` (${input.reasons.join(", ")})` : ""}; the refresh job is parked: probed hourly, and at once when the profile changes.`,
+        details: [
+          { label: "Reasons", value: input.reasons !== undefined && input.reasons.length > 0 ? input.reasons.join(", ") : "—" },
+          { label: "Failures in a row", value: String(input.consecutiveFailures) }
+        ]
       }
     : ok
 
@@ -419,7 +426,8 @@ export const make = (options: AlertsOptions = {}) =>
         const job = schedulerStatus.jobs.find((j) => j.profile === profile.key)
         push("refresh_dead_lettered", refreshDeadLettered({
           deadLettered: schedulerStatus.deadLetters.includes(profile.key),
-          consecutiveFailures: job?.consecutiveFailures ?? own?.consecutiveFailures ?? 0
+          consecutiveFailures: job?.consecutiveFailures ?? own?.consecutiveFailures ?? 0,
+          reasons: own?.reasons ?? []
         }))
         return out
       })

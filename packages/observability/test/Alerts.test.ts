@@ -189,7 +189,26 @@ describe("Alerts", () => {
     }).pipe(Effect.provide(token.layer)))
 
   const dead = harness(only(["refresh_dead_lettered"]), { scheduler: { scheduleAllOnStart: false } })
-  it.effect("refresh dead-lettered fires, and recovers when the job is re-armed and succeeds", () =>
+  it.effect("refresh parked fires for a profile whose every source is misconfigured, and recovers when the fixed profile refreshes", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const script = yield* TestSource
+      script.setAll({ _tag: "fail", error: { reason: "unknown_guild", status: 404, discordCode: 10004, message: "Unknown Guild" } })
+      const scheduler = yield* RefreshScheduler.RefreshScheduler
+      yield* scheduler.schedule(profile())
+      yield* TestClock.adjust("12 hours")
+      assert.deepStrictEqual((yield* scheduler.status).deadLetters, ["main"])
+      const fired = yield* evaluate
+      assert.deepStrictEqual(alertsOf(fired), ["firing:refresh_dead_lettered:main"])
+      assert.strictEqual(fired[0]!.summary, "Every source of the profile is misconfigured (unknown_guild); the refresh job is parked: probed hourly, and at once when the profile changes.")
+      for (const source of ["widget", "bot", "invite"] as const) script.set(source, healthy[source])
+      // The operator corrects the profile: it is probed at once.
+      yield* scheduler.schedule({ ...profile(), version: 2 })
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(alertsOf(yield* evaluate), ["resolved:refresh_dead_lettered:main"])
+    }).pipe(Effect.provide(dead.layer)))
+
+  it.effect("transient failures for 12 hours never park the job (no dead-letter alert)", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)
       const script = yield* TestSource
@@ -197,15 +216,9 @@ describe("Alerts", () => {
       const scheduler = yield* RefreshScheduler.RefreshScheduler
       yield* scheduler.schedule(profile())
       yield* TestClock.adjust("12 hours")
-      assert.deepStrictEqual((yield* scheduler.status).deadLetters, ["main"])
-      const fired = yield* evaluate
-      assert.deepStrictEqual(alertsOf(fired), ["firing:refresh_dead_lettered:main"])
-      assert.include(fired[0]!.summary, "failed 8 times in a row")
-      for (const source of ["widget", "bot", "invite"] as const) script.set(source, healthy[source])
-      yield* scheduler.trigger("main")
-      yield* TestClock.adjust("1 second")
-      assert.deepStrictEqual(alertsOf(yield* evaluate), ["resolved:refresh_dead_lettered:main"])
-    }).pipe(Effect.provide(dead.layer)))
+      assert.deepStrictEqual((yield* scheduler.status).deadLetters, [])
+      assert.deepStrictEqual(alertsOf(yield* evaluate), [])
+    }).pipe(Effect.provide(dead.layer)), 30_000)
 
   const guard = harness(only(["invalid_request_guard"], { invalid_request_guard: { threshold: 3 } }))
   it.effect("the invalid-request guard is a process-wide alert", () =>

@@ -98,6 +98,26 @@ describe("Health", () => {
       assert.deepStrictEqual(demoOnly.profiles.map((p) => [p.profile, p.freshness.state, p.status, p.reasons[0]]), [["demo", "demo", "down", "demo_fallback"]])
     }).pipe(Effect.provide(app({ profiles: [profile(), profile({ key: "second" }), profile({ key: "demo", fallback: { demo: "when-empty" } })] }))))
 
+  it.effect("token: the token the engine uses (seeded into the vault) is present, and valid once the bot answered", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const before = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "main")!
+      assert.deepStrictEqual(before.token, { status: "valid", present: true, expiresAt: null, daysUntilExpiry: null })
+      yield* (yield* Refresher.Refresher).refresh("main")
+      const main = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "main")!
+      assert.strictEqual(main.sources.find((s) => s.source === "bot")?.last?.ok, true)
+      assert.deepStrictEqual(main.token, { status: "valid", present: true, expiresAt: null, daysUntilExpiry: null })
+      const none = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "tokenless")!
+      assert.deepStrictEqual(none.token, { status: "missing", present: false, expiresAt: null, daysUntilExpiry: null })
+      // A refused token is reported invalid.
+      const script = yield* TestSource
+      script.set("bot", { _tag: "fail", error: { reason: "unauthorized", status: 401, message: "401: Unauthorized" } })
+      yield* TestClock.adjust("2 minutes")
+      yield* (yield* Refresher.Refresher).refresh("main")
+      const refused = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "main")!
+      assert.strictEqual(refused.token.status, "invalid")
+    }).pipe(Effect.provide(app({ profiles: [profile(), profile({ key: "tokenless" })], tokens: { main: "sandbox-token" } }))))
+
   it.effect("readiness fails when a store is unreachable", () => {
     const brokenSnapshots = Layer.succeed(SnapshotStore.SnapshotStore, SnapshotStore.SnapshotStore.of({
       get: () => Effect.fail(new StoreError({ reason: "unavailable", store: "snapshots", message: "connection refused" })),

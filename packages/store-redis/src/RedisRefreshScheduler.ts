@@ -381,7 +381,8 @@ export const make = (
           running: connection.isConnected() && (worker === undefined || worker.isRunning()),
           jobs,
           deadLetters: jobs.filter((job) => job.deadLettered).map((job) => job.profile),
-          queueDepth: jobs.filter((job) => !job.deadLettered).length
+          // Parked jobs are still queued (delayed until their hourly probe); BullMQ's failed ones are not.
+          queueDepth: jobs.filter((job) => !job.deadLettered || job.nextRunAtMs !== undefined).length
         }
         return lastStatus
       }),
