@@ -10,7 +10,8 @@ const benchmarks = [
   { name: "widget", file: "packages/widget/bench/render.bench.ts" },
   { name: "http", file: "packages/adapter-express/bench/http.bench.ts" },
   { name: "redis", file: "packages/store-redis/bench/redis.bench.ts" },
-  { name: "sqlite", file: "packages/store-sqlite/bench/sqlite.bench.ts" }
+  { name: "sqlite", file: "packages/store-sqlite/bench/sqlite.bench.ts" },
+  { name: "recovery", file: "bench/recovery.bench.ts" }
 ]
 const only = process.argv.slice(2)
 let failed = 0
