@@ -31,13 +31,20 @@ const POLL_MS = 250
 /** How long to wait for a profile after the fault (well above the ttl + 30 s goal). */
 const BOUND_SECONDS = 180
 const MANUAL = [0, 1, 20] as const
-const MODES: ReadonlyArray<ScenarioMode> = [
+const ALL_MODES: ReadonlyArray<ScenarioMode> = [
   "healthy", "rate-limited", "global-rate-limit", "outage", "slow", "timeout", "malformed", "flapping",
   "connection-reset", "widget-disabled", "unknown-guild", "invalid-token"
 ]
+/** `RECOVERY_MODES=outage,timeout` runs a subset. */
+const MODES = process.env["RECOVERY_MODES"] === undefined
+  ? ALL_MODES
+  : ALL_MODES.filter((m) => process.env["RECOVERY_MODES"]!.split(",").includes(m))
+const progress = (mode: string, what: string) => process.stderr.write(`[${new Date().toISOString()}] ${mode}: ${what}\n`)
 
 interface Cell {
   readonly manual: number
+  /** How long the fault actually lasted. */
+  readonly faultSeconds: number
   /** Seconds after the fault ended until `fresh`; null when not within the bound. */
   readonly freshSeconds: number | null
   /** … until no source reported trouble any more (`reasons` empty); null when not within the bound. */
@@ -95,19 +102,22 @@ const runMode = async (mode: ScenarioMode): Promise<ReadonlyArray<Cell>> => {
       if (states.every((s) => s.clean)) break
       await sleep(POLL_MS)
     }
+    progress(mode, "warm; fault on")
     sandbox.setScenario({ mode })
     const faultStart = Date.now()
     const triggers = all.map(async (profile, i) => {
       const count = MANUAL[i]!
       for (let k = 0; k < count; k++) {
         await sleep(faultStart + ((k + 1) * FAULT_SECONDS * 1000) / (count + 1) - Date.now())
-        await run(Effect.flatMap(RefreshScheduler.RefreshScheduler, (s) => s.trigger(profile.key))).catch(() => undefined)
+        // As an operator clicking "refresh" repeatedly: one click does not wait for the previous round.
+        void run(Effect.flatMap(RefreshScheduler.RefreshScheduler, (s) => s.trigger(profile.key))).catch(() => undefined)
       }
     })
     await Promise.all(triggers)
     await sleep(faultStart + FAULT_SECONDS * 1000 - Date.now())
     sandbox.clearScenarios()
     const faultEnd = Date.now()
+    progress(mode, "fault off")
     const fresh = new Map<string, number>()
     const clean = new Map<string, number>()
     let last = await Promise.all(all.map(state))
@@ -122,16 +132,19 @@ const runMode = async (mode: ScenarioMode): Promise<ReadonlyArray<Cell>> => {
       if (last.every((s, i) => s.parked || clean.has(all[i]!.key)) && last.some((s) => s.parked)) break
       await sleep(POLL_MS)
     }
+    progress(mode, "measured")
     return all.map((p, i) => ({
       manual: MANUAL[i]!,
+      faultSeconds: Math.round((faultEnd - faultStart) / 100) / 10,
       freshSeconds: fresh.get(p.key) ?? null,
       cleanSeconds: clean.get(p.key) ?? null,
       plannedSeconds: clean.has(p.key) || last[i]!.nextAtMs === undefined ? null : Math.round((last[i]!.nextAtMs! - faultEnd) / 1000),
       parked: last[i]!.parked
     }))
   } finally {
-    await runtime.dispose()
     await sandbox.stop()
+    await runtime.dispose()
+    progress(mode, "closed")
   }
 }
 
@@ -142,7 +155,9 @@ const main = async () => {
   const fmt = (cell: Cell) =>
     cell.freshSeconds === null
       ? cell.parked ? `parked (probe +${cell.plannedSeconds} s)` : `> ${BOUND_SECONDS} s`
-      : cell.cleanSeconds === null || cell.cleanSeconds === cell.freshSeconds
+      : cell.cleanSeconds === null
+      ? `${cell.freshSeconds.toFixed(1)} s (source misconfigured until its probe)`
+      : cell.cleanSeconds === cell.freshSeconds
       ? `${cell.freshSeconds.toFixed(1)} s`
       : `${cell.freshSeconds.toFixed(1)} s (clean ${cell.cleanSeconds.toFixed(1)} s)`
   const header = ["mode", ...MANUAL.map((m) => `${m} manual`)]

@@ -55,6 +55,11 @@ export interface MergeInput {
    * lower-priority value fetched this round. Without it there is no stickiness.
    */
   readonly ttlSeconds?: number | undefined
+  /**
+   * Sources found misconfigured in this round (widget disabled, token refused…): their carried values do not
+   * stick — they are not coming back within a ttl or two, so the sources still answering take over at once.
+   */
+  readonly misconfigured?: ReadonlySet<PrioritySource> | undefined
 }
 
 /** How long a carried higher-priority value beats a fresh lower-priority one: `2 × ttl`. */
@@ -95,7 +100,7 @@ export const merge = (input: MergeInput): MergedFields => {
       const carried = input.previous?.provenance[field]
       const carriedValue = input.previous?.fields[field]
       if (
-        carried !== undefined && carriedValue !== undefined && carried.source === source &&
+        carried !== undefined && carriedValue !== undefined && carried.source === source && input.misconfigured?.has(source) !== true &&
         carried.fetchedAtMs > oldestStickyMs && carried.fetchedAtMs >= oldestKeptMs
       ) {
         fields[field] = carriedValue

@@ -68,6 +68,9 @@ type SourceOutcome =
 const upstreamCounter = (source: string, outcome: string, statusClass: string) =>
   Metric.tagged(Metric.tagged(Metric.tagged(CoreMetrics.upstreamRequests, "source", source), "outcome", outcome), "status_class", statusClass)
 
+/** Failures that mean the source is misconfigured (not coming back by itself soon). */
+const misconfigurationReasons: ReadonlySet<string> = new Set(["unauthorized", "forbidden", "widget_disabled", "unknown_guild", "unknown_invite"])
+
 const roundVerb: Record<Exclude<RoundOutcome, "ok">, string> = {
   failed: "refresh failed",
   skipped: "refresh skipped: every usable source is waiting for its circuit",
@@ -179,7 +182,11 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
           maxStaleSeconds: profile.refresh.maxStaleSeconds,
           priority: resolvePriority(profile.priority),
           inviteCode: profile.inviteCode,
-          ttlSeconds: profile.refresh.ttlSeconds
+          ttlSeconds: profile.refresh.ttlSeconds,
+          misconfigured: new Set(failures.flatMap((f) => {
+            const reason = f.report.error === "circuit_open" ? f.report.cause : f.report.error
+            return reason !== undefined && misconfigurationReasons.has(reason) ? [f.report.source] : []
+          }))
         })
         const headlineRefreshed = successes.some((s) => headlineFields.some((f) => s.fields[f] !== undefined))
         // Sent: some source got past its circuit (a refusal by the circuit or a missing token sends nothing).

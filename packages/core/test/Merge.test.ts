@@ -145,6 +145,12 @@ describe("Merge", () => {
       assert.deepStrictEqual(merged.provenance, previous.provenance)
     })
 
+    it("a misconfigured source's carried value does not stick: the sources still answering take over", () => {
+      const previous = { fields: { online: 4321 }, provenance: { online: { source: "widget" as const, fetchedAtMs: 0 } } }
+      const merged = Merge.merge({ results: [at("bot", { online: 4300 }, 60_000)], previous, nowMs: 60_000, maxStaleSeconds: 604_800, ttlSeconds: 300, misconfigured: new Set(["widget"]) })
+      assert.deepStrictEqual(merged.provenance.online, { source: "bot", fetchedAtMs: 60_000 })
+    })
+
     const rank = (source: string, order: ReadonlyArray<string>) => order.indexOf(source)
     const round = FastCheck.record({
       advanceSeconds: FastCheck.integer({ min: 0, max: 400 }),
