@@ -6,8 +6,11 @@
  * - Open: refuses until `openUntilMs`, then admits exactly one probe (HalfOpen). A failed probe re-opens with
  *   a doubled interval (capped, ±jitter); a successful one closes.
  * - Throttled: a 429 opens for exactly the announced wait — throttling, not failure; it then closes.
- * - Misconfigured: 401/403, widget disabled, unknown guild or invite. Probed hourly, or at once when the
- *   profile changes (its version differs).
+ * - Misconfigured: 401/403, widget disabled, unknown guild or invite. Probed on a growing interval — first
+ *   `misconfiguredFirstProbeMs` after it was seen, then after as long again as it has been misconfigured
+ *   (so the interval doubles), capped at `misconfiguredProbeMs` (hourly) — or at once when the profile changes
+ *   (its version differs). A setting fixed on Discord's side (widget switched on, bot invited) is noticed
+ *   within about as long as it was broken; a lasting one costs a handful of requests, then one an hour.
  */
 import { Schema } from "effect"
 import type { UpstreamError } from "./Errors.js"
@@ -20,7 +23,10 @@ export interface CircuitBreakerOptions {
   readonly initialOpenMs: number
   readonly maxOpenMs: number
   readonly jitter: number
+  /** The longest interval between probes of a misconfigured circuit. */
   readonly misconfiguredProbeMs: number
+  /** The first probe of a misconfigured circuit comes this long after the misconfiguration was seen. */
+  readonly misconfiguredFirstProbeMs: number
   /** A half-open probe that never reports back stops blocking after this long. */
   readonly probeTimeoutMs: number
 }
@@ -34,6 +40,7 @@ export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
   maxOpenMs: 15 * 60_000,
   jitter: 0.2,
   misconfiguredProbeMs: 60 * 60_000,
+  misconfiguredFirstProbeMs: 30_000,
   probeTimeoutMs: 60_000
 }
 
@@ -165,11 +172,12 @@ export const record = (
     return { _tag: "Throttled", untilMs: nowMs + waitMs }
   }
   if (isMisconfiguration(error)) {
+    const sinceMs = state._tag === "Misconfigured" ? state.sinceMs : nowMs
     return {
       _tag: "Misconfigured",
       reason: error.reason,
-      sinceMs: state._tag === "Misconfigured" ? state.sinceMs : nowMs,
-      nextProbeAtMs: nowMs + options.misconfiguredProbeMs,
+      sinceMs,
+      nextProbeAtMs: nowMs + misconfiguredProbeIntervalMs(nowMs - sinceMs, options),
       profileVersion,
       probing: false,
       probeStartedAtMs: 0
@@ -194,6 +202,12 @@ export const record = (
       return open(nowMs, options.initialOpenMs, random01, error.reason, options)
   }
 }
+
+/** The wait before the next probe of a circuit misconfigured for `elapsedMs`: as long again, within bounds. */
+export const misconfiguredProbeIntervalMs = (
+  elapsedMs: number,
+  options: CircuitBreakerOptions = defaultCircuitBreakerOptions
+): number => Math.min(options.misconfiguredProbeMs, Math.max(options.misconfiguredFirstProbeMs, elapsedMs))
 
 const open = (
   nowMs: number,

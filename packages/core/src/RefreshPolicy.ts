@@ -6,13 +6,13 @@
  *   a usable source was refused by its circuit, as soon as that circuit lets the source be tried;
  * - after the n-th failed round in a row: `min(30 s × 2^(n−1), max(ttl, 15 min))` ±20 %, never before a usable
  *   source may be tried again (its `retryAfter`, its circuit's half-open time) and at the EARLIEST time any
- *   usable source may be tried: a misconfigured source (probed hourly) never holds the others back;
+ *   usable source may be tried: a misconfigured source (probed 30 s after, doubling up to hourly) never holds the others back;
  * - a round that sent nothing because every usable circuit was open or throttled is *skipped*: it neither grows
  *   the backoff nor counts as a failure; the next attempt is when the first usable source may be tried;
  * - a failed round run before its planned time (a manual refresh) does not grow the backoff either: the plan
  *   stays (or moves later only as far as a circuit demands);
  * - a profile none of whose sources is usable (every one misconfigured, or the bot without a token) is
- *   *parked*: probed when its first misconfigured circuit allows (hourly), and at once when the profile changes.
+ *   *parked*: probed when its first misconfigured circuit allows (30 s after, doubling up to hourly), and at once when the profile changes.
  *
  * Transient failures never park (dead-letter) a profile: they retry at the capped interval for as long as they
  * last. The consequence (and the recovery goal): once Discord answers again, a profile whose fault was shorter
@@ -73,7 +73,7 @@ export const failureDelayMs = (
 export type SourceAvailability =
   /** A source that can answer once its circuit lets it (now when closed). */
   | { readonly _tag: "Usable"; readonly atMs: number }
-  /** Misconfigured (widget off, unknown guild, bad token, foreign invite): probed at `atMs` (hourly). */
+  /** Misconfigured (widget off, unknown guild, bad token, foreign invite): probed at `atMs` (30 s after, doubling up to hourly). */
   | { readonly _tag: "Misconfigured"; readonly atMs: number }
   /** Cannot be called at all (the bot without a token). */
   | { readonly _tag: "Unusable" }

@@ -4,7 +4,7 @@
  * `Refresher` computed — ahead of expiry after a success, capped exponential backoff after failed rounds (never
  * before a usable source may be tried, and at the earliest time one may), unchanged after skipped rounds.
  * Transient failures never dead-letter a job. Only a profile none of whose sources is usable (every one
- * misconfigured) is *parked*: listed in `deadLetters`, probed hourly, and at once when the profile changes
+ * misconfigured) is *parked*: listed in `deadLetters`, probed on a growing interval (30 s, doubling, up to hourly), and at once when the profile changes
  * (scheduling it again) or is triggered.
  *
  * `layerMemory` runs jobs as fibers in this process; `@guildpulse/store-redis` provides a BullMQ scheduler.
@@ -26,7 +26,7 @@ export interface JobStatus {
   readonly lastRunAtMs: number | undefined
   readonly consecutiveFailures: number
   readonly runs: number
-  /** Parked: every source of the profile is misconfigured (still queued, for the hourly probe). */
+  /** Parked: every source of the profile is misconfigured (still queued, for its next probe). */
   readonly deadLettered: boolean
 }
 
@@ -134,7 +134,7 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
               : round === "skipped"
               ? "scheduled refresh skipped: every usable source is waiting for its circuit (not counted as a failure)"
               : round === "parked"
-              ? "scheduled refresh parked: no usable source (every one misconfigured); probed hourly or when the profile changes"
+              ? "scheduled refresh parked: no usable source (every one misconfigured); probed on a growing interval (30 s doubling to hourly) or when the profile changes"
               : `scheduled refresh failed (${failures} in a row)`
           })
           if (parked && !wasParked.has(profile.key)) {
@@ -144,7 +144,7 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
               type: "scheduler.dead_letter",
               profile: profile.key,
               jobId: profile.key,
-              message: "every source of the profile is misconfigured; parked (probed hourly, and at once when the profile changes)"
+              message: "every source of the profile is misconfigured; parked (probed on a growing interval, 30 s doubling to hourly, and at once when the profile changes)"
             })
           } else if (!parked) {
             wasParked.delete(profile.key)
@@ -227,7 +227,7 @@ export const makeMemory = (options: MemorySchedulerOptions = {}) =>
           running: true,
           jobs: all,
           deadLetters: all.filter((job) => job.deadLettered).map((job) => job.profile),
-          // Parked jobs are still queued (for their hourly probe).
+          // Parked jobs are still queued (for their next probe).
           queueDepth: all.length
         }
       })

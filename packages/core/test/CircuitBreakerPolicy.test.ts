@@ -101,15 +101,36 @@ describe("CircuitBreakerPolicy", () => {
   })
 
   for (const reason of ["unauthorized", "widget_disabled", "unknown_guild", "unknown_invite", "forbidden"] as const) {
-    it(`${reason} marks the circuit misconfigured, probed hourly`, () => {
+    it(`${reason} marks the circuit misconfigured, probed 30 s later, then at a doubling interval`, () => {
       const state = P.record(P.initialState(), fail(reason), 0, 0.5, 3)
       assert.strictEqual(state._tag, "Misconfigured")
-      assert.isFalse(P.admit(state, 3_599_999, 3).admitted)
-      const probe = P.admit(state, 3_600_000, 3)
+      assert.isFalse(P.admit(state, 29_999, 3).admitted)
+      const probe = P.admit(state, 30_000, 3)
       assert.isTrue(probe.admitted)
-      assert.isFalse(P.admit(probe.state, 3_600_001, 3).admitted, "only one probe at a time")
+      assert.isFalse(P.admit(probe.state, 30_001, 3).admitted, "only one probe at a time")
+      // The probe fails again: misconfigured for 30 s, so the next probe is 30 s on (at 60 s), then 60 s on.
+      const second = P.record(probe.state, fail(reason), 30_000, 0.5, 3)
+      assert.isFalse(P.admit(second, 59_999, 3).admitted)
+      const secondProbe = P.admit(second, 60_000, 3)
+      assert.isTrue(secondProbe.admitted)
+      const third = P.record(secondProbe.state, fail(reason), 60_000, 0.5, 3)
+      assert.isFalse(P.admit(third, 119_999, 3).admitted)
+      assert.isTrue(P.admit(third, 120_000, 3).admitted)
     })
   }
+
+  it("a lasting misconfiguration is probed at most hourly", () => {
+    const since = P.record(P.initialState(), fail("unknown_guild"), 0, 0.5, 3)
+    // Misconfigured for five hours: the interval is capped at one hour.
+    const probe = P.admit(since, 5 * 3_600_000, 3)
+    assert.isTrue(probe.admitted)
+    const later = P.record(probe.state, fail("unknown_guild"), 5 * 3_600_000, 0.5, 3)
+    assert.isFalse(P.admit(later, 6 * 3_600_000 - 1, 3).admitted)
+    assert.isTrue(P.admit(later, 6 * 3_600_000, 3).admitted)
+    assert.strictEqual(P.misconfiguredProbeIntervalMs(0), 30_000)
+    assert.strictEqual(P.misconfiguredProbeIntervalMs(600_000), 600_000)
+    assert.strictEqual(P.misconfiguredProbeIntervalMs(7_200_000), 3_600_000)
+  })
 
   it("a misconfigured circuit is probed at once when the profile changes", () => {
     const state = P.record(P.initialState(), fail("widget_disabled"), 0, 0.5, 3)

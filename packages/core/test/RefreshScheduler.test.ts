@@ -75,7 +75,7 @@ describe("RefreshPolicy.decide", () => {
       expect: { outcome: "parked", consecutiveFailures: 1, nextAtMs: 4_500_000 }
     },
     {
-      name: "nothing callable at all (bot without a token only): parked, probed hourly",
+      name: "nothing callable at all (bot without a token only): parked, probed after the parked interval",
       input: { sources: [{ _tag: "Unusable" }] },
       expect: { outcome: "parked", consecutiveFailures: 0, nextAtMs: 4_600_000 }
     },
@@ -187,7 +187,7 @@ describe("RefreshScheduler (memory)", () => {
       assert.deepStrictEqual((yield* scheduler.status).deadLetters, [])
     }).pipe(startingAt(engine({ scheduler: { scheduleAllOnStart: false } }))))
 
-  it.effect("every source misconfigured: parked (listed), probed hourly, and at once when the profile changes", () =>
+  it.effect("every source misconfigured: parked (listed), probed 30 s later then at a doubling interval up to hourly, and at once when the profile changes", () =>
     Effect.gen(function* () {
       const script = yield* TestSource
       for (const source of ["widget", "bot"] as const) {
@@ -197,8 +197,8 @@ describe("RefreshScheduler (memory)", () => {
       const scheduler = yield* RefreshScheduler.RefreshScheduler
       yield* scheduler.schedule(profile())
       yield* TestClock.adjust("0 millis")
-      yield* TestClock.adjust("2 hours")
-      assert.deepStrictEqual(gaps(yield* refreshTimes), [3600, 3600])
+      yield* TestClock.adjust("4 hours")
+      assert.deepStrictEqual(gaps(yield* refreshTimes), [30, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600])
       assert.deepStrictEqual((yield* scheduler.status).deadLetters, ["main"])
       // The operator fixes the guild id: probed at once, and no longer parked.
       for (const source of ["widget", "bot", "invite"] as const) script.set(source, healthy[source])

@@ -295,7 +295,7 @@ describe("honest states: no made-up numbers, root causes in one order", () => {
       assert.strictEqual(view.freshness.state, "unavailable")
       assert.deepStrictEqual(view.counts, {})
       assert.deepStrictEqual(view.freshness.reasons, ["unknown_guild", "unknown_invite"])
-      assert.strictEqual(view.freshness.retryAfterSeconds, 3600, "probed hourly")
+      assert.strictEqual(view.freshness.retryAfterSeconds, 30, "first probe 30 s after the misconfiguration was seen")
       // A manual refresh meets the misconfigured circuits: the root causes stay, circuit_open is added last.
       const again = yield* stats.get("main", { bypassCache: true })
       assert.strictEqual(again.freshness.state, "unavailable")

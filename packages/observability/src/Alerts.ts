@@ -239,7 +239,7 @@ export const refreshDeadLettered = (input: {
         _tag: "firing",
         severity: "critical",
         title: "Refresh parked",
-        summary: `Every source of the profile is misconfigured${input.reasons !== undefined && input.reasons.length > 0 ? ` (${input.reasons.join(", ")})` : ""}; the refresh job is parked: probed hourly, and at once when the profile changes.`,
+        summary: `Every source of the profile is misconfigured${input.reasons !== undefined && input.reasons.length > 0 ? ` (${input.reasons.join(", ")})` : ""}; the refresh job is parked: probed on a growing interval (30 s, doubling, up to hourly), and at once when the profile changes.`,
         details: [
           { label: "Reasons", value: input.reasons !== undefined && input.reasons.length > 0 ? input.reasons.join(", ") : "—" },
           { label: "Failures in a row", value: String(input.consecutiveFailures) }

@@ -200,7 +200,7 @@ describe("Alerts", () => {
       assert.deepStrictEqual((yield* scheduler.status).deadLetters, ["main"])
       const fired = yield* evaluate
       assert.deepStrictEqual(alertsOf(fired), ["firing:refresh_dead_lettered:main"])
-      assert.strictEqual(fired[0]!.summary, "Every source of the profile is misconfigured (unknown_guild); the refresh job is parked: probed hourly, and at once when the profile changes.")
+      assert.strictEqual(fired[0]!.summary, "Every source of the profile is misconfigured (unknown_guild); the refresh job is parked: probed on a growing interval (30 s, doubling, up to hourly), and at once when the profile changes.")
       for (const source of ["widget", "bot", "invite"] as const) script.set(source, healthy[source])
       // The operator corrects the profile: it is probed at once.
       yield* scheduler.schedule({ ...profile(), version: 2 })

@@ -10,7 +10,7 @@
  *   failed round, never before a usable source may be tried and at the earliest time one may; unchanged after a
  *   skipped round (nothing sent: every usable circuit open or throttled — manual refreshes during an outage).
  * - Transient failures never dead-letter a job. A profile none of whose sources is usable (every one
- *   misconfigured) is *parked*: its job stays delayed until the hourly probe and is listed in `deadLetters`
+ *   misconfigured) is *parked*: its job stays delayed until its next probe (30 s, doubling to hourly) and is listed in `deadLetters`
  *   (and health); scheduling the changed profile runs it at once.
  * - When a round ran meanwhile elsewhere (a public request revalidated the profile), the job follows that
  *   round's plan instead of calling Discord again; a triggered job always runs.
@@ -74,7 +74,7 @@ const JobData = Schema.Struct({
   failures: Schema.NonNegativeInt,
   lastRunAtMs: Schema.optional(Schema.Number),
   nextRunAtMs: Schema.optional(Schema.Number),
-  /** Every source misconfigured: waiting for the hourly probe or a profile change. */
+  /** Every source misconfigured: waiting for its next probe or a profile change. */
   parked: Schema.optional(Schema.Boolean),
   /** Set by `trigger`: run even if a round ran elsewhere meanwhile. */
   manual: Schema.optional(Schema.Boolean)
@@ -249,13 +249,13 @@ export const make = (
             : outcome === "skipped"
             ? "scheduled refresh skipped: every usable source is waiting for its circuit (not counted as a failure)"
             : parked
-            ? "scheduled refresh parked: no usable source (every one misconfigured); probed hourly or when the profile changes"
+            ? "scheduled refresh parked: no usable source (every one misconfigured); probed on a growing interval (30 s doubling to hourly) or when the profile changes"
             : `scheduled refresh failed (${failures} in a row)`
         })
         if (parked && data.parked !== true) {
           yield* events.emit({
             level: "error", type: "scheduler.dead_letter", profile: key, jobId: job.id ?? jobIdOf(key),
-            message: "every source of the profile is misconfigured; parked (probed hourly, and at once when the profile changes)"
+            message: "every source of the profile is misconfigured; parked (probed on a growing interval, 30 s doubling to hourly, and at once when the profile changes)"
           })
         }
         // Deleted or unscheduled during the round: let the job end here.
@@ -381,7 +381,7 @@ export const make = (
           running: connection.isConnected() && (worker === undefined || worker.isRunning()),
           jobs,
           deadLetters: jobs.filter((job) => job.deadLettered).map((job) => job.profile),
-          // Parked jobs are still queued (delayed until their hourly probe); BullMQ's failed ones are not.
+          // Parked jobs are still queued (delayed until their next probe); BullMQ's failed ones are not.
           queueDepth: jobs.filter((job) => !job.deadLettered || job.nextRunAtMs !== undefined).length
         }
         return lastStatus
