@@ -273,8 +273,11 @@ for (const pkg of packages) {
   const words = line.split(/\s+/).slice(2)
   const named = words.filter((word) => word.startsWith("@guildpulse/")).map((word) => word.replace(/^(@guildpulse\/[^@]+).*$/, "$1"))
   const needed = new Set(named.flatMap((name) => [...workspaceClosure(name)]))
+  // A global install line (`npm install -g …`, the CLI) is checked as a project install: the same package tree,
+  // without touching the machine's global prefix; its binary is then run from node_modules/.bin.
+  const global = words.some((word) => word === "-g" || word === "--global")
   const installArgs = [
-    ...words.filter((word) => !word.startsWith("@guildpulse/")),
+    ...words.filter((word) => !word.startsWith("@guildpulse/") && word !== "-g" && word !== "--global"),
     ...[...needed].map((name) => {
       const tarball = tarballOf.get(name)
       if (tarball === undefined) throw new Error(`${pkg.name}: no tarball for ${name}`)
@@ -300,6 +303,15 @@ for (const pkg of packages) {
     .map((file) => `${file.replace(/\/package\.json$/, "")}@${JSON.parse(readFileSync(join(project, file), "utf8")).version}`)
   if (effects.length !== 1 || !/@3\./.test(effects[0] ?? "")) fail(pkg.name, `expected exactly one effect 3.x, found ${effects.join(", ") || "none"}`)
   else ok(pkg.name, `one effect: ${effects[0]}`)
+
+  if (global) {
+    // Every binary the package declares answers --help.
+    for (const bin of Object.keys(pkg.manifest.bin ?? {})) {
+      const help = run(join(project, "node_modules", ".bin", bin), ["--help"], { cwd: project, timeout: 120_000 })
+      if (help.status !== 0) fail(pkg.name, `${bin} --help exited ${help.status}:\n${help.stdout}${help.stderr}`)
+      else ok(pkg.name, `${bin} --help answers`)
+    }
+  }
 
   for (const example of examples) {
     const key = `${pkg.short}/${example.path}`
