@@ -7,23 +7,11 @@
  * length leaks through timing.
  */
 import { createHash, timingSafeEqual } from "node:crypto"
-import { Unauthorized, type StoreError } from "@guildpulse/core"
+import { ApiKeyRepository, Unauthorized, type StoreError } from "@guildpulse/core"
 import { Effect, Redacted } from "effect"
 
-/** Every scope of the HTTP API (docs/architecture.md §5). `*` grants all of them, including scopes added later. */
-export const scopes = [
-  "profiles:read",
-  "profiles:write",
-  "profiles:refresh",
-  "events:read",
-  "tokens:write",
-  "metrics:read",
-  "health:read",
-  "analytics:read",
-  "keys:admin",
-  "audit:read",
-  "alerts:write"
-] as const
+/** Every scope of the HTTP API (docs/architecture.md §5), as core defines them. `*` grants all of them. */
+export const scopes: typeof ApiKeyRepository.apiScopes = ApiKeyRepository.apiScopes
 export type Scope = (typeof scopes)[number]
 
 export interface Principal {

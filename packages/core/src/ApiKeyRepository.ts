@@ -1,6 +1,6 @@
 /**
  * Port: scoped API keys, stored hashed. A key reads `gp_<id>_<secret>`; only a hash of the secret is kept
- * (the adapter that issues and checks keys picks the hash — SHA-256 today — and compares in constant time).
+ * (the `ApiKeyCrypto` implementation picks the slow hash — scrypt in adapter-express — and compares in constant time).
  * The repository never sees a secret.
  */
 import { Context, Effect, Layer, Option, Schema } from "effect"

@@ -19,9 +19,17 @@ export class CircuitStore extends Context.Tag("@guildpulse/core/CircuitStore")<
   }
 >() {}
 
-export const makeMemory = Effect.sync(() => {
-  const states = new Map<string, CircuitState>()
-  return CircuitStore.of({
+/** Where an in-process store keeps the states (a persistent store passes a map that writes behind). */
+export interface CircuitStateMap {
+  readonly get: (key: string) => CircuitState | undefined
+  readonly set: (key: string, state: CircuitState) => void
+  readonly delete: (key: string) => void
+  readonly keys: () => Iterable<string>
+}
+
+/** Circuit states of one process: the memory layer, and the embedded store (one process owns its file). */
+export const makeInProcess = (states: CircuitStateMap = new Map<string, CircuitState>()): CircuitStore["Type"] =>
+  CircuitStore.of({
     get: (key) => Effect.sync(() => Option.fromNullable(states.get(key))),
     // JavaScript runs this synchronously, so the read-modify-write cannot interleave.
     modify: (key, f) =>
@@ -35,6 +43,7 @@ export const makeMemory = Effect.sync(() => {
         for (const key of [...states.keys()]) if (key.startsWith(keyPrefix)) states.delete(key)
       })
   })
-})
+
+export const makeMemory: Effect.Effect<CircuitStore["Type"]> = Effect.sync(() => makeInProcess())
 
 export const layerMemory: Layer.Layer<CircuitStore> = Layer.effect(CircuitStore, makeMemory)

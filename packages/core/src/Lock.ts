@@ -27,15 +27,32 @@ let tokenSeq = 0
 const newToken = (now: number, random01: number): string =>
   `${now.toString(36)}-${(tokenSeq++).toString(36)}-${random01.toString(36).slice(2, 10)}`
 
-export const makeMemory = Effect.sync(() => {
+/** Where an in-process lock keeps the last fencing token of each key (a persistent store writes it behind). */
+export interface FencingMap {
+  readonly get: (key: string) => number | undefined
+  readonly set: (key: string, fencing: number) => void
+}
+
+export interface InProcessOptions {
+  readonly fencing?: FencingMap
+  /** The next fencing token after `last` (default `last + 1`). */
+  readonly nextFencing?: (last: number, nowMs: number) => number
+}
+
+/**
+ * Leases held by fibers of one process: the memory layer, and stores whose process alone takes the leases
+ * (the embedded store, which keeps fencing tokens increasing across restarts).
+ */
+export const makeInProcess = (options: InProcessOptions = {}): Lock["Type"] => {
   const held = new Map<string, { token: string; expiresAtMs: number }>()
-  const fencing = new Map<string, number>()
+  const fencing: FencingMap = options.fencing ?? new Map<string, number>()
+  const nextFencing = options.nextFencing ?? ((last: number) => last + 1)
   return Lock.of({
     acquire: (key, ttlMs) =>
       Effect.map(Effect.zip(Clock.currentTimeMillis, Random.next), ([now, random01]) => {
         const current = held.get(key)
         if (current !== undefined && current.expiresAtMs > now) return Option.none()
-        const next = (fencing.get(key) ?? 0) + 1
+        const next = nextFencing(fencing.get(key) ?? 0, now)
         fencing.set(key, next)
         const lease: Lease = { key, token: newToken(now, random01), fencing: next, expiresAtMs: now + ttlMs }
         held.set(key, { token: lease.token, expiresAtMs: lease.expiresAtMs })
@@ -57,6 +74,8 @@ export const makeMemory = Effect.sync(() => {
         return Option.some(extended)
       })
   })
-})
+}
+
+export const makeMemory: Effect.Effect<Lock["Type"]> = Effect.sync(() => makeInProcess())
 
 export const layerMemory: Layer.Layer<Lock> = Layer.effect(Lock, makeMemory)

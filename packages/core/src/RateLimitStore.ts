@@ -67,19 +67,49 @@ export const decideAcquire = (
 const SWEEP_EVERY = 1000
 const SWEEP_GRACE_MS = 60_000
 
-export const makeMemory = Effect.sync(() => {
+/** Where an in-process store keeps its blocks (a persistent store passes a map that writes behind). */
+export interface BlockMap {
+  readonly get: (key: string) => number | undefined
+  readonly set: (key: string, untilMs: number) => void
+  readonly delete: (key: string) => void
+  readonly entries: () => Iterable<readonly [string, number]>
+}
+
+export interface InProcessOptions {
+  /** Blocks (`Retry-After`, global 429s); default a plain map. */
+  readonly blocks?: BlockMap
+  /** Invalid-request times to start from, oldest first (what a persistent store read back). */
+  readonly invalidTimes?: ReadonlyArray<number>
+  /** Called with the time of every invalid request recorded (a persistent store writes it behind). */
+  readonly onInvalid?: (atMs: number) => void
+  /** Keep invalid-request times at least this long, whatever window is asked about (default 0). */
+  readonly retainInvalidMs?: number
+}
+
+/**
+ * The rate-limit state of one process: core's `decideAcquire` on in-process maps. The memory layer, and stores
+ * whose process alone spends the budget (the embedded store), build on it.
+ */
+export const makeInProcess = (options: InProcessOptions = {}): RateLimitStore["Type"] => {
   const buckets = new Map<string, BucketState>()
-  const blocked = new Map<string, number>()
+  const blocked: BlockMap = options.blocks ?? mapBlocks(new Map())
   const windows = new Map<string, { startMs: number; count: number }>()
-  const invalid: Array<number> = []
+  const invalid: Array<number> = [...(options.invalidTimes ?? [])]
+  const retainMs = options.retainInvalidMs ?? 0
   const prune = (now: number, windowMs: number) => {
-    while (invalid.length > 0 && invalid[0]! <= now - windowMs) invalid.shift()
+    const horizon = now - Math.max(windowMs, retainMs)
+    while (invalid.length > 0 && invalid[0]! <= horizon) invalid.shift()
+  }
+  const countWithin = (now: number, windowMs: number) => {
+    let n = 0
+    for (let i = invalid.length - 1; i >= 0 && invalid[i]! > now - windowMs; i--) n += 1
+    return n
   }
   // Buckets, blocks and windows of guilds no longer asked about would otherwise stay forever.
   let grantsSinceSweep = 0
   const sweep = (now: number) => {
     for (const [key, bucket] of buckets) if (bucket.resetAtMs < now - SWEEP_GRACE_MS) buckets.delete(key)
-    for (const [key, until] of blocked) if (until < now) blocked.delete(key)
+    for (const [key, until] of [...blocked.entries()]) if (until < now) blocked.delete(key)
     for (const [key, window] of windows) if (window.startMs < now - SWEEP_GRACE_MS) windows.delete(key)
   }
   return RateLimitStore.of({
@@ -119,19 +149,32 @@ export const makeMemory = Effect.sync(() => {
           resetAtMs: observation.resetAtMs
         })
       }),
-    blockUntil: (key, untilMs) => Effect.sync(() => void blocked.set(key, Math.max(untilMs, blocked.get(key) ?? 0))),
+    blockUntil: (key, untilMs) =>
+      Effect.sync(() => {
+        if (untilMs > (blocked.get(key) ?? 0)) blocked.set(key, untilMs)
+      }),
     recordInvalid: (windowMs) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         invalid.push(now)
+        options.onInvalid?.(now)
         prune(now, windowMs)
-        return invalid.length
+        return countWithin(now, windowMs)
       }),
     invalidCount: (windowMs) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         prune(now, windowMs)
-        return invalid.length
+        return countWithin(now, windowMs)
       })
   })
+}
+
+const mapBlocks = (map: Map<string, number>): BlockMap => ({
+  get: (key) => map.get(key),
+  set: (key, untilMs) => void map.set(key, untilMs),
+  delete: (key) => void map.delete(key),
+  entries: () => map.entries()
 })
+
+export const makeMemory: Effect.Effect<RateLimitStore["Type"]> = Effect.sync(() => makeInProcess())
 
 export const layerMemory: Layer.Layer<RateLimitStore> = Layer.effect(RateLimitStore, makeMemory)

@@ -6,6 +6,7 @@ import { Context, Effect, Either, Layer, Option, Scope } from "effect"
 import { AuditLog } from "@guildpulse/core"
 import type { StoreError } from "@guildpulse/core"
 import { jsonCodec } from "./internal/json.js"
+import { Where } from "./internal/where.js"
 import { SqliteDatabase } from "./SqliteDatabase.js"
 
 const STORE = "audit"
@@ -40,37 +41,14 @@ export const make: Effect.Effect<Context.Tag.Service<AuditLog.AuditLog>, StoreEr
   const query = (q: AuditLog.AuditQuery) =>
     Effect.gen(function* () {
       const limit = AuditLog.limitOf(q)
-      const where: Array<string> = []
-      const params: Array<string | number> = []
-      if (q.keyId !== undefined) {
-        where.push("key_id = ?")
-        params.push(q.keyId)
-      }
-      if (q.action !== undefined) {
-        where.push("(action = ? OR substr(action, 1, ?) = ?)")
-        params.push(q.action, q.action.length + 1, `${q.action}.`)
-      }
-      if (q.profile !== undefined) {
-        where.push("profile = ?")
-        params.push(q.profile)
-      }
-      if (q.sinceMs !== undefined) {
-        where.push("at_ms >= ?")
-        params.push(q.sinceMs)
-      }
-      if (q.untilMs !== undefined) {
-        where.push("at_ms <= ?")
-        params.push(q.untilMs)
-      }
-      if (q.cursor !== undefined) {
-        const cursor = Number.parseInt(q.cursor, 10)
-        if (Number.isFinite(cursor)) {
-          where.push("id < ?")
-          params.push(cursor)
-        }
-      }
-      const sql = `SELECT json FROM audit ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`
-      const rows = yield* database.read(STORE, (db) => db.prepare(sql).raw(true).all(...params, limit + 1) as Array<[string]>)
+      const where = new Where()
+        .eq("key_id", q.keyId)
+        .dotted("action", q.action)
+        .eq("profile", q.profile)
+        .range("at_ms", q.sinceMs, q.untilMs)
+        .before(q.cursor)
+      const sql = `SELECT json FROM audit ${where.sql} ORDER BY id DESC LIMIT ?`
+      const rows = yield* database.read(STORE, (db) => db.prepare(sql).raw(true).all(...where.params, limit + 1) as Array<[string]>)
       const entries: Array<AuditLog.AuditEntry> = []
       for (const [json] of rows) {
         const decoded = codec.decode(json)

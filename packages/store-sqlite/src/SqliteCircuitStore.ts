@@ -3,7 +3,7 @@
  * is atomic as in memory) and reach the file by write-behind, so an open or throttled circuit stays open
  * across a restart instead of hammering Discord again.
  */
-import { Context, Effect, Either, Layer, Option, Scope } from "effect"
+import { Context, Effect, Either, Layer, Scope } from "effect"
 import { CircuitBreakerPolicy, CircuitStore } from "@guildpulse/core"
 import type { StoreError } from "@guildpulse/core"
 import { DirtyMap } from "./internal/dirtyMap.js"
@@ -29,19 +29,7 @@ export const make: Effect.Effect<Context.Tag.Service<CircuitStore.CircuitStore>,
   }
   yield* database.registerWriteBehind({ name: STORE, take: () => states.take() })
 
-  return CircuitStore.CircuitStore.of({
-    get: (key) => Effect.sync(() => Option.fromNullable(states.get(key))),
-    modify: (key, f) =>
-      Effect.sync(() => {
-        const [result, next] = f(Option.fromNullable(states.get(key)))
-        states.set(key, next)
-        return result
-      }),
-    delete: (keyPrefix) =>
-      Effect.sync(() => {
-        for (const key of [...states.values.keys()]) if (key.startsWith(keyPrefix)) states.delete(key)
-      })
-  })
+  return CircuitStore.makeInProcess(states)
 })
 
 export const layer: Layer.Layer<CircuitStore.CircuitStore, StoreError, SqliteDatabase> = Layer.scoped(CircuitStore.CircuitStore, make)

@@ -8,6 +8,7 @@ import { Clock, Context, Effect, Either, Layer, Option, Scope } from "effect"
 import { EventLog, GuildPulseEvent } from "@guildpulse/core"
 import type { EventInput, EventLevel, StoreError } from "@guildpulse/core"
 import { jsonCodec } from "./internal/json.js"
+import { Where } from "./internal/where.js"
 import { SqliteDatabase } from "./SqliteDatabase.js"
 
 const STORE = "events"
@@ -80,40 +81,18 @@ export const make = (
       Effect.gen(function* () {
         const limit = Math.min(Math.max(1, q.limit ?? EventLog.DEFAULT_QUERY_LIMIT), EventLog.MAX_QUERY_LIMIT)
         yield* Effect.ignore(database.flush)
-        const where: Array<string> = []
-        const params: Array<string | number> = []
+        const where = new Where()
         if (q.profile !== undefined) {
           const profiles = typeof q.profile === "string" ? [q.profile] : [...q.profile]
           if (profiles.length === 0) return { events: [], nextCursor: Option.none() }
-          where.push(`profile IN (${profiles.map(() => "?").join(", ")})`)
-          params.push(...profiles)
+          where.add(`profile IN (${profiles.map(() => "?").join(", ")})`, ...profiles)
         }
-        if (q.type !== undefined) {
-          where.push("(type = ? OR substr(type, 1, ?) = ?)")
-          params.push(q.type, q.type.length + 1, `${q.type}.`)
-        }
-        if (q.level !== undefined) {
-          where.push("level >= ?")
-          params.push(levelRank[q.level])
-        }
-        if (q.sinceMs !== undefined) {
-          where.push("ts_ms >= ?")
-          params.push(q.sinceMs)
-        }
-        if (q.untilMs !== undefined) {
-          where.push("ts_ms <= ?")
-          params.push(q.untilMs)
-        }
-        if (q.cursor !== undefined) {
-          const cursor = Number.parseInt(q.cursor, 10)
-          if (Number.isFinite(cursor)) {
-            where.push("id < ?")
-            params.push(cursor)
-          }
-        }
-        const sql = `SELECT id, json FROM events ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`
+        where.dotted("type", q.type)
+        if (q.level !== undefined) where.add("level >= ?", levelRank[q.level])
+        where.range("ts_ms", q.sinceMs, q.untilMs).before(q.cursor)
+        const sql = `SELECT id, json FROM events ${where.sql} ORDER BY id DESC LIMIT ?`
         const rows = yield* database
-          .read(STORE, (db) => db.prepare(sql).raw(true).all(...params, limit + 1) as Array<[number, string]>)
+          .read(STORE, (db) => db.prepare(sql).raw(true).all(...where.params, limit + 1) as Array<[number, string]>)
           .pipe(Effect.catchAll((error) => Effect.as(Effect.logWarning(`event query failed: ${error.message}`), [] as Array<[number, string]>)))
         const events: Array<GuildPulseEvent> = []
         for (const [, json] of rows) {

@@ -4,8 +4,7 @@
  * `max(last + 1, now in ms)`, and the last token of every key reaches the file by write-behind — so a write
  * fenced with a token of the previous life is always older than any token of this one.
  */
-import { randomUUID } from "node:crypto"
-import { Clock, Context, Effect, Layer, Option, Scope } from "effect"
+import { Context, Effect, Layer, Scope } from "effect"
 import { Lock } from "@guildpulse/core"
 import type { StoreError } from "@guildpulse/core"
 import { DirtyMap } from "./internal/dirtyMap.js"
@@ -21,35 +20,8 @@ export const make: Effect.Effect<Context.Tag.Service<Lock.Lock>, StoreError, Sql
   const rows = yield* database.read(STORE, (db) => db.prepare("SELECT key, fencing FROM lock_fencing").raw(true).all() as Array<[string, number]>)
   for (const [key, value] of rows) fencing.load(key, Number(value))
   yield* database.registerWriteBehind({ name: STORE, take: () => fencing.take() })
-  const held = new Map<string, { readonly token: string; readonly expiresAtMs: number }>()
-
-  return Lock.Lock.of({
-    acquire: (key, ttlMs) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const current = held.get(key)
-        if (current !== undefined && current.expiresAtMs > now) return Option.none()
-        const next = Math.max((fencing.get(key) ?? 0) + 1, now)
-        fencing.set(key, next)
-        const lease: Lock.Lease = { key, token: randomUUID(), fencing: next, expiresAtMs: now + ttlMs }
-        held.set(key, { token: lease.token, expiresAtMs: lease.expiresAtMs })
-        return Option.some(lease)
-      }),
-    release: (lease) =>
-      Effect.sync(() => {
-        const current = held.get(lease.key)
-        if (current === undefined || current.token !== lease.token) return false
-        held.delete(lease.key)
-        return true
-      }),
-    extend: (lease, ttlMs) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const current = held.get(lease.key)
-        if (current === undefined || current.token !== lease.token || current.expiresAtMs <= now) return Option.none()
-        const extended = { ...lease, expiresAtMs: now + ttlMs }
-        held.set(lease.key, { token: lease.token, expiresAtMs: extended.expiresAtMs })
-        return Option.some(extended)
-      })
-  })
+  // Core's in-process lock; a grant takes max(last + 1, now) so tokens outrun those of the previous life.
+  return Lock.makeInProcess({ fencing, nextFencing: (last, nowMs) => Math.max(last + 1, nowMs) })
 })
 
 export const layer: Layer.Layer<Lock.Lock, StoreError, SqliteDatabase> = Layer.scoped(Lock.Lock, make)

@@ -18,6 +18,14 @@ export class DirtyMap<V> {
     return this.values.get(key)
   }
 
+  entries(): IterableIterator<[string, V]> {
+    return this.values.entries()
+  }
+
+  keys(): IterableIterator<string> {
+    return this.values.keys()
+  }
+
   /** Sets a value the file already holds (read from it, or written durably): not dirty. */
   load(key: string, value: V): void {
     this.values.set(key, value)
