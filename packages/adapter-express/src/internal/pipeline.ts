@@ -3,10 +3,9 @@
  * authentication and scope check, the handler, and a last line of defence that turns any throw or rejection
  * into a logged 500 problem. Also the per-path fallbacks: OPTIONS (preflight) and 405 with `Allow`.
  */
-import { Redaction } from "@guildpulse/observability"
 import type { NextFunction, Request, Response, Router } from "express"
-import { AuditLog, type ProfileKey } from "@guildpulse/core"
-import { Cause, Clock, Effect, Runtime } from "effect"
+import { AuditLog, type ProfileKey, ProfileRepository, Redaction, SecretVault } from "@guildpulse/core"
+import { Cause, Clock, Effect, Option, Runtime } from "effect"
 import { hasScope, parseBearer, type Authenticator, type Principal } from "../Authenticator.js"
 import type { Cors } from "../Cors.js"
 import * as Problem from "../Problem.js"
@@ -31,19 +30,38 @@ export interface Pipeline {
   readonly audit?: AuditLog.AuditLog["Type"] | undefined
 }
 
-/** Logs through the engine's logger when it is up (so the host's logger layer applies), else stderr. */
 /**
- * Logs an unexpected failure. The cause is rendered to text and passed through the redaction guard first:
- * an error message may quote a request header or a token, and secrets never reach the logs.
+ * The secrets the engine holds: the bot token of every profile, as plain strings for the redaction guard
+ * (a token need not look like a Discord token to be one). Nothing when a store cannot answer.
+ */
+export const engineSecrets: Effect.Effect<ReadonlyArray<string>, never, ProfileRepository.ProfileRepository | SecretVault.SecretVault> =
+  Effect.gen(function* () {
+    const repository = yield* ProfileRepository.ProfileRepository
+    const vault = yield* SecretVault.SecretVault
+    const profiles = yield* repository.list
+    const tokens = yield* Effect.forEach(profiles, (profile) => vault.get(profile.key), { concurrency: 8 })
+    return Redaction.secretsOf(tokens.flatMap(Option.toArray))
+  }).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+
+/**
+ * Logs an unexpected failure, through the engine's logger when it is up (so the host's logger layer applies),
+ * else stderr. The cause is rendered to text and passed through the redaction guard first, with the given
+ * secrets (the admin key) and the engine's bot tokens: an error message may quote a header or a token, and
+ * secrets never reach the logs.
  */
 export const makeLogDefect = (engine: EngineState, secrets: () => ReadonlyArray<string> = () => []) => (what: string, defect: unknown) => {
   const cause = Cause.isCause(defect) ? defect : Cause.die(defect)
-  const text = Redaction.redactText(Cause.pretty(cause), secrets())
+  const pretty = Cause.pretty(cause)
   const current = engine.current
   if (current !== undefined) {
-    Runtime.runFork(current.runtime)(Effect.logError(what, text).pipe(Effect.annotateLogs("component", "adapter-express")))
+    Runtime.runFork(current.runtime)(
+      engineSecrets.pipe(
+        Effect.flatMap((tokens) => Effect.logError(what, Redaction.redactText(pretty, [...secrets(), ...tokens]))),
+        Effect.annotateLogs("component", "adapter-express")
+      )
+    )
   } else {
-    console.error(`[guildpulse/adapter-express] ${what}\n${text}`)
+    console.error(`[guildpulse/adapter-express] ${what}\n${Redaction.redactText(pretty, secrets())}`)
   }
 }
 
