@@ -67,15 +67,29 @@ export const makeCrypto = (options: ScryptOptions = {}): ApiKeyCrypto.ApiKeyCryp
 export const layerCrypto = (options?: ScryptOptions): Layer.Layer<ApiKeyCrypto.ApiKeyCrypto> =>
   Layer.sync(ApiKeyCrypto.ApiKeyCrypto, () => makeCrypto(options))
 
-/** A principal per verified key (the key id is the subject recorded in the audit log). */
-export const authenticator = (keys: ApiKeys.ApiKeys["Type"]): Authenticator => ({
-  authenticate: (credential) =>
-    Effect.map(keys.verify(credential), (key): Principal => ({
-      subject: key.id,
-      scopes: new Set(key.scopes),
-      profiles: key.profiles === undefined ? "*" : new Set(key.profiles)
-    }))
-})
+/**
+ * A principal per verified key (the key id is the subject recorded in the audit log). A key in the
+ * verified-key cache is recognised without running an effect (`authenticateSync`), and its principal is
+ * built once per cached verification.
+ */
+export const authenticator = (keys: ApiKeys.ApiKeys["Type"]): Authenticator => {
+  const principals = new WeakMap<ApiKeys.VerifiedKey, Principal>()
+  const principalOf = (key: ApiKeys.VerifiedKey): Principal => {
+    let principal = principals.get(key)
+    if (principal === undefined) {
+      principal = { subject: key.id, scopes: new Set(key.scopes), profiles: key.profiles === undefined ? "*" : new Set(key.profiles) }
+      principals.set(key, principal)
+    }
+    return principal
+  }
+  return {
+    authenticate: (credential) => Effect.map(keys.verify(credential), principalOf),
+    authenticateSync: (credential, nowMs) => {
+      const key = keys.verifyCached(credential, nowMs)
+      return key === undefined ? undefined : principalOf(key)
+    }
+  }
+}
 
 /** Keys and audit log, as services the router runs (their effects need nothing more). */
 export interface Governance {

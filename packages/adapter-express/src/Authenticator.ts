@@ -25,6 +25,11 @@ export interface Principal {
 export interface Authenticator {
   /** Resolves a bearer credential; fails with `Unauthorized` when it is not recognised. */
   readonly authenticate: (credential: Redacted.Redacted<string>) => Effect.Effect<Principal, Unauthorized | StoreError>
+  /**
+   * Optional hot path without an effect: the principal when the credential is recognised from memory alone
+   * (`nowMs`: the engine's clock); `undefined` means "run `authenticate`" — never a refusal.
+   */
+  readonly authenticateSync?: (credential: Redacted.Redacted<string>, nowMs: number) => Principal | undefined
 }
 
 export const hasScope = (principal: Principal, scope: string): boolean =>
@@ -45,11 +50,10 @@ export const bootstrap = (adminKey: Redacted.Redacted<string>, subject = "bootst
   if (Redacted.value(adminKey).length === 0) throw new RangeError("adminKey must not be empty")
   const expected = digest(Redacted.value(adminKey))
   const principal: Principal = { subject, scopes: new Set<string>(["*", ...scopes]), profiles: "*" }
+  const matches = (credential: Redacted.Redacted<string>) => timingSafeEqual(digest(Redacted.value(credential)), expected)
   return {
-    authenticate: (credential) =>
-      Effect.suspend(() =>
-        timingSafeEqual(digest(Redacted.value(credential)), expected) ? Effect.succeed(principal) : Effect.fail(invalid)
-      )
+    authenticate: (credential) => Effect.suspend(() => (matches(credential) ? Effect.succeed(principal) : Effect.fail(invalid))),
+    authenticateSync: (credential) => (matches(credential) ? principal : undefined)
   }
 }
 
@@ -63,12 +67,26 @@ export const none: Authenticator = { authenticate: () => Effect.fail(invalid) }
 export const anyOf = (...authenticators: ReadonlyArray<Authenticator>): Authenticator => {
   if (authenticators.length === 0) return none
   if (authenticators.length === 1) return authenticators[0]!
+  // The hot path may only skip authenticators that have one too (the first that recognises still wins).
+  const firstWithout = authenticators.findIndex((a) => a.authenticateSync === undefined)
+  const syncable = firstWithout === -1 ? authenticators : authenticators.slice(0, firstWithout)
   return {
     authenticate: (credential) =>
       authenticators.slice(1).reduce<Effect.Effect<Principal, Unauthorized | StoreError>>(
         (acc, next) => Effect.catchTag(acc, "Unauthorized", () => next.authenticate(credential)),
         authenticators[0]!.authenticate(credential)
-      )
+      ),
+    ...(syncable.length > 0
+      ? {
+          authenticateSync: (credential: Redacted.Redacted<string>, nowMs: number) => {
+            for (const authenticator of syncable) {
+              const principal = authenticator.authenticateSync!(credential, nowMs)
+              if (principal !== undefined) return principal
+            }
+            return undefined
+          }
+        }
+      : {})
   }
 }
 

@@ -241,6 +241,28 @@ describe("public rate limit", () => {
   })
 })
 
+describe("sub-second memo of fresh answers", () => {
+  it("serves an authenticated request for a public profile from the memo too, with a private Cache-Control", async () => {
+    const h = await makeHarness()
+    try {
+      const first = await request(h.app).get("/v1/profiles/main/stats")
+      expect(first.status).toBe(200)
+      expect(first.headers["cache-control"]).toMatch(/^public/)
+      // Deleted behind the router's back (as another process would): the memo cannot know, the engine would.
+      await h.runtime.runPromise(Effect.flatMap(ProfileRepository.ProfileRepository, (repo) => repo.delete("main")))
+      const authed = await request(h.app).get("/v1/profiles/main/stats").set(auth)
+      expect(authed.status).toBe(200)
+      expect(authed.text).toBe(first.text)
+      expect(authed.headers["cache-control"]).toBe("private, no-store")
+      // Once the clock ticks, the memo is gone and the engine answers (for both).
+      await h.clock.advance(1000)
+      expect((await request(h.app).get("/v1/profiles/main/stats").set(auth)).status).toBe(404)
+    } finally {
+      await h.close()
+    }
+  })
+})
+
 describe("store failures", () => {
   it("503 problem with Retry-After when a store is down", async () => {
     const down = { value: false }

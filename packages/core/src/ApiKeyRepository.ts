@@ -69,8 +69,11 @@ export class ApiKeyRepository extends Context.Tag("@guildpulse/core/ApiKeyReposi
     readonly list: Effect.Effect<ReadonlyArray<ApiKey>, StoreError>
     /** Marks a key revoked at `atMs` (an earlier revocation is kept); the key as stored, none when unknown. */
     readonly revoke: (id: ApiKeyId, atMs: number) => Effect.Effect<Option.Option<ApiKey>, StoreError>
-    /** Counts one use at `atMs` (atomically: concurrent uses all count). */
-    readonly recordUse: (id: ApiKeyId, atMs: number) => Effect.Effect<void, StoreError>
+    /**
+     * Counts `count` uses (default 1), the latest at `atMs` (atomically: concurrent calls all count; the
+     * latest time wins). `ApiKeys` batches uses and calls this once per key per flush.
+     */
+    readonly recordUse: (id: ApiKeyId, atMs: number, count?: number) => Effect.Effect<void, StoreError>
     /** Removes a key; false when it did not exist. */
     readonly delete: (id: ApiKeyId) => Effect.Effect<boolean, StoreError>
   }
@@ -96,11 +99,11 @@ export const makeMemory = (initial: ReadonlyArray<ApiKey> = []) =>
           keys.set(id, next)
           return Option.some(next)
         }),
-      recordUse: (id, atMs) =>
+      recordUse: (id, atMs, count = 1) =>
         Effect.sync(() => {
           const current = keys.get(id)
           if (current === undefined) return
-          keys.set(id, { ...current, useCount: current.useCount + 1, lastUsedAtMs: Math.max(atMs, current.lastUsedAtMs ?? 0) })
+          keys.set(id, { ...current, useCount: current.useCount + count, lastUsedAtMs: Math.max(atMs, current.lastUsedAtMs ?? 0) })
         }),
       delete: (id) => Effect.sync(() => keys.delete(id))
     })

@@ -5,6 +5,12 @@
  * instead of a slow hash. Keys carry scopes (or a role: a named set of scopes), an optional profile allow-list,
  * an optional expiry, can be revoked, and count their uses.
  *
+ * Hot path: a verification inside the cache TTL reads no store and writes none — its use (count, last time)
+ * is added to a pending batch written with one `recordUse` per key at the first use after `flushEveryMs`,
+ * before every listing, and when the layer's scope closes (shutdown). A crash loses at most that interval's
+ * counts, never a key or a revocation. Revocation through this instance applies at once; through another
+ * instance sharing the store, within `cacheTtlMs` (the cross-instance bound). Expiry is checked every time.
+ *
  * A key that manages keys (`keys:admin`) cannot hand out more than it has: the scopes of a key it creates,
  * lists or revokes are a subset of its own, and so are the profiles.
  */
@@ -61,6 +67,8 @@ export interface ApiKeysOptions {
   readonly cacheTtlMs?: number
   /** Most keys kept verified (default 1,000). */
   readonly cacheSize?: number
+  /** Uses are batched and written at most this often (default 5 s); 0 writes each use at once. */
+  readonly flushEveryMs?: number
 }
 
 export const ID_LENGTH = 16
@@ -93,8 +101,16 @@ export class ApiKeys extends Context.Tag("@guildpulse/core/ApiKeys")<
     readonly list: (issuer?: Grant) => Effect.Effect<ReadonlyArray<ApiKeyView>, StoreError>
     /** Revokes a key the issuer covers; none when unknown or not covered. */
     readonly revoke: (id: string, issuer?: Grant) => Effect.Effect<Option.Option<ApiKeyView>, StoreError>
-    /** Checks a bearer credential; counts the use. */
+    /** Checks a bearer credential; counts the use (batched, see `flush`). */
     readonly verify: (credential: Redacted.Redacted<string>) => Effect.Effect<VerifiedKey, Unauthorized | StoreError>
+    /**
+     * The hot path without running an effect: the key when `credential` is a cached key (within the TTL,
+     * usable at `nowMs`, no flush due), its use counted; `undefined` means "call `verify`" (which also gives
+     * the precise failure). Never fails and never reads the store.
+     */
+    readonly verifyCached: (credential: Redacted.Redacted<string>, nowMs: number) => VerifiedKey | undefined
+    /** Writes the pending use counts now (the layer does it on shutdown). */
+    readonly flush: Effect.Effect<void, StoreError>
   }
 >() {}
 
@@ -106,9 +122,49 @@ export const make = (options: ApiKeysOptions = {}) =>
     const crypto = yield* ApiKeyCrypto
     const ttl = options.cacheTtlMs ?? 30_000
     const size = Math.max(1, options.cacheSize ?? 1000)
-    const cache = new Map<string, { readonly digest: string; readonly key: ApiKey; readonly atMs: number }>()
+    const cache = new Map<string, { readonly digest: string; readonly key: ApiKey; readonly atMs: number; readonly verified: VerifiedKey }>()
     // Verifying an unknown id costs the same slow hash as a known one (no timing oracle for ids).
     const dummyHash = yield* Effect.cached(crypto.hash(Redacted.make("guildpulse-dummy-secret-0000")))
+    const flushEveryMs = Math.max(0, options.flushEveryMs ?? 5_000)
+    /** Uses not yet written: per key, how many and the latest time. */
+    let pending = new Map<ApiKeyId, { count: number; lastMs: number }>()
+    let lastFlushMs = yield* Clock.currentTimeMillis
+
+    const flush: Effect.Effect<void, StoreError> = Effect.suspend(() => {
+      if (pending.size === 0) return Effect.void
+      const batch = pending
+      pending = new Map()
+      return Effect.forEach(batch, ([id, use]) => repo.recordUse(id, use.lastMs, use.count), { discard: true }).pipe(
+        // A failed write keeps its counts for the next flush (merged with the uses seen meanwhile).
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            for (const [id, use] of batch) {
+              const now = pending.get(id)
+              pending.set(id, now === undefined ? use : { count: now.count + use.count, lastMs: Math.max(now.lastMs, use.lastMs) })
+            }
+          })
+        )
+      )
+    })
+
+    const addPending = (id: ApiKeyId, nowMs: number) => {
+      const use = pending.get(id)
+      if (use === undefined) pending.set(id, { count: 1, lastMs: nowMs })
+      else {
+        use.count += 1
+        if (nowMs > use.lastMs) use.lastMs = nowMs
+      }
+    }
+    const flushDue = (nowMs: number) => nowMs - lastFlushMs >= flushEveryMs || nowMs < lastFlushMs
+
+    const recordUse = (id: ApiKeyId, nowMs: number): Effect.Effect<void, StoreError> => {
+      if (flushEveryMs === 0) return repo.recordUse(id, nowMs)
+      addPending(id, nowMs)
+      if (!flushDue(nowMs)) return Effect.void
+      lastFlushMs = nowMs
+      // Counting is statistics: a store failure here must not refuse a valid key.
+      return Effect.catchAll(flush, (error) => Effect.logWarning(`API key use counts could not be written, keeping them for the next flush: ${error.message}`))
+    }
 
     const remember = (id: string, digest: string, key: ApiKey, atMs: number) => {
       cache.delete(id)
@@ -116,7 +172,7 @@ export const make = (options: ApiKeysOptions = {}) =>
         const oldest = cache.keys().next()
         if (oldest.done !== true) cache.delete(oldest.value)
       }
-      cache.set(id, { digest, key, atMs })
+      cache.set(id, { digest, key, atMs, verified: { id: key.id, scopes: key.scopes, profiles: key.profiles } })
     }
 
     const create = (raw: unknown, issuer?: Grant) =>
@@ -159,7 +215,7 @@ export const make = (options: ApiKeysOptions = {}) =>
       })
 
     const list = (issuer?: Grant) =>
-      Effect.map(repo.list, (keys) => keys.filter((k) => issuer === undefined || covers(issuer, k)).map(viewOf))
+      Effect.map(Effect.zipRight(Effect.ignore(flush), repo.list), (keys) => keys.filter((k) => issuer === undefined || covers(issuer, k)).map(viewOf))
 
     const revoke = (id: string, issuer?: Grant) =>
       Effect.gen(function*() {
@@ -206,12 +262,30 @@ export const make = (options: ApiKeysOptions = {}) =>
         }
         const unusable = unusableReason(key, nowMs)
         if (unusable !== undefined) return yield* Effect.fail(new Unauthorized({ reason: unusable }))
-        yield* repo.recordUse(id, nowMs)
-        return { id, scopes: key.scopes, profiles: key.profiles } satisfies VerifiedKey
+        yield* recordUse(id, nowMs)
+        return cache.get(id)?.verified ?? ({ id, scopes: key.scopes, profiles: key.profiles } satisfies VerifiedKey)
       })
 
-    return ApiKeys.of({ create, list, revoke, verify })
+    const verifyCached = (credential: Redacted.Redacted<string>, nowMs: number): VerifiedKey | undefined => {
+      if (flushEveryMs === 0 || flushDue(nowMs)) return undefined
+      const match = credentialPattern.exec(Redacted.value(credential))
+      if (match === null) return undefined
+      const entry = cache.get(match[1] as string)
+      if (entry === undefined || !(nowMs - entry.atMs < ttl && nowMs >= entry.atMs)) return undefined
+      if (!constantTimeEqual(entry.digest, crypto.digest(Redacted.make(match[2] as string)))) return undefined
+      if (unusableReason(entry.key, nowMs) !== undefined) return undefined
+      addPending(entry.key.id, nowMs)
+      return entry.verified
+    }
+
+    return ApiKeys.of({ create, list, revoke, verify, verifyCached, flush })
   })
 
+/** `ApiKeys` whose pending use counts are written when the layer's scope closes. */
 export const layer = (options?: ApiKeysOptions): Layer.Layer<ApiKeys, never, ApiKeyRepository | ApiKeyCrypto> =>
-  Layer.effect(ApiKeys, make(options))
+  Layer.scoped(
+    ApiKeys,
+    Effect.tap(make(options), (keys) =>
+      Effect.addFinalizer(() => Effect.catchAll(keys.flush, (error) => Effect.logWarning(`API key use counts could not be written at shutdown: ${error.message}`)))
+    )
+  )

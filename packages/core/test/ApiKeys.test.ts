@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
+import { Context, Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
 import { ApiKeyCrypto, ApiKeyRepository, ApiKeys } from "../src/index.js"
 
 const T0 = Date.UTC(2026, 5, 1)
@@ -106,6 +106,68 @@ describe("ApiKeys", () => {
       assert.strictEqual(verifies, 1)
     }).pipe(Effect.provide(ApiKeys.layer({ cacheTtlMs: 10_000 }).pipe(Layer.provideMerge(Layer.mergeAll(ApiKeyRepository.layerMemory(), counting)))))
   })
+
+  it.effect("uses are batched: no store write per request, one per key at the first use after the interval, before a listing and at shutdown", () => {
+    const writes: Array<{ id: string; atMs: number; count: number | undefined }> = []
+    const counting = Layer.effect(
+      ApiKeyRepository.ApiKeyRepository,
+      Effect.map(ApiKeyRepository.makeMemory(), (r) => ({
+        ...r,
+        recordUse: (id: ApiKeyRepository.ApiKeyId, atMs: number, count?: number) =>
+          Effect.zipRight(Effect.sync(() => void writes.push({ id, atMs, count })), r.recordUse(id, atMs, count))
+      }))
+    )
+    const repoLayer = Layer.fresh(counting)
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const stored = yield* Effect.scoped(
+        Effect.gen(function*() {
+          const context = yield* Layer.build(ApiKeys.layer({ cacheTtlMs: 60_000, flushEveryMs: 5_000 }).pipe(Layer.provideMerge(Layer.mergeAll(repoLayer, ApiKeyCrypto.layerTest))))
+          const keys = Context.get(context, ApiKeys.ApiKeys)
+          const repo = Context.get(context, ApiKeyRepository.ApiKeyRepository)
+          const { key, secret } = yield* keys.create({ name: "a", role: "viewer" })
+          for (let i = 0; i < 10; i++) yield* keys.verify(secret)
+          assert.deepStrictEqual(writes, [], "nothing written within the interval")
+          assert.strictEqual(Option.getOrThrow(yield* repo.get(key.id)).useCount, 0)
+          yield* TestClock.setTime(T0 + 5_000)
+          yield* keys.verify(secret)
+          assert.deepStrictEqual(writes, [{ id: key.id, atMs: T0 + 5_000, count: 11 }], "one write for eleven uses")
+          yield* TestClock.setTime(T0 + 6_000)
+          yield* keys.verify(secret)
+          yield* keys.verify(secret)
+          assert.strictEqual((yield* keys.list()).find((k) => k.id === key.id)?.useCount, 13, "a listing writes what is pending first")
+          yield* TestClock.setTime(T0 + 7_000)
+          yield* keys.verify(secret)
+          return { repo, id: key.id }
+        })
+      )
+      // The scope closed (shutdown): the last use was written.
+      const after = Option.getOrThrow(yield* stored.repo.get(stored.id))
+      assert.strictEqual(after.useCount, 14)
+      assert.strictEqual(after.lastUsedAtMs, T0 + 7_000)
+      assert.strictEqual(writes.length, 3)
+    })
+  })
+
+  it.effect("verifyCached: a cached, usable key without an effect (its use counted); anything else defers to verify", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const keys = yield* ApiKeys.ApiKeys
+      const { key, secret } = yield* keys.create({ name: "a", role: "viewer", expiresAt: "2026-06-01T00:00:30Z" })
+      assert.isUndefined(keys.verifyCached(secret, T0), "not verified yet: the slow path first")
+      const verified = yield* keys.verify(secret)
+      assert.strictEqual(keys.verifyCached(secret, T0 + 1), verified)
+      assert.isUndefined(keys.verifyCached(Redacted.make(`gp_${key.id}_${"x".repeat(40)}`), T0 + 1), "a wrong secret")
+      assert.isUndefined(keys.verifyCached(Redacted.make("garbage"), T0 + 1))
+      assert.isUndefined(keys.verifyCached(secret, T0 + 5_000), "a flush is due: verify writes it")
+      yield* TestClock.setTime(T0 + 5_000)
+      yield* keys.verify(secret)
+      assert.strictEqual((yield* keys.list())[0]?.useCount, 3)
+      assert.isUndefined(keys.verifyCached(secret, T0 + 30_000), "expired")
+      assert.isDefined(keys.verifyCached(secret, T0 + 6_000))
+      yield* keys.revoke(key.id)
+      assert.isUndefined(keys.verifyCached(secret, T0 + 6_001), "revoked here: refused at once")
+    }).pipe(Effect.provide(layer)))
 
   it("constantTimeEqual", () => {
     assert.isTrue(ApiKeyCrypto.constantTimeEqual("abc", "abc"))

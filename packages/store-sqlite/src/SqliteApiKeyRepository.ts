@@ -50,11 +50,11 @@ export const make: Effect.Effect<Context.Tag.Service<ApiKeyRepository.ApiKeyRepo
         const next: ApiKey = { ...current, revokedAtMs: atMs }
         return Effect.as(Effect.zipRight(database.write(STORE, () => upsert(next)), Effect.sync(() => keys.load(id, next))), Option.some(next))
       }) as Effect.Effect<Option.Option<ApiKey>, StoreError>,
-    recordUse: (id, atMs) =>
+    recordUse: (id, atMs, count = 1) =>
       Effect.sync(() => {
         const current = keys.get(id)
         if (current === undefined) return
-        keys.set(id, { ...current, useCount: current.useCount + 1, lastUsedAtMs: Math.max(atMs, current.lastUsedAtMs ?? 0) })
+        keys.set(id, { ...current, useCount: current.useCount + count, lastUsedAtMs: Math.max(atMs, current.lastUsedAtMs ?? 0) })
       }),
     delete: (id) =>
       durably(() => {

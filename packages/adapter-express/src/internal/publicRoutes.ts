@@ -92,7 +92,7 @@ const withView = (
   context: RouteContext,
   where: string,
   query: Readonly<Record<string, unknown>> | undefined,
-  then: (found: Found, privateAnswer: boolean) => void
+  then: (found: Found, privateAnswer: boolean, bypass: boolean) => void
 ): void | Promise<void> => {
   const engine = context.engine
   if (engine === undefined) return context.sendProblem(notReady())
@@ -118,7 +118,7 @@ const withView = (
     if (exit._tag === "Failure") return failWith(context, exit.cause, state, where)
     // A bypass landed a new snapshot: whatever was memoised for this profile is out of date.
     if (bypass) state.hot.forget(key)
-    then(exit.value, principal !== undefined || bypass || !exit.value.profile.public)
+    then(exit.value, principal !== undefined || bypass || !exit.value.profile.public, bypass)
   })
 }
 
@@ -146,19 +146,22 @@ const statsRoute = (state: PublicState): RouteSpec => ({
   handle: (context) => {
     const engine = context.engine
     const hasQuery = context.req.url.includes("?")
-    // Hot path: an anonymous request for a profile whose fresh answer is memoised for this second.
-    if (engine !== undefined && context.principal === undefined && (!hasQuery || context.query()["fresh"] === undefined)) {
+    // Hot path: a request for a public profile whose fresh answer is memoised for this second. Only public
+    // profiles are memoised, and their view is the same for every caller, so an authenticated request is
+    // served from it too (with a private Cache-Control, as every authenticated answer).
+    const principal = context.principal
+    if (engine !== undefined && (!hasQuery || context.query()["fresh"] === undefined)) {
       const key = context.req.params["profile"]
       const hit = isProfileKey(key) ? state.hot.get(key, engine.nowMs()) : undefined
       if (hit !== undefined) {
-        // Served from cache whatever the budget says; the request still counts against it.
-        if (state.limiter !== undefined) state.limiter.take(state.clientKey(context.req), engine.nowMs())
-        return sendStats(context, hit, false)
+        // Served from cache whatever the budget says; an anonymous request still counts against it.
+        if (principal === undefined && state.limiter !== undefined) state.limiter.take(state.clientKey(context.req), engine.nowMs())
+        return sendStats(context, hit, principal !== undefined)
       }
     }
-    return withView(state, context, "GET /v1/profiles/:profile/stats", hasQuery ? context.query() : undefined, ({ view }, privateAnswer) => {
+    return withView(state, context, "GET /v1/profiles/:profile/stats", hasQuery ? context.query() : undefined, ({ profile, view }, privateAnswer, bypass) => {
       const serialized = state.serialize(view)
-      if (!privateAnswer && engine !== undefined) state.hot.remember(view, serialized, engine.nowMs())
+      if (profile.public && !bypass && engine !== undefined) state.hot.remember(view, serialized, engine.nowMs())
       sendStats(context, serialized, privateAnswer)
     })
   }

@@ -50,6 +50,11 @@ export const describeApiKeyRepositoryContract = (
         const used = Option.getOrThrow(yield* repo.get(key.id))
         assert.strictEqual(used.useCount, 3)
         assert.strictEqual(used.lastUsedAtMs, 7_000)
+        // A batch of uses (what ApiKeys flushes): the count adds up, an older time does not win.
+        yield* repo.recordUse(key.id, 6_500, 40)
+        const batched = Option.getOrThrow(yield* repo.get(key.id))
+        assert.strictEqual(batched.useCount, 43)
+        assert.strictEqual(batched.lastUsedAtMs, 7_000)
         const revoked = yield* repo.revoke(key.id, 8_000)
         assert.strictEqual(Option.getOrThrow(revoked).revokedAtMs, 8_000)
         yield* repo.revoke(key.id, 9_000)
