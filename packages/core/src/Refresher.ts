@@ -164,7 +164,8 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
         } satisfies SourceOutcome as SourceOutcome
       }).pipe(Effect.withSpan(`upstream.${source}`, { attributes: { profile: profile.key, source } }))
 
-    const runRound = (profile: Profile) =>
+    /** A round; `fencing` is the token of the lease it runs under (none when it runs without the lock). */
+    const runRound = (profile: Profile, fencing?: number) =>
       Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
         const previous = yield* snapshots.get(profile.key)
@@ -243,7 +244,16 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
           profileVersion: profile.version,
           round: decision.outcome
         }
-        yield* snapshots.put(snapshot)
+        const stored = yield* snapshots.put(snapshot, fencing === undefined ? undefined : { fencing })
+        if (stored === "fenced") {
+          // Our lease expired during the round and a newer holder stored its snapshot: theirs stands.
+          yield* events.emit({
+            level: "warn", type: "refresh.skipped", profile: profile.key, durationMs: now - startedAt,
+            message: `refresh discarded: the lock lease expired during the round (${now - startedAt} ms) and a newer round stored its snapshot`
+          })
+          const newer = yield* snapshots.get(profile.key)
+          return Option.getOrElse(newer, () => snapshot)
+        }
         const outcome = failedRound ? decision.outcome : failures.length > 0 ? "partial" : "ok"
         yield* Metric.increment(Metric.tagged(CoreMetrics.refreshJobs, "outcome", outcome))
         if (merged.fields.online !== undefined) yield* Metric.set(Metric.tagged(CoreMetrics.guildOnline, "profile", profile.key), merged.fields.online)
@@ -287,7 +297,7 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
               yield* Effect.ignore(lock.release(lease.value))
               return current.value
             }
-            return yield* runRound(profile).pipe(Effect.ensuring(Effect.ignore(lock.release(lease.value))))
+            return yield* runRound(profile, lease.value.fencing).pipe(Effect.ensuring(Effect.ignore(lock.release(lease.value))))
           }
           yield* events.emit({ level: "debug", type: "refresh.skipped", profile: profile.key, message: "another instance is refreshing; waiting for its snapshot" })
           const theirs = yield* awaitOtherRound(profile, since)

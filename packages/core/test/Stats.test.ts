@@ -279,6 +279,29 @@ describe("Refresher across instances (shared Lock)", () => {
     }).pipe(Effect.provide(engine())))
 })
 
+describe("Refresher fencing (a round outliving its lease)", () => {
+  it.effect("the round of a refresher whose lease expired does not overwrite the newer holder's snapshot", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const lock = yield* Lock.Lock
+      const store = yield* SnapshotStore.SnapshotStore
+      const script = yield* TestSource
+      for (const source of ["widget", "bot", "invite"] as const) script.set(source, { ...healthy[source], delayMs: 3000 })
+      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh("main"))
+      yield* TestClock.adjust("2500 millis") // our lease (2 s) has expired, the round is still waiting for answers
+      const lease = yield* lock.acquire("refresh:main", 30_000) // "another instance" takes over
+      assert.isTrue(lease._tag === "Some")
+      const theirs = { profile: "main", guildId: profile().guildId, fields: { online: 7, members: 70 }, provenance: { online: { source: "widget" as const, fetchedAtMs: T0 + 2500 }, members: { source: "bot" as const, fetchedAtMs: T0 + 2500 } }, sources: [], attemptedAtMs: T0 + 2500, consecutiveFailures: 0, nextRefreshAtMs: T0 + 60_000, reasons: [], profileVersion: 1 }
+      assert.strictEqual(yield* store.put(theirs, { fencing: lease._tag === "Some" ? lease.value.fencing : 0 }), "stored")
+      yield* TestClock.adjust("1 second")
+      const snapshot = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 }, "our round did run")
+      assert.strictEqual(snapshot.fields.online, 7, "the refresher answers with the newer snapshot")
+      const stored = yield* store.get("main")
+      assert.strictEqual(stored._tag === "Some" ? stored.value.fields.online : undefined, 7, "the stale round was not stored")
+    }).pipe(Effect.provide(engine({ refresher: { lockLeaseMs: 2000 } }))))
+})
+
 describe("honest states: no made-up numbers, root causes in one order", () => {
   const fail = (reason: "unknown_guild" | "unknown_invite" | "widget_disabled" | "server_error" | "rate_limited", extra: object = {}) =>
     ({ _tag: "fail", error: { reason, message: reason, ...extra } }) as const

@@ -7,8 +7,10 @@
  * - Writes during an outage succeed locally and are written back on reconnection, only where Redis holds
  *   nothing newer (`attemptedAtMs`), so a late write-back never overwrites a fresher round of another instance.
  * - After Redis lost its data, every snapshot this instance still knows is written back the same way.
+ * - Fencing: `<prefix>snapfence:<profile>` holds the highest fencing token a put was accepted with; the check
+ *   and the write are one Lua script. A put during an outage is kept with its token and checked on write-back.
  */
-import { Clock, Context, Effect, Either, Layer, Option, Scope } from "effect"
+import { Clock, Context, Effect, Either, Layer, Option, Schema, Scope } from "effect"
 import { Snapshot, SnapshotStore, StoreError } from "@guildpulse/core"
 import { jsonCodec } from "./internal/codec.js"
 import { LocalCopy } from "./internal/localCopy.js"
@@ -17,28 +19,48 @@ import { evalScript, isOutage, RedisConnection } from "./RedisConnection.js"
 
 const STORE = "snapshots"
 const codec = jsonCodec(Snapshot, STORE)
+const decodePutReply = Schema.decodeUnknownEither(Schema.Literal(1, 0, -1))
+
+interface Pending {
+  readonly snapshot: Snapshot
+  readonly fencing: number | undefined
+}
 
 export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore>, never, RedisConnection | Scope.Scope> = Effect.gen(function* () {
   const connection = yield* RedisConnection
   const { keys } = connection
   const copy = new LocalCopy<Snapshot>(connection.localCacheTtlMs)
   /** Snapshots put while Redis was unreachable, waiting to be written back. */
-  const pending = new Map<string, Snapshot>()
+  const pending = new Map<string, Pending>()
 
   yield* connection.onInvalidation((kind, profile) => {
     if (kind === "snapshot") copy.expire(profile)
   })
   yield* connection.onResync(() => copy.expireAll())
 
-  const writeBack = (snapshot: Snapshot) =>
+  /** Runs the put script: 1 written, 0 not newer (write-back only), -1 fenced. */
+  const putScript = (
+    run: typeof connection.run,
+    snapshot: Snapshot,
+    fencing: number | undefined,
+    onlyIfNewer: boolean
+  ): Effect.Effect<1 | 0 | -1, StoreError> =>
     Effect.flatMap(codec.encode(snapshot), (json) =>
-      connection.runDirect(STORE, (client) =>
-        evalScript(client, Lua.putSnapshotIfNewer, [keys.snapshot(snapshot.profile)], [
+      run(STORE, (client) =>
+        evalScript(client, Lua.putSnapshot, [keys.snapshot(snapshot.profile), keys.snapshotFence(snapshot.profile)], [
           json,
-          snapshot.attemptedAtMs,
+          fencing === undefined ? "" : String(fencing),
+          onlyIfNewer ? String(snapshot.attemptedAtMs) : "",
           keys.invalidations,
           connection.invalidation("snapshot", snapshot.profile)
         ])
+      ).pipe(
+        Effect.flatMap((reply) => {
+          const decoded = decodePutReply(reply)
+          return Either.isRight(decoded)
+            ? Effect.succeed(decoded.right)
+            : Effect.fail(new StoreError({ reason: "corrupt", store: STORE, message: `unexpected reply from Redis: ${JSON.stringify(reply)}` }))
+        })
       )
     )
 
@@ -46,12 +68,13 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
     Effect.gen(function* () {
       const toWrite = new Map(pending)
       if (info.dataLost && connection.reseedAfterDataLoss) {
-        for (const [profile, snapshot] of copy.present()) if (!toWrite.has(profile)) toWrite.set(profile, snapshot)
+        for (const [profile, snapshot] of copy.present()) if (!toWrite.has(profile)) toWrite.set(profile, { snapshot, fencing: undefined })
       }
-      for (const [profile, snapshot] of toWrite) {
-        yield* writeBack(snapshot)
+      for (const [profile, entry] of toWrite) {
+        const written = yield* putScript(connection.runDirect, entry.snapshot, entry.fencing, true)
+        if (written !== 1) copy.expire(profile)
         // Only forget it if nothing newer was put meanwhile.
-        if (pending.get(profile) === snapshot) pending.delete(profile)
+        if (pending.get(profile) === entry) pending.delete(profile)
       }
     })
   )
@@ -64,7 +87,7 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
         Effect.flatMap((json) => {
           if (json === null) {
             // A write-back still pending is newer than "absent".
-            const waiting = pending.get(profile)
+            const waiting = pending.get(profile)?.snapshot
             copy.set(profile, waiting, now)
             return Effect.succeed(Option.fromNullable(waiting))
           }
@@ -85,23 +108,22 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
       )
     })
 
-  const put = (snapshot: Snapshot): Effect.Effect<void, StoreError> =>
+  const put = (snapshot: Snapshot, options?: SnapshotStore.PutOptions): Effect.Effect<SnapshotStore.PutResult, StoreError> =>
     Effect.gen(function* () {
+      const fencing = options?.fencing
+      const written = yield* putScript(connection.run, snapshot, fencing, false).pipe(
+        Effect.catchIf(isOutage, () => Effect.succeed("outage" as const))
+      )
       const now = yield* Clock.currentTimeMillis
-      const json = yield* codec.encode(snapshot)
+      if (written === -1) {
+        // A newer holder's snapshot is in Redis: read it next time.
+        copy.expire(snapshot.profile)
+        return "fenced"
+      }
       copy.set(snapshot.profile, snapshot, now)
-      yield* connection
-        .run(STORE, (client) =>
-          evalScript(client, Lua.setAndPublish, [keys.snapshot(snapshot.profile)], [
-            json,
-            keys.invalidations,
-            connection.invalidation("snapshot", snapshot.profile)
-          ])
-        )
-        .pipe(
-          Effect.zipRight(Effect.sync(() => void pending.delete(snapshot.profile))),
-          Effect.catchIf(isOutage, () => Effect.sync(() => void pending.set(snapshot.profile, snapshot)))
-        )
+      if (written === "outage") pending.set(snapshot.profile, { snapshot, fencing })
+      else pending.delete(snapshot.profile)
+      return "stored"
     })
 
   const del = (profile: string): Effect.Effect<void, StoreError> =>

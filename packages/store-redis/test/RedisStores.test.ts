@@ -189,6 +189,32 @@ describe("Redis stores", () => {
       assert.isAbove(second.fencing, first.fencing)
     }))
 
+  it.scopedLive("fence snapshot puts across instances: a refresher whose lease expired cannot overwrite the new holder's snapshot", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("fenced")
+      const client = yield* raw
+      const a = yield* Layer.build(stores(prefix, { localCacheTtlMs: 60_000 }))
+      const b = yield* Layer.build(stores(prefix, { localCacheTtlMs: 60_000 }))
+      const lockA = yield* Effect.provide(Lock.Lock, a)
+      const lockB = yield* Effect.provide(Lock.Lock, b)
+      const storeA = yield* Effect.provide(SnapshotStore.SnapshotStore, a)
+      const storeB = yield* Effect.provide(SnapshotStore.SnapshotStore, b)
+      const stale = Option.getOrThrow(yield* lockA.acquire("refresh:main", 50))
+      let current: Lock.Lease | undefined
+      yield* waitFor("A's lease to expire", Effect.map(lockB.acquire("refresh:main", 5000), (lease) => {
+        current = Option.getOrUndefined(lease)
+        return current !== undefined
+      }))
+      const fencing = current!.fencing
+      assert.isAbove(fencing, stale.fencing)
+      const newer = snapshotFixture("main", 2000)
+      assert.strictEqual(yield* storeB.put(newer, { fencing }), "stored")
+      assert.strictEqual(yield* storeA.put(snapshotFixture("main", 1000), { fencing: stale.fencing }), "fenced")
+      assert.strictEqual(yield* Effect.promise(() => client.get(`${prefix}snapfence:main`)), String(fencing))
+      assert.deepStrictEqual(Option.getOrThrow(yield* storeA.get("main")), newer, "A reads the newer snapshot, not its own")
+      assert.deepStrictEqual(Option.getOrThrow(yield* storeB.get("main")), newer)
+    }))
+
   it.scopedLive("read REDIS_URL, GUILDPULSE_REDIS_PREFIX and GUILDPULSE_MASTER_KEYS from the environment", () =>
     Effect.gen(function* () {
       const prefix = uniquePrefix("config")

@@ -3,6 +3,9 @@
  * memory (a restart serves the last good snapshot at once); `put`/`delete` change memory at once and reach
  * the file with the next flush (≤ `flushIntervalMs`, and when the layer closes). A crash loses at most the
  * snapshots of that interval — the next refresh round makes them again.
+ *
+ * Fencing tokens are kept in memory: only this process takes the leases of `SqliteLock` (a restart ends every
+ * holder), and its tokens keep increasing across restarts.
  */
 import { Context, Effect, Either, Layer, Option, Scope } from "effect"
 import { Snapshot, SnapshotStore } from "@guildpulse/core"
@@ -19,6 +22,7 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
   const rows = yield* database.read(STORE, (db) => db.prepare("SELECT profile, json FROM snapshots").raw(true).all() as Array<[string, string]>)
   const undecoded = new Map<string, string>(rows)
   const snapshots = new Map<string, Snapshot>()
+  const fences = SnapshotStore.makeFences()
   const lookup = (profile: string): Effect.Effect<Option.Option<Snapshot>> => {
     const known = snapshots.get(profile)
     if (known !== undefined) return Effect.succeed(Option.some(known))
@@ -63,11 +67,13 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
 
   return SnapshotStore.SnapshotStore.of({
     get: lookup,
-    put: (snapshot) =>
-      Effect.sync(() => {
+    put: (snapshot, options) =>
+      Effect.sync((): SnapshotStore.PutResult => {
+        if (!fences.admit(snapshot.profile, options?.fencing)) return "fenced"
         undecoded.delete(snapshot.profile)
         snapshots.set(snapshot.profile, snapshot)
         dirty.add(snapshot.profile)
+        return "stored"
       }),
     delete: (profile) =>
       Effect.sync(() => {

@@ -47,6 +47,37 @@ export const describeSnapshotStoreContract = (
         yield* store.delete("never-existed")
       }).pipe(Effect.provide(fresh())))
 
+    it.live("fencing: a put with a lower token than one accepted is refused and changes nothing", () =>
+      Effect.gen(function* () {
+        const store = yield* SnapshotStore.SnapshotStore
+        const newer = snapshotFixture("main", 2000)
+        assert.strictEqual(yield* store.put(newer, { fencing: 5 }), "stored")
+        assert.strictEqual(yield* store.put(snapshotFixture("main", 1000), { fencing: 4 }), "fenced")
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), newer)
+        // The same token again (one holder, several puts) and a higher one are accepted.
+        const again = snapshotFixture("main", 3000)
+        assert.strictEqual(yield* store.put(again, { fencing: 5 }), "stored")
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), again)
+        const latest = snapshotFixture("main", 4000)
+        assert.strictEqual(yield* store.put(latest, { fencing: 9 }), "stored")
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), latest)
+        // Tokens are per profile.
+        assert.strictEqual(yield* store.put(snapshotFixture("other"), { fencing: 1 }), "stored")
+      }).pipe(Effect.provide(fresh())))
+
+    it.live("fencing: a put without a token is unconditional; delete keeps the token", () =>
+      Effect.gen(function* () {
+        const store = yield* SnapshotStore.SnapshotStore
+        yield* store.put(snapshotFixture("main", 2000), { fencing: 7 })
+        const imported = snapshotFixture("main", 1000)
+        assert.strictEqual(yield* store.put(imported), "stored")
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), imported)
+        yield* store.delete("main")
+        assert.strictEqual(yield* store.put(snapshotFixture("main", 3000), { fencing: 6 }), "fenced")
+        assert.isTrue(Option.isNone(yield* store.get("main")))
+        assert.strictEqual(yield* store.put(snapshotFixture("main", 3000), { fencing: 8 }), "stored")
+      }).pipe(Effect.provide(fresh())))
+
     if (options.shared) {
       it.live("survives a restart: a new instance reads what the previous one wrote", () =>
         Effect.gen(function* () {

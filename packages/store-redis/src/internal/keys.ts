@@ -10,6 +10,8 @@ export interface Keys {
   /** Pub/sub channel carrying cache invalidations between instances. */
   readonly invalidations: string
   readonly snapshot: (profile: string) => string
+  /** The highest fencing token a snapshot put of the profile was accepted with. */
+  readonly snapshotFence: (profile: string) => string
   readonly profiles: string
   readonly profileVersions: string
   readonly circuit: (key: string) => string
@@ -35,6 +37,7 @@ export const makeKeys = (prefix: string): Keys => ({
   epoch: `${prefix}epoch`,
   invalidations: `${prefix}invalidate`,
   snapshot: (profile) => `${prefix}snapshot:${profile}`,
+  snapshotFence: (profile) => `${prefix}snapfence:${profile}`,
   profiles: `${prefix}profiles`,
   profileVersions: `${prefix}profiles:version`,
   circuit: (key) => `${prefix}circuit:${key}`,

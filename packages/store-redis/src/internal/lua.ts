@@ -27,16 +27,6 @@ local function nowMs()
 end
 `
 
-/** KEYS[1] key · ARGV[1] value, ARGV[2] channel, ARGV[3] message. */
-export const setAndPublish = script(
-  "setAndPublish",
-  `
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1
-`
-)
-
 /** KEYS[1] key · ARGV[1] channel, ARGV[2] message. */
 export const delAndPublish = script(
   "delAndPublish",
@@ -48,22 +38,31 @@ return n
 )
 
 /**
- * Write-back of a snapshot kept during an outage: written only when Redis holds nothing newer
- * (compared on `attemptedAtMs`). KEYS[1] key · ARGV[1] json, ARGV[2] attemptedAtMs, ARGV[3] channel, ARGV[4] message.
+ * A snapshot put. KEYS[1] snapshot key, KEYS[2] its fencing key · ARGV[1] json, ARGV[2] fencing token or ''
+ * (unconditional), ARGV[3] attemptedAtMs or '' — given by the write-back of a snapshot kept during an outage:
+ * then written only when Redis holds nothing newer —, ARGV[4] channel, ARGV[5] message.
+ * A token lower than the highest accepted one is refused. Returns 1 written, 0 not newer, -1 fenced.
  */
-export const putSnapshotIfNewer = script(
-  "putSnapshotIfNewer",
+export const putSnapshot = script(
+  "putSnapshot",
   `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local ok, decoded = pcall(cjson.decode, current)
-  if ok and type(decoded) == 'table' then
-    local at = tonumber(decoded['attemptedAtMs'])
-    if at and at >= tonumber(ARGV[2]) then return 0 end
+if ARGV[2] ~= '' then
+  local last = redis.call('GET', KEYS[2])
+  if last and tonumber(ARGV[2]) < tonumber(last) then return -1 end
+end
+if ARGV[3] ~= '' then
+  local current = redis.call('GET', KEYS[1])
+  if current then
+    local ok, decoded = pcall(cjson.decode, current)
+    if ok and type(decoded) == 'table' then
+      local at = tonumber(decoded['attemptedAtMs'])
+      if at and at >= tonumber(ARGV[3]) then return 0 end
+    end
   end
 end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
 `
 )
