@@ -4,7 +4,7 @@
  * the week (from `Alerts`, when present). Sent through the same notifiers as alerts, on a cron schedule
  * (default Monday 09:00 UTC, covering the 7 days before).
  */
-import { Clock, Context, Cron, Duration, Effect, Either, Layer } from "effect"
+import { Clock, Context, Cron, Effect, Either, Layer, Schedule } from "effect"
 import { AnalyticsStore, ProfileRepository } from "@guildpulse/core"
 import type { Profile } from "@guildpulse/core"
 import { Alerts } from "./Alerts.js"
@@ -123,18 +123,14 @@ export const make = (options: DigestOptions = {}) =>
     if (options.run !== false) {
       const parsed = Cron.parse(options.cron ?? DEFAULT_CRON, options.timeZone ?? "UTC")
       if (Either.isLeft(parsed)) return yield* Effect.dieMessage(`invalid digest cron: ${parsed.left.message}`)
-      // The next run is always computed from now (`Cron.next`), so a clock jump or a suspended host never
-      // replays missed weeks — one digest, at the next matching minute.
-      const cron = parsed.right
-      const loop = Effect.gen(function* () {
-        while (true) {
-          const now = yield* Clock.currentTimeMillis
-          const next = Cron.next(cron, new Date(now)).getTime()
-          yield* Effect.sleep(Duration.millis(Math.max(0, next - now)))
-          yield* sendAll.pipe(Effect.catchAllCause((cause) => Effect.logError("weekly digest failed", cause)))
-        }
-      })
-      yield* Effect.forkScoped(loop)
+      // `Schedule.cron` computes the next run from now, so a clock jump or a suspended host never replays
+      // missed weeks — one digest, at the next matching minute.
+      yield* Effect.forkScoped(
+        Effect.schedule(
+          sendAll.pipe(Effect.catchAllCause((cause) => Effect.logError("weekly digest failed", cause))),
+          Schedule.cron(parsed.right)
+        )
+      )
     }
     return Digest.of({ build, sendAll })
   })

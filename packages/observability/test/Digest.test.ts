@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, TestClock } from "effect"
+import { Duration, Effect, Layer, TestClock } from "effect"
 import { Refresher } from "@guildpulse/core"
 import type { ProfileKey } from "@guildpulse/core"
 import { Alerts } from "../src/Alerts.js"
@@ -78,6 +78,27 @@ describe("Digest", () => {
       )
       const alertsSent = ops.messages.filter((m) => m.kind === "alert").map((m) => (m.kind === "alert" ? m.status : ""))
       assert.deepStrictEqual(alertsSent, ["firing", "resolved"])
+    }).pipe(Effect.provide(layer)))
+  })
+
+  it.effect("Schedule.cron: nothing before Monday 09:00 UTC, one digest at it, one per week after", () => {
+    const ops = Notifier.recordingChannel("ops")
+    const layer = Observability.layer({ channels: [ops.channel], alerts: false, recorder: false }).pipe(
+      Layer.provideMerge(engine({ profiles: [profile()] }))
+    )
+    const sentAt = () => ops.messages.filter((m): m is DigestReport => m.kind === "digest").map((d) => d.period.to)
+    // Wednesday 2026-11-18 12:00 UTC; the next digest is due Monday 2026-11-23 09:00 UTC.
+    return Effect.zipRight(TestClock.setTime(Date.UTC(2026, 10, 18, 12)), Effect.gen(function* () {
+      yield* TestClock.setTime(Date.UTC(2026, 10, 23, 8, 59, 59))
+      assert.deepStrictEqual(sentAt(), [])
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(sentAt(), ["2026-11-23T09:00:00.000Z"])
+      yield* TestClock.adjust("7 days")
+      assert.deepStrictEqual(sentAt(), ["2026-11-23T09:00:00.000Z", "2026-11-30T09:00:00.000Z"])
+      yield* TestClock.adjust(Duration.minutes(7 * 24 * 60 - 1))
+      assert.strictEqual(sentAt().length, 2, "not before the next Monday 09:00")
+      yield* TestClock.adjust("1 minute")
+      assert.deepStrictEqual(sentAt().slice(2), ["2026-12-07T09:00:00.000Z"])
     }).pipe(Effect.provide(layer)))
   })
 })
