@@ -5,7 +5,7 @@
  *
  * | route | scope | handler |
  * |---|---|---|
- * | `GET /metrics` | `metrics:read` | `metrics(access)` — Prometheus text; series of other profiles left out |
+ * | `GET /metrics` | `metrics:read` | `metrics(access)` — Prometheus text; series of other (and deleted) profiles left out |
  * | `GET /v1/health` | `health:read` | `health(access)` — `HealthReport` JSON |
  * | `GET /v1/events` | `events:read` | `events(query, access)` — `{events, nextCursor}` |
  * | `GET /readyz` | public | `readiness` — 200 / 503 with `Retry-After` |
@@ -174,10 +174,16 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       yield* Metrics.sample().pipe(Effect.provide(context))
       const text = yield* prometheus.scrape
+      // Effect's metric registry never forgets a series: the gauges of a deleted profile keep their last
+      // value. Only the series of profiles that exist now are shown (all of them when the list fails).
+      const existing = yield* Effect.orElseSucceed(
+        Effect.map(Context.get(context, ProfileRepository.ProfileRepository).list, (all) => new Set<string>(all.map((p) => p.key))),
+        () => undefined
+      )
       return {
         status: 200,
         headers: { "content-type": prometheus.contentType, "cache-control": "no-store" },
-        body: filterMetrics(text, access)
+        body: filterMetrics(text, existing === undefined ? access : { profiles: access.profiles === "*" ? existing : new Set([...access.profiles].filter((p) => existing.has(p))) })
       }
     })
 

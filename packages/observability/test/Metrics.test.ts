@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Metric, TestClock } from "effect"
-import { ProfileRepository, RefreshScheduler, Refresher, Stats } from "@guildpulse/core"
+import { ProfileRepository, Profiles, RefreshScheduler, Refresher, Stats } from "@guildpulse/core"
 import { Alerts } from "../src/Alerts.js"
 import * as Metrics from "../src/Metrics.js"
 import * as Notifier from "../src/Notifier.js"
@@ -103,6 +103,24 @@ describe("Prometheus exposition", () => {
       assert.strictEqual(value(restricted, "guildpulse_circuit_state", { profile: "second", source: "bot" }), 0, "no token: skipped, closed")
       assert.strictEqual(value(restricted, "guildpulse_queue_depth"), 2)
     }).pipe(Effect.provide(app({ scheduler: { scheduleAllOnStart: false } }))))
+
+  it.effect("drops the series of a deleted profile", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const script = yield* TestSource
+      script.setAll({ _tag: "ok", fields: { online: 42, members: 900 } })
+      const profiles = yield* Profiles.Profiles
+      yield* profiles.create({ key: "doomed", label: "Doomed", guildId: "81384788765712384", sources: { widget: true, bot: false, invite: false } })
+      yield* Effect.ignore((yield* Refresher.Refresher).refresh("doomed"))
+      const before = yield* scrape
+      assert.strictEqual(value(before, "guildpulse_guild_online", { profile: "doomed" }), 42)
+      assert.strictEqual(value(before, "guildpulse_circuit_state", { profile: "doomed", source: "widget" }), 0)
+      assert.strictEqual(value(before, "guildpulse_snapshot_age_seconds", { profile: "doomed" }), 0)
+      yield* profiles.delete("doomed")
+      const after = yield* scrape
+      assert.deepStrictEqual(after.series.filter((s) => s.labels["profile"] === "doomed"), [])
+      assert.strictEqual(value(after, "guildpulse_circuit_state", { profile: "main", source: "widget" }), 0, "other profiles keep theirs")
+    }).pipe(Effect.provide(app())))
 
   it.effect("can export guildpulse families only", () =>
     Effect.gen(function* () {
