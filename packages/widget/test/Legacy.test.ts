@@ -158,4 +158,54 @@ describe("fromLegacyAttributes", () => {
     expect(options).toEqual({ className: "is-style-x", showMembers: true })
     expect(warnings.join()).toContain("≈")
   })
+
+  it("boost labels: plural wins over the generic label, which wins over the singular", () => {
+    expect(fromLegacyAttributes({ label_premium_singular: "Boost", label_premium: "Boosts!", label_premium_plural: "Boosts" }).options.labels).toEqual({ boosts: "Boosts" })
+    expect(fromLegacyAttributes({ label_premium_singular: "Boost", label_premium: "Boosts!" }).options.labels).toEqual({ boosts: "Boosts!" })
+    expect(fromLegacyAttributes({ label_premium_singular: "Boost" }).options.labels).toEqual({ boosts: "Boost" })
+  })
+
+  it("shortens long labels and icons, ignores empty ones, and rejects bad class names, styles and alignments", () => {
+    const result = fromLegacyAttributes({
+      title: "x".repeat(100),
+      icon_online: "y".repeat(20),
+      label_total: "   ",
+      class: "a;b",
+      cta_style: "dashed",
+      align: "justify",
+      theme: "neon",
+      avatar_size: "big",
+      refresh_interval: "soon",
+      cta_url: "ftp://example.com"
+    })
+    expect(result.options).toEqual({ title: "x".repeat(80), icons: { online: "y".repeat(16) } })
+    expect(result.ignored).toEqual(["label_total", "class", "cta_style", "align", "theme", "avatar_size", "refresh_interval", "cta_url"])
+    expect(result.warnings).toEqual([
+      "title: shortened to 80 characters",
+      "icon_online: shortened to 16 characters",
+      "class: ignored, class names may only contain letters, digits, - and _",
+      "cta_style: ignored, expected solid or outline",
+      "align: ignored, expected left, center or right",
+      "theme: ignored, unknown theme",
+      "avatar_size: ignored, expected a number of pixels",
+      "refresh_interval: ignored, expected a number of seconds",
+      "cta_url: ignored, only http(s) links are allowed"
+    ])
+  })
+
+  it("refresh=false and an empty class keep the options unchanged; refresh=false explains embed.js", () => {
+    const result = fromLegacyAttributes({ refresh: "false", class: "", layout: "horizontal", compact: "yes" })
+    expect(result.options).toEqual({ layout: "compact" })
+    expect(result.ignored).toEqual([])
+    expect(result.warnings).toEqual([
+      "refresh: the card refreshes whenever embed.js is loaded on the page; leave the script out for a static card",
+      'compact: the compact layout replaces layout="horizontal"'
+    ])
+  })
+
+  it("attribute names that are Object.prototype members are unknown attributes", () => {
+    const result = fromLegacyAttributes({ constructor: "x", __proto__: "y", hasOwnProperty: "z" } as Record<string, string>)
+    expect(result.options).toEqual({})
+    expect(result.warnings).toEqual(["constructor: unknown attribute", "hasOwnProperty: unknown attribute"])
+  })
 })
