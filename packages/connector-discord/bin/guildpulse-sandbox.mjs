@@ -3,6 +3,7 @@
 // Uses the built package (dist/); without a build it falls back to the TypeScript sources through tsx.
 import { existsSync } from "node:fs"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { parseArgs } from "node:util"
 
 const USAGE = `Usage: guildpulse-sandbox [--port <port>] [--host <host>]
 
@@ -10,35 +11,41 @@ const USAGE = `Usage: guildpulse-sandbox [--port <port>] [--host <host>]
   --host <host>   interface to bind (default 127.0.0.1)
   --help          show this help`
 
-const parseArgs = (argv) => {
-  const options = { port: 8788, host: "127.0.0.1" }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined]
-    const value = () => {
-      const v = inline ?? argv[++i]
-      if (v === undefined || v === "") throw new Error(`${flag} needs a value`)
-      return v
-    }
-    switch (flag) {
-      case "--port": {
-        const v = value()
-        const port = Number(v)
-        if (!/^\d+$/.test(v) || port > 65535) throw new Error(`--port must be an integer 0-65535, got '${v}'`)
-        options.port = port
-        break
-      }
-      case "--host":
-        options.host = value()
-        break
-      case "--help":
-      case "-h":
-        console.log(USAGE)
-        process.exit(0)
-        break
+/** The command line as options; throws an Error with a one-line message for a bad flag or value. */
+const readOptions = (argv) => {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { port: { type: "string" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false
+    })
+  } catch (error) {
+    // node:util's messages are long and suggest `--`; say what is wrong in one line instead.
+    const flag = /'(?:-\w, )?(-{1,2}[^' ,]+)/.exec(error.message)?.[1]
+    switch (error.code) {
+      case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+        throw new Error(`unknown option '${flag ?? "?"}'`)
+      case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+        throw new Error(/argument missing/.test(error.message) ? `${flag} needs a value` : `${flag} takes no value`)
+      case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+        throw new Error(`unexpected argument '${/'([^']*)'/.exec(error.message)?.[1] ?? "?"}' (flags only)`)
       default:
-        throw new Error(`unknown argument '${arg}'`)
+        throw error
     }
+  }
+  const { values } = parsed
+  if (values.help === true) return { help: true }
+  const options = { help: false, port: 8788, host: "127.0.0.1" }
+  if (values.port !== undefined) {
+    const port = Number(values.port)
+    if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`--port must be an integer 0-65535, got '${values.port}'`)
+    options.port = port
+  }
+  if (values.host !== undefined) {
+    if (values.host.trim() === "") throw new Error("--host needs a value")
+    options.host = values.host
   }
   return options
 }
@@ -58,10 +65,14 @@ const loadSandbox = async () => {
 const main = async () => {
   let options
   try {
-    options = parseArgs(process.argv.slice(2))
+    options = readOptions(process.argv.slice(2))
   } catch (error) {
     console.error(`guildpulse-sandbox: ${error.message}\n\n${USAGE}`)
     process.exit(2)
+  }
+  if (options.help) {
+    console.log(USAGE)
+    return
   }
   const sandbox = await loadSandbox()
   const server = await sandbox.FakeDiscord.start({ port: options.port, host: options.host })
