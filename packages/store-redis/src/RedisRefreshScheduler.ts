@@ -21,8 +21,8 @@
  *   rounds still running then are interrupted and their jobs returned to the queue (`moveToWait`) at once.
  * - `status.running` is false while Redis is unreachable, so `/readyz` reports the instance not ready.
  */
-import { Cause, Clock, Context, Duration, Effect, Either, Exit, Layer, Option, Random, Redacted, Runtime, Schema, Scope } from "effect"
-import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job, type RedisOptions } from "bullmq"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, Random, Scope } from "effect"
+import type { Job } from "bullmq"
 import {
   EventLog,
   headlineFetchedAtMs,
@@ -36,8 +36,12 @@ import {
 } from "@guildpulse/core"
 import type { Profile } from "@guildpulse/core"
 import { RedisConnection } from "./RedisConnection.js"
+import { dataOf, jobIdOf } from "./internal/schedulerJob.js"
+import type { Decision, JobData } from "./internal/schedulerJob.js"
+import { baseConnectionOf, makeSchedulerQueue, STORE } from "./internal/schedulerQueue.js"
+import { startWorker } from "./internal/schedulerWorker.js"
 
-const STORE = "scheduler"
+export { jobIdOf }
 
 export interface RedisRefreshSchedulerOptions {
   /** BullMQ queue name (default `refresh`); keys live under `<prefix>bull:<queue>:`. */
@@ -63,35 +67,6 @@ export interface RedisRefreshSchedulerOptions {
 
 export const DEFAULT_QUEUE_NAME = "refresh"
 export const DEFAULT_CONCURRENCY = 4
-const JOB_NAME = "refresh"
-
-/** The job id of a profile's refresh job. */
-export const jobIdOf = (profile: string): string => `refresh-${profile}`
-
-const JobData = Schema.Struct({
-  profile: Schema.String,
-  runs: Schema.NonNegativeInt,
-  failures: Schema.NonNegativeInt,
-  lastRunAtMs: Schema.optional(Schema.Number),
-  nextRunAtMs: Schema.optional(Schema.Number),
-  /** Every source misconfigured: waiting for its next probe or a profile change. */
-  parked: Schema.optional(Schema.Boolean),
-  /** Set by `trigger`: run even if a round ran elsewhere meanwhile. */
-  manual: Schema.optional(Schema.Boolean)
-})
-type JobData = typeof JobData.Type
-const decodeJobData = Schema.decodeUnknownEither(JobData)
-
-const dataOf = (job: Job): JobData => {
-  const decoded = decodeJobData(job.data)
-  if (Either.isRight(decoded)) return decoded.right
-  const id = job.id ?? ""
-  return { profile: id.startsWith("refresh-") ? id.slice("refresh-".length) : id, runs: 0, failures: 0 }
-}
-
-type Decision =
-  | { readonly _tag: "Reschedule"; readonly atMs: number; readonly data: JobData }
-  | { readonly _tag: "Done" }
 
 export const make = (
   options: RedisRefreshSchedulerOptions = {}
@@ -106,40 +81,12 @@ export const make = (
     const profiles = yield* ProfileRepository.ProfileRepository
     const snapshots = yield* SnapshotStore.SnapshotStore
     const events = yield* EventLog.EventLog
-    const runtime = yield* Effect.runtime<never>()
     const scope = yield* Effect.scope
     const { keys } = connection
     const policy = options.policy ?? RefreshPolicy.defaultRefreshPolicy
     const queueName = options.queueName ?? DEFAULT_QUEUE_NAME
-    const operationTimeout = Duration.millis(options.operationTimeoutMs ?? 2000)
-
-    const baseConnection: RedisOptions = {
-      url: Redacted.value(connection.url),
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000)
-    }
-    // The producer side fails fast while Redis is away (callers get a StoreError, never a hang).
-    const queue = new Queue(queueName, {
-      connection: { ...baseConnection, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
-      prefix: keys.bullPrefix,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: false }
-    })
-    queue.on("error", () => undefined)
-    yield* Effect.addFinalizer(() => Effect.promise(() => queue.close().catch(() => undefined)))
-    // Closing a queue still connecting leaves BullMQ with a dangling rejection: start from a connected one
-    // (bounded: with Redis down the instance starts anyway and reports itself not ready).
-    yield* Effect.tryPromise(() => queue.waitUntilReady()).pipe(Effect.timeout(operationTimeout), Effect.ignore)
-
-    const op = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, StoreError> =>
-      Effect.tryPromise({
-        try: f,
-        catch: (error) =>
-          new StoreError({ reason: "unavailable", store: STORE, message: `${what}: ${error instanceof Error ? error.message : String(error)}`, cause: error })
-      }).pipe(
-        Effect.timeoutFail({
-          duration: operationTimeout,
-          onTimeout: () => new StoreError({ reason: "timeout", store: STORE, message: `${what}: no answer within ${Duration.toMillis(operationTimeout)} ms` })
-        })
-      )
+    const queue = yield* makeSchedulerQueue(connection, queueName, Duration.millis(options.operationTimeoutMs ?? 2000))
+    const { op } = queue
 
     /** First delay: core's `RefreshPolicy.initialDelayMs`, as the in-memory scheduler. */
     const initialDelayMs = (profile: Profile) =>
@@ -150,55 +97,18 @@ export const make = (
         return RefreshPolicy.initialDelayMs(snapshot, profile, fetchedAt, now, yield* Random.next, policy)
       })
 
-    const freshData = (profile: string, previous?: JobData): JobData => ({
-      profile,
-      runs: previous?.runs ?? 0,
-      failures: 0,
-      ...(previous?.lastRunAtMs !== undefined ? { lastRunAtMs: previous.lastRunAtMs } : {})
-    })
-
-    /** Puts the profile's job in the queue to run after `delayMs`, replacing a waiting, delayed or dead one. */
-    const rearm = (key: string, delayMs: number) =>
-      op(`arm ${key}`, async () => {
-        const id = jobIdOf(key)
-        const now = Date.now()
-        const existing = await queue.getJob(id)
-        let previous: JobData | undefined
-        if (existing !== undefined) {
-          previous = dataOf(existing)
-          const state = await existing.getState()
-          // A running round re-arms its job itself, from the profile as stored when it ends.
-          if (state === "active") return
-          if (state === "delayed") {
-            try {
-              await existing.updateData({ ...freshData(key, previous), nextRunAtMs: now + delayMs })
-              await existing.changeDelay(delayMs)
-              return
-            } catch {
-              // Promoted meanwhile: replace it below.
-            }
-          }
-          await existing.remove().catch(() => undefined)
-        }
-        await queue.add(JOB_NAME, { ...freshData(key, previous), nextRunAtMs: now + delayMs }, { jobId: id, delay: delayMs })
-      })
-
-    const markScheduled = (key: string) => op(`schedule ${key}`, () => connection.client.srem(keys.unscheduled, key))
-
     const schedule = (profile: Profile): Effect.Effect<void, StoreError> =>
       Effect.gen(function* () {
-        yield* markScheduled(profile.key)
-        yield* rearm(profile.key, yield* initialDelayMs(profile))
+        yield* queue.markScheduled(profile.key)
+        yield* queue.rearm(profile.key, yield* initialDelayMs(profile))
       })
 
     /** Adds the job unless one exists (dead letters stay parked): what every instance does on start. */
     const ensure = (profile: Profile) =>
       Effect.gen(function* () {
         const delayMs = yield* initialDelayMs(profile)
-        yield* markScheduled(profile.key)
-        yield* op(`ensure ${profile.key}`, () =>
-          queue.add(JOB_NAME, { ...freshData(profile.key), nextRunAtMs: Date.now() + delayMs }, { jobId: jobIdOf(profile.key), delay: delayMs })
-        )
+        yield* queue.markScheduled(profile.key)
+        yield* queue.ensure(profile.key, delayMs)
       })
 
     const ensureAll = Effect.gen(function* () {
@@ -206,7 +116,7 @@ export const make = (
       yield* Effect.forEach(all, (profile) => Effect.ignore(ensure(profile)), { concurrency: 8, discard: true })
     })
 
-    // ---- the worker -------------------------------------------------------------------------------------
+    // ---- one round of a job (the worker) ----------------------------------------------------------------
 
     const runJob = (job: Job): Effect.Effect<Decision> =>
       Effect.gen(function* () {
@@ -269,73 +179,22 @@ export const make = (
         return { _tag: "Reschedule", atMs, data: { ...next, nextRunAtMs: atMs } } as const
       })
 
-    const inFlight = new Set<AbortController>()
-
-    const processor = async (job: Job, token?: string): Promise<void> => {
-      const abort = new AbortController()
-      inFlight.add(abort)
-      try {
-        const exit = await Runtime.runPromiseExit(runtime)(runJob(job), { signal: abort.signal })
-        if (Exit.isFailure(exit)) {
-          if (Exit.isInterrupted(exit)) {
-            // Interrupted by shutdown: hand the job back at once rather than waiting for the stalled check.
-            await job.moveToWait(token)
-            throw new WaitingError()
-          }
-          throw new Error(`refresh job crashed: ${Cause.pretty(exit.cause)}`)
-        }
-        const decision = exit.value
-        switch (decision._tag) {
-          case "Done":
-            return
-          case "Reschedule":
-            await job.updateData(decision.data)
-            await job.moveToDelayed(decision.atMs, token)
-            throw new DelayedError()
-        }
-      } finally {
-        inFlight.delete(abort)
-      }
-    }
-
     const worker = options.worker === false
       ? undefined
-      : new Worker(queueName, processor, {
-          connection: { ...baseConnection, maxRetriesPerRequest: null },
-          prefix: keys.bullPrefix,
-          concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-          lockDuration: options.lockDurationMs ?? 30_000,
-          stalledInterval: options.stalledIntervalMs ?? 30_000,
-          maxStalledCount: options.maxStalledCount ?? 2
-        })
-    if (worker !== undefined) {
-      worker.on("error", () => undefined)
-      worker.on("failed", (job, error) => {
-        // Jobs that stalled too often are failed by BullMQ itself: report them like our own dead letters.
-        if (job !== undefined && !(error instanceof UnrecoverableError) && /stalled/i.test(error.message)) {
-          const key = dataOf(job).profile
-          Runtime.runFork(runtime)(
-            events.emit({ level: "error", type: "scheduler.dead_letter", profile: key, jobId: job.id ?? jobIdOf(key), message: `job dead-lettered: ${error.message}` })
-          )
-        }
-      })
-      const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
-      yield* Effect.addFinalizer(() =>
-        Effect.promise(async () => {
-          const closing = worker.close().catch(() => undefined)
-          let timer: ReturnType<typeof setTimeout> | undefined
-          const timedOut = await Promise.race([
-            closing.then(() => false),
-            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), shutdownTimeoutMs)))
-          ])
-          clearTimeout(timer)
-          if (timedOut) {
-            for (const abort of inFlight) abort.abort()
-            await closing
-          }
-        })
-      )
-    }
+      : yield* startWorker(
+          {
+            queueName,
+            connection: baseConnectionOf(connection),
+            prefix: keys.bullPrefix,
+            concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+            lockDurationMs: options.lockDurationMs ?? 30_000,
+            stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+            maxStalledCount: options.maxStalledCount ?? 2,
+            shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000
+          },
+          runJob,
+          events
+        )
 
     // Jobs must exist once Redis is reachable: at start, after a start without Redis, and after Redis lost its
     // data (the jobs went with it). Hooks run before the connection is declared up, so wait for that first.
@@ -355,27 +214,7 @@ export const make = (
 
     let lastStatus: RefreshScheduler.SchedulerStatus = { running: false, jobs: [], deadLetters: [], queueDepth: 0 }
 
-    const status: Effect.Effect<RefreshScheduler.SchedulerStatus> = op("status", async () => {
-      const now = Date.now()
-      const states = ["active", "waiting", "prioritized", "delayed", "paused", "failed"] as const
-      const lists = await Promise.all(states.map((state) => queue.getJobs([state], 0, -1)))
-      const jobs: Array<RefreshScheduler.JobStatus> = []
-      states.forEach((state, index) => {
-        for (const job of lists[index] ?? []) {
-          const data = dataOf(job)
-          jobs.push({
-            profile: data.profile,
-            nextRunAtMs: state === "delayed" ? data.nextRunAtMs : state === "waiting" || state === "prioritized" ? now : undefined,
-            lastRunAtMs: data.lastRunAtMs,
-            consecutiveFailures: data.failures,
-            runs: data.runs,
-            deadLettered: state === "failed" || data.parked === true
-          })
-        }
-      })
-      jobs.sort((a, b) => a.profile.localeCompare(b.profile))
-      return jobs
-    }).pipe(
+    const status: Effect.Effect<RefreshScheduler.SchedulerStatus> = queue.jobs.pipe(
       Effect.map((jobs) => {
         lastStatus = {
           running: connection.isConnected() && (worker === undefined || worker.isRunning()),
@@ -391,35 +230,13 @@ export const make = (
 
     return RefreshScheduler.RefreshScheduler.of({
       schedule,
-      unschedule: (key) =>
-        Effect.ignore(
-          Effect.zipRight(
-            op(`unschedule ${key}`, () => connection.client.sadd(keys.unscheduled, key)),
-            op(`unschedule ${key}`, () => queue.remove(jobIdOf(key)))
-          )
-        ),
+      unschedule: (key) => Effect.ignore(queue.unschedule(key)),
       trigger: (key) =>
         Effect.gen(function* () {
           const profile = yield* profiles.get(key)
           if (Option.isNone(profile)) return yield* new ProfileNotFound({ profile: key })
-          yield* markScheduled(key)
-          yield* op(`trigger ${key}`, async () => {
-            const job = await queue.getJob(jobIdOf(key))
-            const state = job === undefined ? "missing" : await job.getState()
-            if (state === "active" || state === "waiting" || state === "prioritized") return
-            if (job !== undefined && state === "delayed") {
-              try {
-                await job.updateData({ ...dataOf(job), manual: true })
-                await job.promote()
-                return
-              } catch {
-                // Promoted or taken meanwhile.
-                return
-              }
-            }
-            if (job !== undefined) await job.remove().catch(() => undefined)
-            await queue.add(JOB_NAME, { ...freshData(key, job === undefined ? undefined : dataOf(job)), nextRunAtMs: Date.now(), manual: true }, { jobId: jobIdOf(key) })
-          })
+          yield* queue.markScheduled(key)
+          yield* queue.trigger(key)
           return { nextAttemptAtMs: yield* Clock.currentTimeMillis }
         }),
       status
