@@ -53,7 +53,9 @@ export const TokenMetadata = Schema.Struct({
   status: TokenStatus,
   rotatedAt: Schema.optional(Schema.String),
   expiresAt: Schema.optional(Schema.String),
-  lastValidatedAt: Schema.optional(Schema.String)
+  lastValidatedAt: Schema.optional(Schema.String),
+  /** Why the token is `invalid` (Discord's refusal, or a token the keyring cannot open); never the token. */
+  problem: Schema.optional(Schema.String)
 })
 export type TokenMetadata = typeof TokenMetadata.Type
 
@@ -198,7 +200,7 @@ export const activeSources = (profile: Profile): ReadonlyArray<UpstreamSource> =
  * the token in use:
  * - no token in the vault → `{ present: false, status: "missing" }`;
  * - the bot answered → `valid` (or the stored `expiring`/`expired`), `lastValidatedAt` = that answer;
- * - the bot was refused (401/403) → `invalid`;
+ * - the bot was refused (401/403) → `invalid` (with the stored `problem`, or Discord's refusal);
  * - not used yet → the stored status, or `valid` when nothing is stored (no `lastValidatedAt`: not yet proven).
  */
 export const effectiveToken = (
@@ -207,7 +209,7 @@ export const effectiveToken = (
   botReport: { readonly ok: boolean; readonly atMs: number; readonly error?: string | undefined } | undefined
 ): TokenMetadata => {
   if (!hasToken) return missingToken
-  const { status: _status, present: _present, ...kept } = stored
+  const { status: _status, present: _present, problem, ...kept } = stored
   if (botReport?.ok === true) {
     return {
       ...kept,
@@ -216,6 +218,9 @@ export const effectiveToken = (
       lastValidatedAt: new Date(botReport.atMs).toISOString()
     }
   }
-  if (botReport?.error === "unauthorized" || botReport?.error === "forbidden") return { ...kept, present: true, status: "invalid" }
-  return { ...kept, present: true, status: stored.status === "missing" ? "valid" : stored.status }
+  if (botReport?.error === "unauthorized" || botReport?.error === "forbidden") {
+    return { ...kept, present: true, status: "invalid", problem: problem ?? `Discord refused the token (${botReport.error})` }
+  }
+  const status = stored.status === "missing" ? "valid" : stored.status
+  return { ...kept, present: true, status, ...(status === "invalid" && problem !== undefined ? { problem } : {}) }
 }

@@ -40,8 +40,8 @@ export class Profiles extends Context.Tag("@guildpulse/core/Profiles")<
 
 /**
  * The profile with token metadata reflecting the token the engine actually uses (`effectiveToken`): the vault's
- * token, however it was supplied, and the bot's latest answer. A store that cannot answer leaves the stored
- * metadata as it is.
+ * token, however it was supplied, and the bot's latest answer. A token the keyring cannot open is `invalid` with
+ * the reason in `problem`. A store that cannot answer leaves the stored metadata as it is.
  */
 export const withEffectiveToken = (
   profile: Profile
@@ -49,12 +49,18 @@ export const withEffectiveToken = (
   Effect.gen(function* () {
     const vault = yield* SecretVault
     const snapshots = yield* SnapshotStore
-    const token = yield* vault.get(profile.key)
+    const token = yield* vault.get(profile.key).pipe(Effect.either)
+    if (token._tag === "Left" && token.left._tag === "SecretUnreadable") {
+      // The keyring cannot open the token (its key was removed, or it was tampered with): invalid, saying why.
+      const { problem: _problem, ...kept } = profile.token
+      return { ...profile, token: { ...kept, present: true, status: "invalid" as const, problem: token.left.message } }
+    }
+    if (token._tag === "Left") return yield* token.left
     const snapshot = yield* Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none())
     const bot = Option.isSome(snapshot) && snapshot.value.guildId === profile.guildId
       ? snapshot.value.sources.find((s) => s.source === "bot")
       : undefined
-    return { ...profile, token: effectiveToken(profile.token, Option.isSome(token), bot) }
+    return { ...profile, token: effectiveToken(profile.token, Option.isSome(token.right), bot) }
   }).pipe(Effect.orElseSucceed(() => profile))
 
 const decodeKey = decode(ProfileKey, "profile")

@@ -170,7 +170,13 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
         const startedAt = yield* Clock.currentTimeMillis
         const previous = yield* snapshots.get(profile.key)
         const active = activeSources(profile)
-        const token = active.includes("bot") ? yield* vault.get(profile.key) : Option.none()
+        // A token the keyring cannot open (key removed, tampered) counts as no token: the other sources still run.
+        const token = active.includes("bot")
+          ? yield* vault.get(profile.key).pipe(
+              Effect.catchTag("SecretUnreadable", (error) =>
+                Effect.as(Effect.logWarning(error.message), Option.none<Redacted.Redacted<string>>()))
+            )
+          : Option.none()
         const outcomes = yield* Effect.forEach(active, (source) => fetchSource(profile, source, token), { concurrency: "unbounded" })
         const now = yield* Clock.currentTimeMillis
         const prev = Option.filter(previous, (s) => s.guildId === profile.guildId && isServable(s, profile, now))

@@ -23,7 +23,6 @@ import {
   describeSecretVaultContract,
   describeSnapshotStoreContract
 } from "@guildpulse/core/testing"
-import { testMasterKeys } from "./fixtures/keys.js"
 import { uniquePrefix, useRedisServer } from "./harness/useRedisServer.js"
 
 const server = useRedisServer()
@@ -51,4 +50,4 @@ describeLockContract("redis", redis(RedisLock.layer), "live")
 
 describeEventLogContract("redis", (namespace, capacity) => redis(RedisEventLog.layer(capacity !== undefined ? { capacity } : {}))(namespace))
 
-describeSecretVaultContract("redis", redis(RedisSecretVault.layer(testMasterKeys)))
+describeSecretVaultContract("redis", (namespace, masterKeys) => redis(RedisSecretVault.layer(masterKeys))(namespace))

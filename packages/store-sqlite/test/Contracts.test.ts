@@ -36,7 +36,6 @@ import {
   describeSecretVaultContract,
   describeSnapshotStoreContract
 } from "@guildpulse/core/testing"
-import { testMasterKeys } from "./fixtures/keys.js"
 
 const root = mkdtempSync(join(tmpdir(), "gp-sqlite-contract-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -61,8 +60,8 @@ describeLockContract("sqlite", sqlite(SqliteLock.layer), "test")
 
 describeEventLogContract("sqlite", (namespace, capacity) => sqlite(SqliteEventLog.layer(capacity !== undefined ? { capacity } : {}))(namespace))
 
-describeSecretVaultContract("sqlite", sqlite(SqliteSecretVault.layer(testMasterKeys)))
-describeSecretVaultContract("sqlite, key file of the data directory", sqlite(SqliteSecretVault.layer()))
+describeSecretVaultContract("sqlite", (namespace, masterKeys) => sqlite(SqliteSecretVault.layer(masterKeys))(namespace))
+describeSecretVaultContract("sqlite, key file of the data directory", sqlite(SqliteSecretVault.layer()), { encrypts: false })
 
 describeApiKeyRepositoryContract("sqlite", sqliteFresh(SqliteApiKeyRepository.layer))
 describeAuditLogContract("sqlite", sqliteFresh(SqliteAuditLog.layer))
