@@ -99,10 +99,15 @@ if (executablePath === undefined) {
      * saturated machine, not an expectation: a passing run returns as soon as the assertion holds.
      */
     const eventually = (assertion: () => unknown): Promise<unknown> => vi.waitFor(assertion, { timeout: 30_000, interval: 20 })
-    /** Advances the page's fake clock, then lets the real fetch and the DOM update settle. */
+    /**
+     * Advances the page's fake clock, then waits until every card is idle: a poll the timers started has had its answer
+     * handled and the next one planned (the card's `busy` flag, set before its fetch, cleared after). Absence checks
+     * after it are then exact: a request the clock triggered has reached the server by the time this returns.
+     */
     const advance = async (ms: number): Promise<void> => {
       await page.clock.runFor(ms)
-      await new Promise((resolve) => setTimeout(resolve, 150))
+      await eventually(async () =>
+        expect(await page.evaluate(() => [...document.querySelectorAll("guildpulse-stats")].every((card) => (card as unknown as { busy?: boolean }).busy === false))).toBe(true))
     }
 
     beforeAll(async () => {

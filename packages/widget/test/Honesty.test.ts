@@ -62,8 +62,11 @@ const answer = (view: StatsView): void => {
 const html = (body: string, script: boolean): string =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title><link rel="stylesheet" href="/widget.css"></head><body><main>${body}</main>${script ? `<script src="/embed.js"></script>` : ""}</body></html>`
 
-/** Retries an assertion for up to 5 s of real time (responses travel over real sockets). */
-const eventually = (assertion: () => unknown): Promise<unknown> => vi.waitFor(assertion, { timeout: 5_000, interval: 25 })
+/**
+ * Retries an assertion until it holds (responses travel over real sockets). The 25 s bound is a failure guard for a
+ * saturated machine, not an expectation: a passing run returns as soon as the assertion holds.
+ */
+const eventually = (assertion: () => unknown): Promise<unknown> => vi.waitFor(assertion, { timeout: 25_000, interval: 25 })
 
 beforeAll(async () => {
   server = createServer(handler)
@@ -78,7 +81,7 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve))
 })
 
-describe("<guildpulse-stats> never says Live on expired data", { timeout: 30_000 }, () => {
+describe("<guildpulse-stats> never says Live on expired data", () => {
   it("turns stale at expiresAt with no new response, degraded in an outage, fresh after recovery; reasons are never plain Live", async () => {
     page = html(renderWidget(viewAt(T0, "fresh"), { refreshIntervalSeconds: 60 }, { nowMs: T0, endpoint: "/stats" }), true)
     const tab: Page = await browser.newPage()
@@ -144,7 +147,7 @@ describe("<guildpulse-stats> never says Live on expired data", { timeout: 30_000
   })
 })
 
-describe("guild icons that cannot load", { timeout: 30_000 }, () => {
+describe("guild icons that cannot load", () => {
   const cards = (): string =>
     renderWidget({ ...freshView, guild: { ...freshView.guild, iconUrl: `${origin}/missing.png` } }, {}, { idPrefix: "broken" }) +
     renderWidget({ ...freshView, guild: { ...freshView.guild, name: "Pulse Makers", iconUrl: `${origin}/icon.png` } }, { layout: "compact" }, { idPrefix: "ok" })
