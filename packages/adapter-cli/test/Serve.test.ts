@@ -1,6 +1,4 @@
 import { request } from "node:http"
-import { writeFileSync } from "node:fs"
-import { join } from "node:path"
 import {
   countsAt,
   defaultFixtures,
@@ -8,11 +6,11 @@ import {
   LARGE_GUILD_ID,
   SANDBOX_BOT_TOKEN,
   SMALL_GUILD_ID,
-  WIDGET_DISABLED_GUILD_ID,
-  WIDGET_DISABLED_GUILD_INVITE
+  WIDGET_DISABLED_GUILD_ID
 } from "@guildpulse/connector-discord/sandbox"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { run, startSandbox, startServe, tempDir, writeJson } from "./harness.js"
+import { threeProfiles } from "./profiles.js"
 
 const guild = (id: string) => {
   const found = defaultFixtures.guilds.find((g) => g.id === id)
@@ -36,31 +34,6 @@ const fetchedAtOf = (view: View, source: string): number => {
   const report = view.sources.find((s) => s.source === source && s.ok)
   if (report?.fetchedAt === undefined) throw new Error(`no successful ${source} fetch in ${JSON.stringify(view)}`)
   return Date.parse(report.fetchedAt)
-}
-
-const threeProfiles = (dir: string) => {
-  writeFileSync(join(dir, "bot.token"), `${SANDBOX_BOT_TOKEN}\n`)
-  return writeJson(dir, "guildpulse.config.json", {
-    profiles: [
-      { key: "widget", label: "Widget only", guildId: SMALL_GUILD_ID, sources: { widget: true, bot: false, invite: false }, fallback: { demo: "never" } },
-      {
-        key: "bot",
-        label: "Bot with token",
-        guildId: LARGE_GUILD_ID,
-        sources: { widget: false, bot: true, invite: false },
-        fallback: { demo: "never" },
-        token: { file: "./bot.token" }
-      },
-      {
-        key: "invite",
-        label: "Invite only",
-        guildId: WIDGET_DISABLED_GUILD_ID,
-        inviteCode: WIDGET_DISABLED_GUILD_INVITE,
-        sources: { widget: false, bot: false, invite: true },
-        fallback: { demo: "never" }
-      }
-    ]
-  })
 }
 
 describe("guildpulse serve against a separately started guildpulse sandbox", () => {

@@ -47,15 +47,25 @@ export const defaultRefresherOptions: RefresherOptions = {
   lockAttempts: 3
 }
 
+/**
+ * What a caller saw when it decided that a round is needed. A round stored since then — by this process or
+ * another one sharing the stores — answers it: no second upstream call. Without it, only a round that
+ * started after the call counts (a manual refresh, `bypassCache`).
+ */
+export interface RoundWanted {
+  /** `attemptedAtMs` of the snapshot the caller saw; `null` when it saw none. */
+  readonly seenAttemptedAtMs: number | null
+}
+
 export class Refresher extends Context.Tag("@guildpulse/core/Refresher")<
   Refresher,
   {
     /** Refreshes a profile by key now (joining a round already running). */
     readonly refresh: (profile: string) => Effect.Effect<Snapshot, ProfileNotFound | ValidationError | StoreError>
-    /** Same, for a profile already loaded. */
-    readonly refreshProfile: (profile: Profile) => Effect.Effect<Snapshot, StoreError>
+    /** Same, for a profile already loaded; `wanted` says which snapshot made the caller ask. */
+    readonly refreshProfile: (profile: Profile, wanted?: RoundWanted) => Effect.Effect<Snapshot, StoreError>
     /** Starts a background round unless one is running; returns at once. */
-    readonly revalidate: (profile: Profile) => Effect.Effect<void>
+    readonly revalidate: (profile: Profile, wanted?: RoundWanted) => Effect.Effect<void>
     readonly isRefreshing: (profile: string) => boolean
   }
 >() {}
@@ -278,41 +288,47 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
         return snapshot
       }).pipe(Effect.withSpan("Refresher.round", { attributes: { profile: profile.key } }))
 
-    /** Waits for another process's round: returns its snapshot once newer than `since`, or none on timeout. */
-    const awaitOtherRound = (profile: Profile, since: number) =>
+    /** Waits for another process's round: returns its snapshot once it answers the wish, or none on timeout. */
+    const awaitOtherRound = (profile: Profile, since: number, answers: (snapshot: Snapshot) => boolean) =>
       Effect.gen(function* () {
         const deadline = since + options.lockLeaseMs
         while ((yield* Clock.currentTimeMillis) < deadline) {
           yield* Effect.sleep(Duration.millis(options.lockPollMs))
           const current = yield* snapshots.get(profile.key)
-          if (Option.isSome(current) && current.value.attemptedAtMs >= since) return current
+          if (Option.isSome(current) && answers(current.value)) return current
         }
         return Option.none<Snapshot>()
       })
 
-    const lockedRound = (profile: Profile): Effect.Effect<Snapshot, StoreError> =>
+    const lockedRound = (profile: Profile, wanted?: RoundWanted): Effect.Effect<Snapshot, StoreError> =>
       Effect.gen(function* () {
         const since = yield* Clock.currentTimeMillis
+        // A round stored after what the caller saw answers it, however late (a busy process may take long
+        // between reading the snapshot and getting here); without that, only a round started since the call.
+        const answers = (snapshot: Snapshot, strict: boolean): boolean =>
+          wanted === undefined
+            ? strict ? snapshot.attemptedAtMs > since : snapshot.attemptedAtMs >= since
+            : snapshot.guildId === profile.guildId && (wanted.seenAttemptedAtMs === null || snapshot.attemptedAtMs > wanted.seenAttemptedAtMs)
         // A lease holder that dies leaves the lease to expire: waiters then compete for it again, a few times.
         for (let attempt = 0; attempt < options.lockAttempts; attempt++) {
           const lease = yield* lock.acquire(`refresh:${profile.key}`, options.lockLeaseMs)
           if (Option.isSome(lease)) {
             // Another instance may have finished a round between our wish and our lease: use it.
             const current = yield* snapshots.get(profile.key)
-            if (Option.isSome(current) && current.value.attemptedAtMs > since) {
+            if (Option.isSome(current) && answers(current.value, true)) {
               yield* Effect.ignore(lock.release(lease.value))
               return current.value
             }
             return yield* runRound(profile, lease.value.fencing).pipe(Effect.ensuring(Effect.ignore(lock.release(lease.value))))
           }
           yield* events.emit({ level: "debug", type: "refresh.skipped", profile: profile.key, message: "another instance is refreshing; waiting for its snapshot" })
-          const theirs = yield* awaitOtherRound(profile, since)
+          const theirs = yield* awaitOtherRound(profile, since, (snapshot) => answers(snapshot, false))
           if (Option.isSome(theirs)) return theirs.value
         }
         return yield* runRound(profile)
       })
 
-    const refreshProfile = (profile: Profile) => flights.run(profile.key, lockedRound(profile))
+    const refreshProfile = (profile: Profile, wanted?: RoundWanted) => flights.run(profile.key, lockedRound(profile, wanted))
 
     return Refresher.of({
       refresh: (key) =>
@@ -323,7 +339,7 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
         }).pipe(Effect.withSpan("Refresher.refresh", { attributes: { profile: key } })),
       refreshProfile,
       // Same effect type as `refreshProfile`, so a caller joining a background round gets its snapshot.
-      revalidate: (profile) => flights.start(profile.key, lockedRound(profile)),
+      revalidate: (profile, wanted) => flights.start(profile.key, lockedRound(profile, wanted)),
       isRefreshing: flights.inFlight
     })
   })

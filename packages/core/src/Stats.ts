@@ -121,12 +121,13 @@ export const make = Effect.gen(function* () {
         yield* Metric.increment(now < expiresAtMs ? CoreMetrics.cacheLookupsByResult.hit : CoreMetrics.cacheLookupsByResult.stale)
         // The next attempt is due (a scheduler may be late, stopped or elsewhere): one background round,
         // shared by every caller — never ahead of a backoff or an announced retry-after.
-        if (now >= snapshot.nextRefreshAtMs) yield* refresher.revalidate(profile)
+        if (now >= snapshot.nextRefreshAtMs) yield* refresher.revalidate(profile, { seenAttemptedAtMs: snapshot.attemptedAtMs })
         return yield* count(servedView(profile, snapshot, now))
       }
       yield* Metric.increment(CoreMetrics.cacheLookupsByResult.miss)
       if (foregroundRefreshDue(snapshot, profile, now)) {
-        const fresh = yield* refresher.refreshProfile(profile)
+        // Another instance may store its round while this one waits: that round answers this request too.
+        const fresh = yield* refresher.refreshProfile(profile, { seenAttemptedAtMs: snapshot?.attemptedAtMs ?? null })
         const after = yield* Clock.currentTimeMillis
         return yield* count(isServable(fresh, profile, after) ? servedView(profile, fresh, after) : fallbackView(profile, fresh, after))
       }

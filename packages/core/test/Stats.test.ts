@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
-import { EventLog, Lock, Profiles, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
-import { engine, healthy, profile, TestSource } from "./fixtures.js"
+import { Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { Engine, EventLog, Lock, Profiles, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
+import { engine, healthy, layerScripted, profile, TestSource } from "./fixtures.js"
 
 const T0 = Date.UTC(2026, 10, 25, 12)
 
@@ -194,6 +194,40 @@ describe("Stats.get freshness", () => {
       assert.include(types, "refresh.succeeded")
       assert.strictEqual(types.filter((t) => t === "upstream.request").length, 3)
     }).pipe(Effect.provide(engine())))
+  it.effect("a round another instance stored after this one read the store answers it: no second upstream call", () => {
+    // This instance reads "nothing yet"; before it takes the lease, another instance sharing the stores
+    // finishes its round (modelled by a round run here and hidden from the first read) — however long after.
+    let hideOnce = false
+    const hiding = Layer.effect(
+      SnapshotStore.SnapshotStore,
+      Effect.map(SnapshotStore.SnapshotStore, (store) =>
+        SnapshotStore.SnapshotStore.of({
+          ...store,
+          get: (key) => (hideOnce ? Effect.sync(() => ((hideOnce = false), Option.none())) : store.get(key))
+        })
+      )
+    )
+    const options = { profiles: [profile()], tokens: { main: "sandbox-token" }, scheduler: false as const }
+    const layer = Engine.services(options).pipe(
+      Layer.provideMerge(layerScripted()),
+      Layer.provideMerge(hiding),
+      Layer.provideMerge(Engine.storesMemory(options))
+    )
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const stats = yield* Stats.Stats
+      const refresher = yield* Refresher.Refresher
+      const script = yield* TestSource
+      yield* refresher.refresh("main")
+      assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 })
+      yield* TestClock.adjust("2 seconds")
+      hideOnce = true
+      const view = yield* stats.get("main")
+      assert.strictEqual(view.freshness.state, "fresh")
+      assert.strictEqual(view.sources.find((s) => s.source === "widget")?.fetchedAt, new Date(T0).toISOString())
+      assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 })
+    }).pipe(Effect.provide(layer))
+  })
 })
 
 describe("Stats.get input", () => {

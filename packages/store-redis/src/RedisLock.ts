@@ -5,7 +5,10 @@
  * compare the token inside Lua: only the owner of a live lease can release or extend it.
  *
  * While Redis is unreachable, leases come from an in-process lock (single flight per process only); such a
- * lease is released and extended locally even if Redis has come back meanwhile.
+ * lease is released and extended locally even if Redis has come back meanwhile. A command that times out
+ * while the connection is up (a busy process reads Redis's answer late) is not an outage: the acquisition is
+ * asked again with the same token — the script answers the lease it may already have granted — and a
+ * release is retried, so a busy instance neither refreshes beside another nor leaves its lease behind.
  */
 import { randomUUID } from "node:crypto"
 import { Clock, Context, Effect, Either, Layer, Option, Schema } from "effect"
@@ -14,6 +17,8 @@ import * as Lua from "./internal/lua.js"
 import { evalScript, isOutage, RedisConnection } from "./RedisConnection.js"
 
 const STORE = "locks"
+/** Times a lock command that timed out with the connection up is asked again (each within the command timeout). */
+const SLOW_RETRIES = 5
 const decodeFencing = Schema.decodeUnknownEither(Schema.NullOr(Schema.Number))
 const decodeFlag = Schema.decodeUnknownEither(Schema.Number)
 
@@ -32,12 +37,21 @@ export const make: Effect.Effect<Context.Tag.Service<Lock.Lock>, never, RedisCon
     return Either.isLeft(decoded) ? Effect.fail(badReply(reply)) : Effect.succeed(decoded.right === 1)
   }
 
-  const acquire = (key: string, ttlMs: number): Effect.Effect<Option.Option<Lock.Lease>, StoreError> =>
-    Effect.gen(function* () {
+  /** Retries `effect` while it times out with the connection up (its answer may only have been read late). */
+  const whileSlow = <A>(effect: Effect.Effect<A, StoreError>): Effect.Effect<A, StoreError> =>
+    Effect.retry(effect, {
+      times: SLOW_RETRIES,
+      while: (error) => error.reason === "timeout" && connection.isConnected()
+    })
+
+  const acquire = (key: string, ttlMs: number): Effect.Effect<Option.Option<Lock.Lease>, StoreError> => {
+    const token = randomUUID()
+    return Effect.gen(function* () {
       const startedAt = yield* Clock.currentTimeMillis
-      const token = randomUUID()
-      const reply = yield* connection.run(STORE, (client) =>
-        evalScript(client, Lua.lockAcquire, [keys.lock(key), keys.fence(key)], [token, Math.max(1, Math.round(ttlMs))])
+      const reply = yield* whileSlow(
+        connection.run(STORE, (client) =>
+          evalScript(client, Lua.lockAcquire, [keys.lock(key), keys.fence(key)], [token, Math.max(1, Math.round(ttlMs))])
+        )
       )
       const fencing = decodeFencing(reply)
       if (Either.isLeft(fencing)) return yield* badReply(reply)
@@ -48,12 +62,13 @@ export const make: Effect.Effect<Context.Tag.Service<Lock.Lock>, never, RedisCon
       Effect.catchIf(isOutage, () =>
         Effect.tap(local.acquire(key, ttlMs), (lease) => Effect.sync(() => Option.map(lease, (l) => localTokens.add(l.token)))))
     )
+  }
 
   const release = (lease: Lock.Lease): Effect.Effect<boolean, StoreError> =>
     localTokens.has(lease.token)
       ? Effect.tap(local.release(lease), () => Effect.sync(() => localTokens.delete(lease.token)))
       : Effect.flatMap(
-          connection.run(STORE, (client) => evalScript(client, Lua.lockRelease, [keys.lock(lease.key)], [lease.token])),
+          whileSlow(connection.run(STORE, (client) => evalScript(client, Lua.lockRelease, [keys.lock(lease.key)], [lease.token]))),
           flag
         )
 

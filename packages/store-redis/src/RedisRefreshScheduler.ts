@@ -34,7 +34,7 @@ import {
   SnapshotStore,
   StoreError
 } from "@guildpulse/core"
-import type { Profile } from "@guildpulse/core"
+import type { Profile, Snapshot } from "@guildpulse/core"
 import { RedisConnection } from "./RedisConnection.js"
 import { dataOf, jobIdOf } from "./internal/schedulerJob.js"
 import type { Decision, JobData } from "./internal/schedulerJob.js"
@@ -127,20 +127,26 @@ export const make = (
         const loaded = yield* Effect.either(profiles.get(key))
         if (Either.isRight(loaded) && Option.isNone(loaded.right)) return { _tag: "Done" } as const
         const startedAt = yield* Clock.currentTimeMillis
-        // A round ran since this job's last one (a public request revalidated): follow its plan, call nothing.
+        // A round ran since this job's last one — or, for a job that never ran, since it was queued (a public
+        // request refreshed, on any instance): follow its plan, call nothing.
+        let seen: Snapshot | undefined
         if (data.manual !== true && Either.isRight(loaded) && Option.isSome(loaded.right)) {
           const current = Option.getOrUndefined(yield* Effect.orElseSucceed(snapshots.get(key), () => Option.none()))
+          seen = current
           if (
             current !== undefined && current.guildId === loaded.right.value.guildId &&
             current.profileVersion === loaded.right.value.version &&
-            current.attemptedAtMs > (data.lastRunAtMs ?? Number.POSITIVE_INFINITY) && current.nextRefreshAtMs > startedAt
+            current.attemptedAtMs > (data.lastRunAtMs ?? job.timestamp) && current.nextRefreshAtMs > startedAt
           ) {
             const { manual: _manual, ...rest } = data
             return { _tag: "Reschedule", atMs: current.nextRefreshAtMs, data: { ...rest, nextRunAtMs: current.nextRefreshAtMs, parked: current.round === "parked" } } as const
           }
         }
         const round = Either.isRight(loaded) && Option.isSome(loaded.right)
-          ? yield* Effect.either(refresher.refreshProfile(loaded.right.value))
+          // A round another instance stores while this one waits for the lease answers this job too.
+          ? yield* Effect.either(
+              refresher.refreshProfile(loaded.right.value, data.manual === true ? undefined : { seenAttemptedAtMs: seen?.attemptedAtMs ?? null })
+            )
           : Either.left(Either.isLeft(loaded) ? loaded.left : new StoreError({ reason: "unavailable", store: STORE, message: "no profile" }))
         const now = yield* Clock.currentTimeMillis
         const failures = Either.isRight(round) ? round.right.consecutiveFailures : data.failures + 1

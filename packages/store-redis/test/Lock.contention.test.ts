@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option } from "effect"
 import { Lock } from "@guildpulse/core"
+import { Redis } from "ioredis"
 import { RedisConnection, RedisLock } from "../src/index.js"
 import { uniquePrefix, useRedisServer } from "./harness/useRedisServer.js"
 import { waitFor } from "./harness/waitFor.js"
@@ -76,5 +77,26 @@ describe("Lock (Redis) under contention", () => {
       assert.isTrue(Option.isNone(yield* a.extend(leaseA, 5000)), "nor extend it")
       assert.isTrue(Option.isNone(yield* a.acquire("resource", 5000)), "B still holds it")
       assert.isTrue(yield* b.release(leaseB))
+    }))
+
+  it.scopedLive("an acquisition whose answer comes after the command timeout is asked again: one holder, no in-process lease", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("slow")
+      // A busy process reads Redis's answers late: here Redis itself answers late (paused), past A's timeout.
+      const a = yield* Effect.flatMap(
+        Layer.build(RedisLock.layer.pipe(Layer.provide(RedisConnection.layer({ url: server().url, prefix, commandTimeoutMs: 100 })))),
+        (ctx) => Effect.provide(Lock.Lock, ctx)
+      )
+      const b = yield* instance(prefix)
+      const admin = new Redis(server().url)
+      yield* Effect.addFinalizer(() => Effect.sync(() => admin.disconnect()))
+      yield* Effect.promise(() => admin.call("CLIENT", "PAUSE", "250", "WRITE"))
+      const leaseA = yield* a.acquire("slow", 10_000)
+      assert.isTrue(Option.isSome(leaseA), "A gets the lease it asked for")
+      // The lease is A's in Redis (not an in-process stand-in): B is refused, A's release frees it.
+      assert.strictEqual(yield* Effect.promise(() => admin.get(`${prefix}lock:slow`)), Option.getOrThrow(leaseA).token)
+      assert.isTrue(Option.isNone(yield* b.acquire("slow", 10_000)))
+      assert.isTrue(yield* a.release(Option.getOrThrow(leaseA)))
+      assert.isTrue(Option.isSome(yield* b.acquire("slow", 10_000)))
     }))
 })

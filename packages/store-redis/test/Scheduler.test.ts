@@ -11,7 +11,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Option, Scope } from "effect"
 import { Queue } from "bullmq"
-import { EventLog, ProfileRepository, RefreshScheduler, SnapshotStore, StatsSource, UpstreamError } from "@guildpulse/core"
+import { EventLog, ProfileRepository, RefreshScheduler, SnapshotStore, Stats, StatsSource, UpstreamError } from "@guildpulse/core"
 import type { Profile, StatsFields } from "@guildpulse/core"
 import { RedisConnection, RedisEngine, RedisProfileRepository, RedisRefreshScheduler } from "../src/index.js"
 import { fastProfile, healthyFields, profileFixture } from "./fixtures/domain.js"
@@ -164,6 +164,32 @@ describe("RedisRefreshScheduler", () => {
       assert.strictEqual(source.callsOf("a").length, 2, "one round, not one per instance or per schedule call")
       yield* one.close
       yield* two.close
+    }), 90_000)
+
+  it.scopedLive("a job queued before a public request refreshed the profile follows that round: the worker calls nothing", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("sched-follow")
+      const source = scripted()
+      const queue = yield* inspect(prefix)
+      yield* seed(prefix, [profileFixture("p")])
+      // A web instance queues the profile's job (no worker yet), then a visitor's request refreshes it.
+      const web = yield* build(engine(prefix, source, { worker: false }))
+      assert.isTrue(yield* waitUntil(async () => (await jobOf(queue, "p").pipe(Effect.runPromise))?.state === "waiting"))
+      const stats = yield* Effect.provide(Stats.Stats, web.context)
+      assert.strictEqual((yield* stats.get("p")).freshness.state, "fresh")
+      const calls = source.callsOf("p").length
+      assert.strictEqual(calls, 2, "widget and invite, once")
+      const snapshot = Option.getOrThrow(yield* Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get("p")).pipe(Effect.provide(web.context)))
+
+      // The worker takes the job: it was queued before that round, so it follows the round's plan.
+      const worker = yield* build(engine(prefix, source))
+      assert.isTrue(yield* waitUntil(async () => {
+        const job = await jobOf(queue, "p").pipe(Effect.runPromise)
+        return job?.state === "delayed" && job.data.nextRunAtMs === snapshot.nextRefreshAtMs
+      }), "armed at the round's next refresh")
+      assert.strictEqual(source.callsOf("p").length, calls, "no second round")
+      yield* worker.close
+      yield* web.close
     }), 90_000)
 
   it.scopedLive("refreshes at once, then every ttl × 0.9 ± 10 %", () =>

@@ -227,12 +227,20 @@ return redis.call('ZCARD', KEYS[1])
 /**
  * Lease acquisition with a fencing token. KEYS[1] lock, KEYS[2] fencing counter · ARGV[1] token, ARGV[2] ttl ms.
  * The fencing token is max(previous + 1, server time in ms): it keeps increasing even if the counter is lost
- * with the dataset. Returns the fencing token, or false when the lock is held.
+ * with the dataset. Returns the fencing token, or false when the lock is held by another token. Asking again
+ * with the token that holds it renews the lease and returns its fencing token: an acquisition whose answer
+ * was lost (a command timeout) can be retried.
  */
 export const lockAcquire = script(
   "lockAcquire",
   `${NOW}
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(redis.call('GET', KEYS[2]))
+end
+if holder then return false end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local fencing = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, nowMs())
 redis.call('SET', KEYS[2], fencing)
 return fencing
