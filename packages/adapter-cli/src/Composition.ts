@@ -187,6 +187,9 @@ export const validateTokens = (settings: Settings) =>
       const current = yield* repository.get(key)
       if (Option.isNone(current)) continue
       const status = outcome._tag === "Right" ? ("valid" as const) : ("invalid" as const)
+      // Every instance validates at start: an outcome already recorded changes nothing (a new profile version
+      // would make every instance's snapshot of it look out of date, and the scheduler refresh it again).
+      if (current.value.token.status === status && current.value.token.lastValidatedAt !== undefined) continue
       yield* Effect.ignore(
         repository.put({ ...current.value, token: { ...current.value.token, present: true, status, lastValidatedAt: now }, version: current.value.version + 1 }, current.value.version)
       )
