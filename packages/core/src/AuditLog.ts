@@ -2,9 +2,10 @@
  * Port: who changed what. One entry per administrative change (profile created/updated/deleted, token set,
  * key issued/revoked, alert rules replaced): the acting key, the action, the profile, when, from where, and
  * the value before and after — with secrets removed (`withoutSecrets`) before the entry reaches the port.
- * Queried newest first with filters and a cursor; pruned by age.
+ * Queried newest first with filters and a cursor; retained by age (`retain`/`layerRetention`: 365 days by
+ * default, enforced hourly on every implementation through `prune`).
  */
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Schedule, Schema, type Scope } from "effect"
 import type { StoreError } from "./Errors.js"
 import { ProfileKey } from "./Identifiers.js"
 
@@ -59,6 +60,36 @@ export const DEFAULT_QUERY_LIMIT = 100
 export const MAX_QUERY_LIMIT = 1000
 /** A year: long enough to answer "who changed this last spring". */
 export const DEFAULT_RETENTION_MS = 365 * 86_400_000
+
+/** How often retention runs by default: hourly (entries live at most an hour past their retention). */
+export const DEFAULT_RETENTION_EVERY_MS = 3_600_000
+
+export interface RetentionOptions {
+  /** How long entries are kept (default `DEFAULT_RETENTION_MS`, 365 days). */
+  readonly maxAgeMs?: number
+  /** How often old entries are dropped (default hourly; the first run is at start). */
+  readonly everyMs?: number
+}
+
+/**
+ * Retention by age: drops the entries older than `maxAgeMs` (by Effect's `Clock`) at once and then every
+ * `everyMs`, for as long as the scope lasts. A failed run is logged and retried at the next one.
+ */
+export const retain = (options: RetentionOptions = {}): Effect.Effect<void, never, AuditLog | Scope.Scope> =>
+  Effect.gen(function* () {
+    const log = yield* AuditLog
+    const maxAgeMs = options.maxAgeMs ?? DEFAULT_RETENTION_MS
+    const everyMs = options.everyMs ?? DEFAULT_RETENTION_EVERY_MS
+    if (!(maxAgeMs > 0) || !(everyMs > 0)) return yield* Effect.dieMessage("AuditLog.retain: maxAgeMs and everyMs must be positive")
+    const once = Effect.flatMap(Clock.currentTimeMillis, (nowMs) => log.prune(nowMs - maxAgeMs)).pipe(
+      Effect.tap((dropped) => (dropped > 0 ? Effect.logDebug(`audit retention dropped ${dropped} entries`) : Effect.void)),
+      Effect.catchAll((error) => Effect.logWarning(`audit retention failed, retrying at the next run: ${error.message}`))
+    )
+    yield* Effect.forkScoped(Effect.repeat(once, Schedule.spaced(Duration.millis(everyMs))))
+  })
+
+/** `retain` as a layer next to an `AuditLog`. */
+export const layerRetention = (options?: RetentionOptions): Layer.Layer<never, never, AuditLog> => Layer.scopedDiscard(retain(options))
 
 /** The page size a query asks for, clamped to `[1, MAX_QUERY_LIMIT]` (pure, shared by implementations). */
 export const limitOf = (query: AuditQuery): number => Math.min(Math.max(1, Math.floor(query.limit ?? DEFAULT_QUERY_LIMIT)), MAX_QUERY_LIMIT)
