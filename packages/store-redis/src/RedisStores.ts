@@ -1,6 +1,7 @@
 /**
  * Every store port of core on one Redis connection: `SnapshotStore`, `ProfileRepository`, `CircuitStore`,
- * `RateLimitStore`, `Lock`, `EventLog`, `SecretVault`, `StoreHealth` — plus `RedisConnection` and `RedisHealth`.
+ * `RateLimitStore`, `Lock`, `EventLog`, `SecretVault`, `StoreHealth`, `ApiKeyRepository`, `AuditLog` — plus
+ * `RedisConnection` and `RedisHealth`.
  *
  * ```ts
  * Engine.services(options).pipe(Layer.provideMerge(RedisStores.layer({ url: "redis://127.0.0.1:6379" })))
@@ -10,7 +11,9 @@
  * stays in process memory (tokens from `tokens`), and a warning says so — plaintext tokens never go to Redis.
  */
 import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
-import { CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore, StoreHealth } from "@guildpulse/core"
+import { ApiKeyRepository, AuditLog, CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore, StoreHealth } from "@guildpulse/core"
+import * as RedisApiKeyRepository from "./RedisApiKeyRepository.js"
+import * as RedisAuditLog from "./RedisAuditLog.js"
 import * as RedisCircuitStore from "./RedisCircuitStore.js"
 import * as RedisConnection from "./RedisConnection.js"
 import * as RedisEventLog from "./RedisEventLog.js"
@@ -40,6 +43,8 @@ export type Stores =
   | EventLog.EventLog
   | SecretVault.SecretVault
   | StoreHealth.StoreHealth
+  | ApiKeyRepository.ApiKeyRepository
+  | AuditLog.AuditLog
   | RedisConnection.RedisConnection
   | RedisHealth.RedisHealth
 
@@ -61,6 +66,8 @@ export const layer = (options: RedisStoresOptions): Layer.Layer<Stores, ConfigEr
     RedisCircuitStore.layer,
     RedisRateLimitStore.layer(options.rateLimits),
     RedisLock.layer,
+    RedisApiKeyRepository.layer,
+    RedisAuditLog.layer,
     vaultLayer(options),
     RedisHealth.layerStoreHealth.pipe(Layer.provideMerge(RedisHealth.layer), Layer.provideMerge(events))
   )

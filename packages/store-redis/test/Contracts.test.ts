@@ -5,6 +5,8 @@
  */
 import { Context, Effect, Layer } from "effect"
 import {
+  RedisApiKeyRepository,
+  RedisAuditLog,
   RedisCircuitStore,
   RedisConnection,
   RedisEventLog,
@@ -15,6 +17,8 @@ import {
   RedisSnapshotStore
 } from "../src/index.js"
 import {
+  describeApiKeyRepositoryContract,
+  describeAuditLogContract,
   describeCircuitStoreContract,
   describeEventLogContract,
   describeLockContract,
@@ -51,3 +55,8 @@ describeLockContract("redis", redis(RedisLock.layer), "live")
 describeEventLogContract("redis", (namespace, capacity) => redis(RedisEventLog.layer(capacity !== undefined ? { capacity } : {}))(namespace))
 
 describeSecretVaultContract("redis", (namespace, masterKeys) => redis(RedisSecretVault.layer(masterKeys))(namespace))
+
+describeApiKeyRepositoryContract("redis", redis(RedisApiKeyRepository.layer))
+
+// The audit log keeps the times it is given (no server time): retention runs on the TestClock.
+describeAuditLogContract("redis", redis(RedisAuditLog.layer))

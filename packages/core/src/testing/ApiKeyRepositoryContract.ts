@@ -18,7 +18,7 @@ export const describeApiKeyRepositoryContract = (
   makeLayer: (namespace: string) => Layer.Layer<ApiKeyRepository.ApiKeyRepository, unknown>
 ) =>
   describe(`ApiKeyRepository contract: ${name}`, () => {
-    it.effect("creates, reads, lists oldest first, refuses a taken id, deletes", () =>
+    it.live("creates, reads, lists oldest first, refuses a taken id, deletes", () =>
       Effect.gen(function* () {
         const repo = yield* ApiKeyRepository.ApiKeyRepository
         const limited = apiKeyFixture("abcdefgh", {
@@ -41,7 +41,7 @@ export const describeApiKeyRepositoryContract = (
         assert.isTrue(Option.isNone(yield* repo.get(admin.id)))
       }).pipe(Effect.provide(makeLayer("crud"))))
 
-    it.effect("revoke keeps the first revocation time; recordUse counts every use and keeps the latest time", () =>
+    it.live("revoke keeps the first revocation time; recordUse counts every use and keeps the latest time", () =>
       Effect.gen(function* () {
         const repo = yield* ApiKeyRepository.ApiKeyRepository
         const key = apiKeyFixture("k1234567")

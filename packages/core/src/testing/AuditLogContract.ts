@@ -1,17 +1,20 @@
 /** The behaviour every `AuditLog` shares. */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Option, TestClock } from "effect"
+import { Duration, Effect, Layer, Option, TestClock, TestContext } from "effect"
 import { AuditLog, ProfileKey } from "../index.js"
 
 const main = ProfileKey.make("main")
 const S = 1_000
 
-/** Re-runs `check` (yielding in between, so forked fibers and I/O progress) until it holds; fails after `tries`. */
-const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, what: string, tries = 5_000): Effect.Effect<void, E, R> =>
+/** One turn of the event loop (forked fibers and I/O progress); not a timed wait. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/** Re-runs `check` (a turn of the event loop in between) until it holds; fails after `tries`. */
+const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, what: string, tries = 100_000): Effect.Effect<void, E, R> =>
   Effect.gen(function* () {
     for (let i = 0; i < tries; i++) {
       if (yield* check) return
-      yield* Effect.yieldNow()
+      yield* turn
     }
     return yield* Effect.dieMessage(`not reached: ${what}`)
   })
@@ -19,7 +22,7 @@ const other = ProfileKey.make("other")
 
 export const describeAuditLogContract = (name: string, makeLayer: (namespace: string) => Layer.Layer<AuditLog.AuditLog, unknown>) =>
   describe(`AuditLog contract: ${name}`, () => {
-    it.effect("appends with increasing ids; queries newest first with filters and pages with a cursor", () =>
+    it.live("appends with increasing ids; queries newest first with filters and pages with a cursor", () =>
       Effect.gen(function* () {
         const log = yield* AuditLog.AuditLog
         const first = yield* log.append({
@@ -58,7 +61,7 @@ export const describeAuditLogContract = (name: string, makeLayer: (namespace: st
         assert.isTrue(Option.isNone(page2.nextCursor))
       }).pipe(Effect.provide(makeLayer("query"))))
 
-    it.effect("prune drops entries older than the cut and says how many went", () =>
+    it.live("prune drops entries older than the cut and says how many went", () =>
       Effect.gen(function* () {
         const log = yield* AuditLog.AuditLog
         for (const atMs of [1_000, 2_000, 3_000]) yield* log.append({ atMs, keyId: "admin", action: "profile.update", profile: main })
@@ -66,31 +69,33 @@ export const describeAuditLogContract = (name: string, makeLayer: (namespace: st
         assert.deepStrictEqual((yield* log.query({})).entries.map((e) => e.atMs), [3_000])
       }).pipe(Effect.provide(makeLayer("prune"))))
 
-    it.effect("retention by age (TestClock): older entries go when it starts and at every run, newer ones stay", () =>
+    it.live("retention by age (TestClock): older entries go when it starts and at every run, newer ones stay", () =>
+      // The store is built on the live clock (a server connection needs real time); retention runs on the TestClock.
       Effect.gen(function* () {
-        // Short ages keep the test quick for stores with periodic fibers of their own (TestClock runs each wake-up).
         const log = yield* AuditLog.AuditLog
-        yield* TestClock.setTime(20 * S)
-        for (const at of [5, 12, 19]) yield* log.append({ atMs: at * S, keyId: "admin", action: "profile.update", profile: main })
-        const seconds = Effect.map(log.query({}), (page) => page.entries.map((e) => e.atMs / S))
-        yield* Effect.scoped(
-          Effect.gen(function* () {
-            yield* AuditLog.retain({ maxAgeMs: 10 * S, everyMs: S })
-            // At start (t=20 s, cut at 10 s): the 5 s entry goes.
-            yield* eventually(Effect.map(seconds, (d) => d.length === 2), "the first run")
-            assert.deepStrictEqual(yield* seconds, [19, 12])
-            // Two runs later (t=22 s, cut at 12 s): the 12 s entry is exactly at the cut and stays.
-            yield* TestClock.adjust(Duration.millis(2 * S))
-            assert.deepStrictEqual(yield* seconds, [19, 12])
-            // t=23 s (cut at 13 s): it goes.
-            yield* TestClock.adjust(Duration.millis(S))
-            yield* eventually(Effect.map(seconds, (d) => d.length === 1), "the run at 23 s")
-            assert.deepStrictEqual(yield* seconds, [19])
-          })
-        )
-        // Retention stops with its scope.
-        yield* log.append({ atMs: 1 * S, keyId: "admin", action: "profile.update", profile: main })
-        yield* TestClock.adjust(Duration.millis(3 * S))
-        assert.deepStrictEqual(yield* seconds, [1, 19])
+        yield* Effect.gen(function* () {
+          yield* TestClock.setTime(20 * S)
+          for (const at of [5, 12, 19]) yield* log.append({ atMs: at * S, keyId: "admin", action: "profile.update", profile: main })
+          const seconds = Effect.map(log.query({}), (page) => page.entries.map((e) => e.atMs / S))
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              yield* AuditLog.retain({ maxAgeMs: 10 * S, everyMs: S })
+              // At start (t=20 s, cut at 10 s): the 5 s entry goes.
+              yield* eventually(Effect.map(seconds, (d) => d.length === 2), "the first run")
+              assert.deepStrictEqual(yield* seconds, [19, 12])
+              // Two runs later (t=22 s, cut at 12 s): the 12 s entry is exactly at the cut and stays.
+              yield* TestClock.adjust(Duration.millis(2 * S))
+              assert.deepStrictEqual(yield* seconds, [19, 12])
+              // t=23 s (cut at 13 s): it goes.
+              yield* TestClock.adjust(Duration.millis(S))
+              yield* eventually(Effect.map(seconds, (d) => d.length === 1), "the run at 23 s")
+              assert.deepStrictEqual(yield* seconds, [19])
+            })
+          )
+          // Retention stops with its scope.
+          yield* log.append({ atMs: 1 * S, keyId: "admin", action: "profile.update", profile: main })
+          yield* TestClock.adjust(Duration.millis(3 * S))
+          assert.deepStrictEqual(yield* seconds, [1, 19])
+        }).pipe(Effect.provide(TestContext.TestContext))
       }).pipe(Effect.provide(makeLayer("retention"))))
   })

@@ -25,6 +25,16 @@ export interface Keys {
   readonly events: string
   readonly profileEvents: (profile: string) => string
   readonly secrets: string
+  /** API keys: `apikeys` (id → key JSON), `apikeys:uses` (id → count), `apikeys:last-used`, `apikeys:revoked` (id → ms). */
+  readonly apiKeys: string
+  readonly apiKeyUses: string
+  readonly apiKeyLastUsed: string
+  readonly apiKeyRevoked: string
+  /** Audit log: `audit` (id → entry JSON), `audit:seq` (counter), `audit:ids` and `audit:times` (sorted sets). */
+  readonly audit: string
+  readonly auditSeq: string
+  readonly auditIds: string
+  readonly auditTimes: string
   readonly unscheduled: string
   /** BullMQ's own prefix (BullMQ appends `:<queue>:…`). */
   readonly bullPrefix: string
@@ -51,6 +61,14 @@ export const makeKeys = (prefix: string): Keys => ({
   events: `${prefix}events`,
   profileEvents: (profile) => `${prefix}events:profile:${profile}`,
   secrets: `${prefix}secrets`,
+  apiKeys: `${prefix}apikeys`,
+  apiKeyUses: `${prefix}apikeys:uses`,
+  apiKeyLastUsed: `${prefix}apikeys:last-used`,
+  apiKeyRevoked: `${prefix}apikeys:revoked`,
+  audit: `${prefix}audit`,
+  auditSeq: `${prefix}audit:seq`,
+  auditIds: `${prefix}audit:ids`,
+  auditTimes: `${prefix}audit:times`,
   unscheduled: `${prefix}scheduler:unscheduled`,
   bullPrefix: prefix.endsWith(":") ? `${prefix}bull` : `${prefix}:bull`
 })
