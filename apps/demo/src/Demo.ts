@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net"
 import { guildPulse, ObservabilityRoutes, Server as HttpServer, type GuildPulseRouter } from "@guildpulse/adapter-express"
 import { DiscordLive } from "@guildpulse/connector-discord"
 import { FakeDiscord, type FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
-import { Engine } from "@guildpulse/core"
+import { Engine, Problem } from "@guildpulse/core"
 import { Observability, ObservabilityHttp } from "@guildpulse/observability"
 import express from "express"
 import { Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
@@ -89,7 +89,8 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
   app.use(Pages.router({ runtime, sandbox, adminKey, publicUrl: options.publicUrl }))
   app.use(router)
   app.use((_req, res) => {
-    res.status(404).type("application/problem+json").send(JSON.stringify({ type: "urn:guildpulse:problem:not_found", title: "Not Found", status: 404, detail: "No such page.", code: "not_found" }))
+    const answer = Problem.toHttp(Problem.notFound("No such page."))
+    res.status(answer.status).set(answer.headers).send(answer.body)
   })
   app.use(Pages.errorHandler((message) => console.error(`[guildpulse/demo] ${message}`)))
 

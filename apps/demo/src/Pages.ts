@@ -11,7 +11,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import type { FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
 import { SCENARIO_MODES, type Scenario } from "@guildpulse/connector-discord/sandbox"
-import { Profiles, RefreshScheduler, Stats, type Engine, type Profile, type StatsView, type Theme, type WidgetOptions } from "@guildpulse/core"
+import { Html, Problem, Profiles, RefreshScheduler, Stats, type Engine, type Profile, type StatsView, type Theme, type WidgetOptions } from "@guildpulse/core"
 import { renderWidget } from "@guildpulse/widget"
 import express, { type NextFunction, type Request, type Response, type Router } from "express"
 import { Effect, type ManagedRuntime } from "effect"
@@ -42,30 +42,11 @@ export const pagesCsp = (extraOrigins: ReadonlyArray<string> = []): string =>
     "frame-ancestors 'none'"
   ].join("; ")
 
-const titles: Record<number, string> = {
-  400: "Bad Request",
-  403: "Forbidden",
-  404: "Not Found",
-  413: "Content Too Large",
-  415: "Unsupported Media Type",
-  500: "Internal Server Error"
+/** A problem+json answer in core's one wire format, naming the offending field when there is one. */
+const problem = (res: Response, status: number, code: string, detail: string, field?: string) => {
+  const answer = Problem.toHttp(Problem.make(status, code, detail, field !== undefined ? { errors: [{ field, message: detail }] } : {}))
+  res.status(answer.status).set(answer.headers).send(answer.body)
 }
-
-const problem = (res: Response, status: number, code: string, detail: string, field?: string) =>
-  res
-    .status(status)
-    .type("application/problem+json")
-    .set("Cache-Control", "no-store")
-    .send(
-      JSON.stringify({
-        type: `urn:guildpulse:problem:${code}`,
-        title: titles[status] ?? "Error",
-        status,
-        detail,
-        code,
-        ...(field !== undefined ? { errors: [{ field, message: detail }] } : {})
-      })
-    )
 
 const cookieOf = (req: Request, name: string): string | undefined => {
   for (const part of (req.headers.cookie ?? "").split(";")) {
@@ -100,8 +81,7 @@ const fromSameOrigin = (req: Request): boolean => {
 export const themes: ReadonlyArray<Theme> = ["discord", "dark", "light", "minimal", "high-contrast"]
 const layouts = ["horizontal", "vertical", "compact"] as const
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
+const escapeHtml = Html.escape
 
 const page = (title: string, body: string): string => `<!doctype html>
 <html lang="en">

@@ -4,6 +4,7 @@
  * and an HTML part (everything from outside HTML-escaped). SMTP 4xx answers and connection failures are
  * retried; 5xx and authentication failures are not.
  */
+import { Html } from "@guildpulse/core"
 import { Effect, Redacted } from "effect"
 import type { Scope } from "effect"
 import nodemailer from "nodemailer"
@@ -24,8 +25,8 @@ export interface EmailOptions {
   readonly subjectPrefix?: string
 }
 
-export const escapeHtml = (text: string): string =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+/** Core's one HTML escape (kept under this name for callers of this module). */
+export const escapeHtml: (text: string) => string = Html.escape
 
 export interface EmailContent {
   readonly subject: string

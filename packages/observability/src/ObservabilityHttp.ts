@@ -22,6 +22,7 @@ import {
   EventLevel,
   EventType,
   isProfileKey,
+  Problem,
   ProfileRepository,
   RefreshScheduler,
   SnapshotStore,
@@ -70,11 +71,8 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   body: JSON.stringify(value)
 })
 
-const problem = (status: number, title: string, detail: string, code: string): HttpAnswer => ({
-  status,
-  headers: { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" },
-  body: JSON.stringify({ type: "about:blank", title, status, detail, code })
-})
+/** A problem+json answer in core's one wire format (`urn:guildpulse:problem:<code>`, like every other route). */
+const problem = (status: number, code: string, detail: string): HttpAnswer => Problem.toHttp(Problem.make(status, code, detail))
 
 const allowed = (access: Access, profile: string) => access.profiles === "*" || access.profiles.has(profile)
 
@@ -210,14 +208,14 @@ export const make = Effect.gen(function* () {
       return json(200, { events: page.events, nextCursor: Option.getOrNull(page.nextCursor) })
     })
 
-  const notConfigured = Effect.succeed(problem(404, "Not Found", "alerts are not configured in this instance", "alerts_not_configured"))
+  const notConfigured = Effect.succeed(problem(404, "alerts_not_configured", "alerts are not configured in this instance"))
 
   const getAlertRules = Option.match(rulesStore, {
     onNone: () => notConfigured,
     onSome: (store) =>
       store.get.pipe(
         Effect.map((rules) => json(200, rules)),
-        Effect.catchAll(() => Effect.succeed(problem(503, "Service Unavailable", "the alert rules store is unreachable", "store_unavailable")))
+        Effect.catchAll(() => Effect.succeed(problem(503, "store_unavailable", "the alert rules store is unreachable")))
       )
   })
 
@@ -228,7 +226,7 @@ export const make = Effect.gen(function* () {
         decodeAlertRules(body).pipe(
           Effect.flatMap(store.put),
           Effect.map((rules) => json(200, rules)),
-          Effect.catchTag("StoreError", () => Effect.succeed(problem(503, "Service Unavailable", "the alert rules store is unreachable", "store_unavailable")))
+          Effect.catchTag("StoreError", () => Effect.succeed(problem(503, "store_unavailable", "the alert rules store is unreachable")))
         )
     })
 

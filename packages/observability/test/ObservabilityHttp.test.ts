@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
-import { EventLog, ProfileRepository, Refresher } from "@guildpulse/core"
+import { AlertRulesStore, EventLog, ProfileRepository, Refresher, StoreError } from "@guildpulse/core"
 import * as Notifier from "../src/Notifier.js"
 import * as Observability from "../src/Observability.js"
-import { ObservabilityHttp, parseEventQuery } from "../src/ObservabilityHttp.js"
+import { make, ObservabilityHttp, parseEventQuery } from "../src/ObservabilityHttp.js"
 import { engine, profile, T0 } from "./fixtures.js"
 
 const ops = Notifier.recordingChannel("ops")
@@ -61,6 +61,22 @@ describe("ObservabilityHttp", () => {
       const ok = yield* parseEventQuery({ profile: ["main", "a,b"], since: "1764072000000", until: "2026-11-25T12:00:00Z", limit: "10" })
       assert.deepStrictEqual(ok, { profile: ["main", "a", "b"], sinceMs: 1764072000000, untilMs: Date.UTC(2026, 10, 25, 12), limit: 10 })
     }))
+
+  it.effect("its errors are problem+json in the one GuildPulse wire format (urn type, title, code, no-store)", () =>
+    Effect.gen(function* () {
+      const down = new StoreError({ store: "alert-rules", reason: "unavailable", message: "test: down" })
+      const http = yield* make.pipe(Effect.provideService(AlertRulesStore.AlertRulesStore, { get: Effect.fail(down), put: () => Effect.fail(down) }))
+      const answer = yield* http.getAlertRules
+      assert.strictEqual(answer.status, 503)
+      assert.deepStrictEqual(answer.headers, { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" })
+      assert.deepStrictEqual(JSON.parse(answer.body), {
+        type: "urn:guildpulse:problem:store_unavailable",
+        title: "Service Unavailable",
+        status: 503,
+        detail: "the alert rules store is unreachable",
+        code: "store_unavailable"
+      })
+    }).pipe(Effect.provide(app)))
 
   it.effect("/readyz, /v1/health, /metrics and the alert rules endpoints", () =>
     Effect.gen(function* () {

@@ -21,7 +21,7 @@ import {
 } from "../Schemas.js"
 import { onExit, type EngineHandle } from "./engine.js"
 import { ifNoneMatchHits, readJsonBody, send, type Headers } from "./http.js"
-import { invalidProfileKey, isProfileKey, profileParam } from "./publicRoutes.js"
+import { invalidProfileKey, isProfileKey, profileParam } from "./publicView.js"
 
 export interface AdminState {
   readonly bodyLimitBytes: number

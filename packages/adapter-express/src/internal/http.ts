@@ -71,8 +71,6 @@ export const sendProblem = (res: ServerResponse, response: Problem.ProblemRespon
   send(res, response.problem.status, all, JSON.stringify(response.problem))
 }
 
-const htmlEscapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => htmlEscapes[c]!)
 
 export type BodyResult =
   | { readonly _tag: "ok"; readonly value: unknown }

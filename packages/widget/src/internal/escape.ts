@@ -1,49 +1,10 @@
 /**
- * HTML/XML escaping and URL vetting for everything that comes from Discord or from callers.
- *
- * Escaping is a single pass over char codes with a fast path for the common case (nothing to escape), so
- * a long server description costs one scan and no regex backtracking.
+ * HTML/XML escaping (core's `Html.escape`) and URL vetting for everything that comes from Discord or from callers.
  */
+import { Html } from "@guildpulse/core"
 
-const AMP = 38 // &
-const LT = 60 // <
-const GT = 62 // >
-const QUOT = 34 // "
-const APOS = 39 // '
-
-/** Escapes text for HTML/XML text content and double- or single-quoted attribute values. */
-export const escapeHtml = (text: string): string => {
-  let out = ""
-  let last = 0
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    let entity: string
-    switch (code) {
-      case AMP:
-        entity = "&amp;"
-        break
-      case LT:
-        entity = "&lt;"
-        break
-      case GT:
-        entity = "&gt;"
-        break
-      case QUOT:
-        entity = "&quot;"
-        break
-      case APOS:
-        entity = "&#39;"
-        break
-      default:
-        continue
-    }
-    if (last !== i) out += text.slice(last, i)
-    out += entity
-    last = i + 1
-  }
-  if (last === 0) return text
-  return last < text.length ? out + text.slice(last) : out
-}
+/** Escapes text for HTML/XML text content and quoted attribute values (core's one implementation). */
+export const escapeHtml: (text: string) => string = Html.escape
 
 // Control characters, whitespace, quotes and angle brackets never belong in a URL we print.
 // eslint-disable-next-line no-control-regex
