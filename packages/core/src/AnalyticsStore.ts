@@ -1,18 +1,79 @@
 /**
  * Port: a time series per profile (online, members, freshness state). Samples arrive already typed; the
- * recorder that builds them decides the cadence and the retention, the store keeps and prunes what it is told.
+ * recorder that builds them decides the cadence.
+ *
+ * Downsampling tiers (`compact`): raw samples for 48 h, then 5-minute buckets up to 30 days, hourly buckets
+ * beyond, nothing older than the retention (90 days, per profile). A bucket is a `Sample` whose `bucket`
+ * keeps min/max/avg/count of online and members, how many raw samples it folds and how many were fresh, so
+ * peaks and averages survive: `summarize` over a period answers the same before and after compaction.
  */
 import { Context, Effect, Layer } from "effect"
 import type { StoreError } from "./Errors.js"
 import type { ProfileKey } from "./Identifiers.js"
 import type { FreshnessState } from "./StatsView.js"
 
+/** What a bucket keeps of one number of its raw samples. */
+export interface Aggregate {
+  readonly min: number
+  readonly max: number
+  readonly avg: number
+  /** Raw samples that had the number. */
+  readonly count: number
+}
+
+/** A downsampled sample stands for the raw samples of `[atMs, atMs + spanMs)`. */
+export interface Bucket {
+  readonly spanMs: number
+  /** Raw samples folded into it. */
+  readonly count: number
+  /** Of them, how many were `fresh`. */
+  readonly fresh: number
+  readonly online?: Aggregate
+  readonly members?: Aggregate
+}
+
 export interface Sample {
   readonly profile: ProfileKey
   readonly atMs: number
+  /** A raw sample's number; on a bucket, the average of its samples' (`bucket.online` has the rest). */
   readonly online?: number
   readonly members?: number
+  /** On a bucket, the state of its latest sample. */
   readonly state: FreshnessState
+  /** Absent on a raw sample. */
+  readonly bucket?: Bucket
+}
+
+/** The tiers `compact` applies (ages are counted back from the `nowMs` it is given). */
+export interface Tiers {
+  /** Raw samples are kept this long (default 48 h). */
+  readonly rawMs: number
+  /** Then buckets of this size (default 5 minutes)… */
+  readonly fineBucketMs: number
+  /** …until this age (default 30 days); hourly (`coarseBucketMs`) beyond. */
+  readonly fineMs: number
+  readonly coarseBucketMs: number
+  /** Nothing older is kept (default 90 days). */
+  readonly retentionMs: number
+  /** A retention of its own for some profiles. */
+  readonly retentionByProfile?: Readonly<Record<string, number>>
+}
+
+export const DEFAULT_TIERS: Tiers = {
+  rawMs: 48 * 3_600_000,
+  fineBucketMs: 5 * 60_000,
+  fineMs: 30 * 86_400_000,
+  coarseBucketMs: 3_600_000,
+  retentionMs: 90 * 86_400_000
+}
+
+export interface CompactionReport {
+  /** Raw samples and finer buckets replaced by buckets. */
+  readonly folded: number
+  /** Buckets written. */
+  readonly buckets: number
+  /** Samples and buckets dropped (past retention). */
+  readonly dropped: number
 }
 
 export interface SampleQuery {
@@ -33,13 +94,134 @@ export class AnalyticsStore extends Context.Tag("@guildpulse/core/AnalyticsStore
     readonly prune: (beforeMs: number) => Effect.Effect<number, StoreError>
     /** Drops the whole series of a profile (it was deleted). */
     readonly delete: (profile: ProfileKey) => Effect.Effect<void, StoreError>
+    /**
+     * Applies the tiers as of `nowMs` to every profile: samples past retention dropped, raw samples older than
+     * `rawMs` folded into whole `fineBucketMs` buckets, anything finer than `coarseBucketMs` older than
+     * `fineMs` folded into whole hourly buckets. Running it again changes nothing.
+     */
+    readonly compact: (nowMs: number, tiers?: Partial<Tiers>) => Effect.Effect<CompactionReport, StoreError>
   }
 >() {}
 
-/** Five weeks: a full digest week plus the week before, with room to spare. */
-export const DEFAULT_RETENTION_MS = 35 * 86_400_000
+/** The default retention of every profile's series (90 days). */
+export const DEFAULT_RETENTION_MS = DEFAULT_TIERS.retentionMs
 
-/** Per profile in the memory store; the oldest go first (≈ 10 weeks at one a minute). */
+const single = (value: number | undefined): Aggregate | undefined =>
+  value === undefined ? undefined : { min: value, max: value, avg: value, count: 1 }
+
+/** What a sample holds of `online` or `members`, a raw one as a bucket of one. */
+export const aggregateOf = (sample: Sample, field: "online" | "members"): Aggregate | undefined =>
+  sample.bucket !== undefined ? sample.bucket[field] : single(sample[field])
+
+/** How many raw samples a sample stands for, and how many of them were fresh. */
+export const countOf = (sample: Sample): { readonly count: number; readonly fresh: number } =>
+  sample.bucket ?? { count: 1, fresh: sample.state === "fresh" ? 1 : 0 }
+
+const merge = (parts: ReadonlyArray<Aggregate | undefined>): Aggregate | undefined => {
+  let min = Infinity
+  let max = -Infinity
+  let sum = 0
+  let count = 0
+  for (const part of parts) {
+    if (part === undefined || part.count === 0) continue
+    min = Math.min(min, part.min)
+    max = Math.max(max, part.max)
+    sum += part.avg * part.count
+    count += part.count
+  }
+  return count === 0 ? undefined : { min, max, avg: sum / count, count }
+}
+
+export interface Summary {
+  /** Raw samples the period stands for. */
+  readonly count: number
+  readonly fresh: number
+  readonly online?: Aggregate
+  readonly members?: Aggregate
+}
+
+/** Min/max/avg/count over samples of any tier mixed (what a report of a period needs). */
+export const summarize = (samples: ReadonlyArray<Sample>): Summary => {
+  let count = 0
+  let fresh = 0
+  for (const sample of samples) {
+    const c = countOf(sample)
+    count += c.count
+    fresh += c.fresh
+  }
+  const online = merge(samples.map((s) => aggregateOf(s, "online")))
+  const members = merge(samples.map((s) => aggregateOf(s, "members")))
+  return { count, fresh, ...(online !== undefined ? { online } : {}), ...(members !== undefined ? { members } : {}) }
+}
+
+/** Folds samples (of one profile, oldest first) into one bucket per `bucketMs`; the state is the latest's. */
+export const fold = (samples: ReadonlyArray<Sample>, bucketMs: number): Array<Sample> => {
+  const out: Array<Sample> = []
+  let group: Array<Sample> = []
+  const close = () => {
+    const first = group[0]
+    if (first === undefined) return
+    const start = Math.floor(first.atMs / bucketMs) * bucketMs
+    const { count, fresh, online, members } = summarize(group)
+    const latest = group.reduce((a, b) => (b.atMs >= a.atMs ? b : a))
+    out.push({
+      profile: first.profile,
+      atMs: start,
+      ...(online !== undefined ? { online: online.avg } : {}),
+      ...(members !== undefined ? { members: members.avg } : {}),
+      state: latest.state,
+      bucket: { spanMs: bucketMs, count, fresh, ...(online !== undefined ? { online } : {}), ...(members !== undefined ? { members } : {}) }
+    })
+    group = []
+  }
+  for (const sample of samples) {
+    const first = group[0]
+    if (first !== undefined && Math.floor(first.atMs / bucketMs) !== Math.floor(sample.atMs / bucketMs)) close()
+    group.push(sample)
+  }
+  close()
+  return out
+}
+
+export const spanOf = (sample: Sample): number => sample.bucket?.spanMs ?? 0
+
+/** The cut-offs of `compact` as of `nowMs`: whole buckets only (every cut is aligned to its bucket). */
+export const cutoffs = (nowMs: number, tiers: Tiers, profile?: string) => {
+  const retentionMs = (profile !== undefined ? tiers.retentionByProfile?.[profile] : undefined) ?? tiers.retentionMs
+  return {
+    dropBeforeMs: nowMs - retentionMs,
+    coarseBeforeMs: Math.floor((nowMs - tiers.fineMs) / tiers.coarseBucketMs) * tiers.coarseBucketMs,
+    fineBeforeMs: Math.floor((nowMs - tiers.rawMs) / tiers.fineBucketMs) * tiers.fineBucketMs
+  }
+}
+
+/** `compact` of one series (oldest first), as every store applies it. */
+export const compactSeries = (
+  list: ReadonlyArray<Sample>,
+  nowMs: number,
+  tiers: Tiers
+): { readonly series: Array<Sample>; readonly report: CompactionReport } => {
+  const first = list[0]
+  if (first === undefined) return { series: [], report: { folded: 0, buckets: 0, dropped: 0 } }
+  const cut = cutoffs(nowMs, tiers, first.profile)
+  const kept = list.filter((s) => s.atMs >= cut.dropBeforeMs)
+  let folded = 0
+  let buckets = 0
+  const tier = (series: ReadonlyArray<Sample>, beforeMs: number, bucketMs: number) => {
+    const take = series.filter((s) => s.atMs < beforeMs && spanOf(s) < bucketMs)
+    if (take.length === 0) return [...series]
+    const made = fold(take, bucketMs)
+    folded += take.length
+    buckets += made.length
+    const rest = series.filter((s) => !(s.atMs < beforeMs && spanOf(s) < bucketMs))
+    return [...rest, ...made].sort((a, b) => a.atMs - b.atMs)
+  }
+  const coarse = tier(kept, cut.coarseBeforeMs, tiers.coarseBucketMs)
+  const series = tier(coarse, cut.fineBeforeMs, tiers.fineBucketMs)
+  return { series, report: { folded, buckets, dropped: list.length - kept.length } }
+}
+
+/** Per profile in the memory store; the oldest go first (≈ 10 weeks at one a minute, uncompacted). */
 export const DEFAULT_MAX_SAMPLES_PER_PROFILE = 100_000
 
 export interface MemoryOptions {
@@ -90,7 +272,23 @@ export const makeMemory = (options: MemoryOptions = {}) =>
           }
           return dropped
         }),
-      delete: (profile) => Effect.sync(() => void series.delete(profile))
+      delete: (profile) => Effect.sync(() => void series.delete(profile)),
+      compact: (nowMs, tiers) =>
+        Effect.sync(() => {
+          const all = { ...DEFAULT_TIERS, ...tiers }
+          let folded = 0
+          let buckets = 0
+          let dropped = 0
+          for (const [profile, list] of series) {
+            const result = compactSeries(list, nowMs, all)
+            folded += result.report.folded
+            buckets += result.report.buckets
+            dropped += result.report.dropped
+            if (result.series.length === 0) series.delete(profile)
+            else series.set(profile, result.series)
+          }
+          return { folded, buckets, dropped }
+        })
     })
   })
 

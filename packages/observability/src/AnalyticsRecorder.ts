@@ -37,11 +37,14 @@ export const sampleOnce = Effect.gen(function* () {
 
 export interface RecorderOptions {
   readonly everyMs?: number
-  /** How long samples are kept (default `AnalyticsStore.DEFAULT_RETENTION_MS`, five weeks). */
+  /** How long samples are kept (default `AnalyticsStore.DEFAULT_RETENTION_MS`, 90 days). */
   readonly retentionMs?: number
 }
 
-/** Samples now and then every `everyMs` in a background fiber (pruning retention once an hour). */
+/**
+ * Samples now and then every `everyMs` in a background fiber; once an hour compacts the store (core's
+ * downsampling tiers: raw 48 h, 5-minute buckets to 30 days, hourly beyond, nothing past the retention).
+ */
 export const layer = (
   options: RecorderOptions = {}
 ): Layer.Layer<never, never, AnalyticsStore.AnalyticsStore | ProfileRepository.ProfileRepository | SnapshotStore.SnapshotStore> =>
@@ -50,8 +53,8 @@ export const layer = (
       const store = yield* AnalyticsStore.AnalyticsStore
       const every = Duration.millis(options.everyMs ?? DEFAULT_SAMPLE_EVERY_MS)
       const retentionMs = options.retentionMs ?? AnalyticsStore.DEFAULT_RETENTION_MS
-      const prune = Effect.flatMap(Clock.currentTimeMillis, (now) => store.prune(now - retentionMs))
+      const compact = Effect.flatMap(Clock.currentTimeMillis, (now) => store.compact(now, { retentionMs }))
       yield* Effect.forkScoped(Effect.repeat(sampleOnce, Schedule.spaced(every)))
-      yield* Effect.forkScoped(Effect.repeat(Effect.ignore(prune), Schedule.spaced(Duration.hours(1))))
+      yield* Effect.forkScoped(Effect.repeat(Effect.ignore(compact), Schedule.spaced(Duration.hours(1))))
     })
   )

@@ -26,14 +26,19 @@ export const compute = (input: {
   readonly samples: ReadonlyArray<Sample>
   readonly incidents: ReadonlyArray<Incident>
 }): DigestReport => {
-  const online = input.samples.flatMap((s) => (s.online === undefined ? [] : [{ v: s.online, at: s.atMs }]))
+  // Samples of any tier (raw, 5-minute or hourly buckets of the store's downsampling): averages weighted by
+  // the raw samples each stands for, peaks from the buckets' maxima.
+  const summary = AnalyticsStore.summarize(input.samples)
+  const peakOf = (field: "online" | "members") =>
+    input.samples.reduce<{ v: number; at: number } | undefined>((best, s) => {
+      const max = AnalyticsStore.aggregateOf(s, field)?.max
+      return max === undefined || (best !== undefined && max <= best.v) ? best : { v: max, at: s.atMs }
+    }, undefined)
+  const peakOnline = peakOf("online")
   const members = input.samples.flatMap((s) => (s.members === undefined ? [] : [s.members]))
-  const avg = (values: ReadonlyArray<number>) => (values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0) / values.length))
-  const peakOnline = online.reduce<{ v: number; at: number } | undefined>((best, s) => (best === undefined || s.v > best.v ? s : best), undefined)
   const first = members[0] ?? null
   const last = members[members.length - 1] ?? null
   const growth = first !== null && last !== null ? last - first : null
-  const fresh = input.samples.filter((s) => s.state === "fresh").length
   const items = input.incidents.map((i) => ({
     rule: i.rule,
     severity: i.severity,
@@ -50,21 +55,21 @@ export const compute = (input: {
     profile: input.profile.key,
     profileLabel: input.profile.label,
     period: { from: new Date(input.fromMs).toISOString(), to: new Date(input.toMs).toISOString() },
-    samples: input.samples.length,
+    samples: summary.count,
     online: {
-      average: avg(online.map((s) => s.v)),
+      average: summary.online === undefined ? null : round(summary.online.avg),
       peak: peakOnline?.v ?? null,
       peakAt: peakOnline === undefined ? null : new Date(peakOnline.at).toISOString()
     },
     members: {
-      average: avg(members),
+      average: summary.members === undefined ? null : round(summary.members.avg),
       first,
       last,
-      peak: members.length === 0 ? null : Math.max(...members),
+      peak: peakOf("members")?.v ?? null,
       growth,
       growthPercent: growth === null || first === null || first === 0 ? null : round((growth / first) * 100, 2)
     },
-    freshUptime: input.samples.length === 0 ? null : round(fresh / input.samples.length, 4),
+    freshUptime: summary.count === 0 ? null : round(summary.fresh / summary.count, 4),
     incidents: { count: items.length, byRule, items }
   }
 }

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, TestClock } from "effect"
-import { Refresher } from "@guildpulse/core"
+import { AnalyticsStore, Refresher } from "@guildpulse/core"
 import type { ProfileKey } from "@guildpulse/core"
 import { Alerts } from "../src/Alerts.js"
 import * as AnalyticsRecorder from "../src/AnalyticsRecorder.js"
@@ -33,6 +33,26 @@ describe("Digest", () => {
     assert.strictEqual(digest.freshUptime, 0.5)
     assert.deepStrictEqual(digest.incidents.byRule, { stale_data: 1 })
     assert.strictEqual(digest.incidents.items[0]!.durationMinutes, 60)
+  })
+
+  it("answers the same from the store's downsampled buckets as from the raw samples: averages, peaks, uptime", () => {
+    const main = "main" as ProfileKey
+    // Three hours a minute apart: one peak minute, every seventh minute stale, one without numbers.
+    const raw: Array<AnalyticsStore.Sample> = Array.from({ length: 180 }, (_, m) =>
+      m === 100
+        ? { profile: main, atMs: m * 60_000, state: "unavailable" as const }
+        : { profile: main, atMs: m * 60_000, online: m === 77 ? 900 : 40 + (m % 9), members: 1000 + m, state: m % 7 === 0 ? "stale" as const : "fresh" as const })
+    const digestOf = (samples: ReadonlyArray<AnalyticsStore.Sample>) =>
+      Digest.compute({ profile: { key: main, label: "Main" }, fromMs: 0, toMs: 3 * HOUR, samples, incidents: [] })
+    const fromRaw = digestOf(raw)
+    for (const bucketMs of [5 * 60_000, HOUR]) {
+      const fromBuckets = digestOf(AnalyticsStore.fold(raw, bucketMs))
+      assert.deepStrictEqual(
+        [fromBuckets.samples, fromBuckets.online.average, fromBuckets.online.peak, fromBuckets.members.average, fromBuckets.members.peak, fromBuckets.freshUptime],
+        [fromRaw.samples, fromRaw.online.average, 900, fromRaw.members.average, 1179, fromRaw.freshUptime]
+      )
+      assert.strictEqual(fromBuckets.online.peakAt, new Date(Math.floor(77 * 60_000 / bucketMs) * bucketMs).toISOString(), "the start of the bucket holding the peak")
+    }
   })
 
   it.effect("is sent weekly on schedule through the notifiers, with the week's samples and incidents", () => {

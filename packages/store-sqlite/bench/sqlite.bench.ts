@@ -7,30 +7,27 @@
  *     64 at a time) on each engine; on SQLite the write-behind flush of the round (10,000 snapshots and the
  *     round's 40,000 events) in one transaction; then 10,000 snapshots alone put and flushed — the snapshot
  *     persistence rate. Target: ≥ 5,000 snapshots/s.
- * (c) Restart with 10,000 profiles and their snapshots: from building the engine layer (open, checks,
- *     migrations, reading the rows; the scheduler arms its 10,000 jobs in the background) to the first
- *     `Stats.get` answer, in this process (module loading excluded). Target: ≤ 2 s. Median of 3.
- * (d) File size after a simulated 90 days of 100 profiles refreshed every 60 s (5 events and 1 analytics sample
- *     per refresh). Only the newest 100,000 events (≈ 3.3 h of this load) and none older than 30 days are kept,
- *     and snapshots are one row per profile; samples are kept raw for 7 days, hourly after that (the store's
- *     downsampling), for the recorder's 35 days. So the bench writes: the first 6 hours in full (past the event
- *     cap); samples of days 56–82 as downsampling leaves them (one an hour); days 83–90 in full (a sample a
- *     minute, downsampling run at the end of each day; the last 4 hours of day 90 with every event); then the
- *     35-day retention and maintenance, and reports the sizes.
+ * (c) Restart with 10,000 profiles and their snapshots: a new process each time (3, median), from building the
+ *     engine layer (open, integrity check, migrations; rows are read when asked for; the scheduler arms its
+ *     10,000 jobs in the background) to the first `Stats.get` answer, module loading excluded (process start to
+ *     first answer, tsx included, reported beside it). Target: ≤ 2 s.
+ * (d) File size after a simulated 90 days of 100 profiles refreshed every 60 s: every sample recorded, the
+ *     downsampling tiers applied daily (see `ninetyDays`).
  *
  * Wall times on a shared machine depend on its load; CPU times (this process) are reported beside them.
  *
  * Run: `npm run bench -- sqlite` or `node --conditions=@guildpulse/source --import tsx packages/store-sqlite/bench/sqlite.bench.ts`.
  * Writes bench/results/sqlite.json.
  */
+import { spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { cpus, tmpdir } from "node:os"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { AnalyticsStore, Engine, EventLog, fromInput, ProfileRepository, Refresher, SnapshotStore, Stats, StatsSource } from "@guildpulse/core"
 import type { GuildId, InviteCode, Profile, ProfileKey, Snapshot } from "@guildpulse/core"
-import { SqliteAnalyticsStore, SqliteDatabase, SqliteEngine, SqliteStores } from "../src/index.js"
+import { SqliteDatabase, SqliteEngine, SqliteStores } from "../src/index.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 const work = mkdtempSync(join(tmpdir(), "gp-sqlite-bench-"))
@@ -184,37 +181,54 @@ const round = async (dataDir: string) => {
   }
 }
 
+/** In a child process (a restart is a new process): from building the engine layer to the first answer. */
+const restartChild = async (dataDir: string) => {
+  const c0 = cpuMs()
+  const t0 = performance.now()
+  const runtime = ManagedRuntime.make(SqliteEngine.layer({ dataDir, masterKeys: MASTER_KEYS }).pipe(Layer.provide(source)))
+  const view = await runtime.runPromise(Effect.flatMap(Stats.Stats, (stats) => stats.get("p4242")))
+  const wall = performance.now() - t0
+  const cpu = cpuMs() - c0
+  if (view.counts.online !== fields.online) throw new Error("restart did not serve the stored snapshot")
+  // Process start to first answer, module loading (through tsx, from TypeScript sources) included.
+  const sinceProcessStart = performance.now()
+  await runtime.dispose()
+  process.stdout.write(JSON.stringify({ wall, cpu, sinceProcessStart, state: view.freshness.state }) + "\n")
+}
+
 const restart = async (dataDir: string) => {
-  const samples: Array<{ wall: number; cpu: number }> = []
+  const samples: Array<{ wall: number; cpu: number; sinceProcessStart: number; state: string }> = []
   for (let i = 0; i < 3; i++) {
-    const c0 = cpuMs()
-    const t0 = performance.now()
-    const runtime = ManagedRuntime.make(SqliteEngine.layer({ dataDir, masterKeys: MASTER_KEYS }).pipe(Layer.provide(source)))
-    const view = await runtime.runPromise(Effect.flatMap(Stats.Stats, (stats) => stats.get("p4242")))
-    samples.push({ wall: performance.now() - t0, cpu: cpuMs() - c0 })
-    if (view.counts.online !== fields.online) throw new Error("restart did not serve the stored snapshot")
-    await runtime.dispose()
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--restart-child", dataDir], { encoding: "utf8" })
+    if (child.status !== 0) throw new Error(`restart child failed: ${child.stderr}`)
+    samples.push(JSON.parse(child.stdout.trim().split("\n").pop()!))
   }
   return {
     profiles: ROUND_PROFILES,
     firstAnswerMs: Math.round(median(samples.map((s) => s.wall))),
     firstAnswerCpuMs: Math.round(median(samples.map((s) => s.cpu))),
-    samplesMs: samples.map((s) => Math.round(s.wall))
+    samplesMs: samples.map((s) => Math.round(s.wall)),
+    processStartToFirstAnswerMs: samples.map((s) => Math.round(s.sinceProcessStart)),
+    served: samples.map((s) => s.state)
   }
 }
 
-/** 90 days of 100 profiles every 60 s (see the header for what is written in full). */
+/**
+ * 90 days of 100 profiles refreshed every 60 s. Every sample of the 90 days goes through `record` (12.96
+ * million, flushed every simulated hour); at the end of every simulated day `compact` runs as of that moment
+ * (what the store's maintenance does every 15 minutes), so the file holds what the tiers keep: raw for 48 h,
+ * 5-minute buckets to 30 days, hourly to 90 days. Snapshots and events are written in full for the first 6
+ * hours (past the event cap) and the last 4 hours of day 90; in between they would only replace snapshot rows
+ * and cycle the capped event table. Day 90 ends now.
+ */
 const ninetyDays = async (dataDir: string) => {
   const PROFILES = 100
   const DAY_MS = 86_400_000
-  const HOUR_MS = 3_600_000
-  // Day 90 ends now: the store's own maintenance (downsampling, retention) runs on the real clock.
-  const start = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 90 * DAY_MS
+  const start = Math.floor(Date.now() / 60_000) * 60_000 - 90 * DAY_MS
   const keys = Array.from({ length: PROFILES }, (_, i) => `s${i}` as ProfileKey)
   const runtime = ManagedRuntime.make(SqliteStores.layer({ dataDir, masterKeys: MASTER_KEYS, flushIntervalMs: 5000 }))
   const path = join(dataDir, SqliteDatabase.DATABASE_FILE)
   const sizes: Record<string, number> = {}
-  const rows: Record<string, number> = {}
   const snapshotAt = (key: string, atMs: number): Snapshot => ({
     profile: key,
     guildId: "123456789012345678",
@@ -233,7 +247,7 @@ const ninetyDays = async (dataDir: string) => {
     profileVersion: 1
   })
   const sample = (key: ProfileKey, atMs: number) => ({ profile: key, atMs, online: 1000 + (atMs % 97), members: 56_000 + Math.floor(atMs / DAY_MS), state: "fresh" as const })
-  /** One round: every profile's snapshot, 5 events and a sample (events and snapshots only when `full`). */
+  /** One round: every profile's sample; its snapshot and 5 events too when `full`. */
   const minute = (atMs: number, full: boolean) =>
     Effect.gen(function* () {
       const snapshots = yield* SnapshotStore.SnapshotStore
@@ -251,49 +265,42 @@ const ninetyDays = async (dataDir: string) => {
         yield* events.emit({ ts, level: "debug", type: "scheduler.job", profile: key, jobId: key, outcome: "ok", message: "scheduled refresh done" })
       }
     })
+  const count = (sql: string) =>
+    Effect.flatMap(SqliteDatabase.SqliteDatabase, (database) => database.read("bench", (db) => Number((db.prepare(sql).raw(true).get() as Array<unknown>)[0])))
   const measure = (label: string) =>
     Effect.gen(function* () {
       const database = yield* SqliteDatabase.SqliteDatabase
       yield* database.flush
       yield* database.maintain
       sizes[label] = fileBytes(path) + fileBytes(`${path}-wal`)
-      rows[label] = yield* database.read("bench", (db) => Number((db.prepare("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM samples)").raw(true).get() as Array<unknown>)[0]))
     })
   const t0 = performance.now()
+  let compactMs = 0
   const counts = await runtime.runPromise(
     Effect.gen(function* () {
       const repo = yield* ProfileRepository.ProfileRepository
       const database = yield* SqliteDatabase.SqliteDatabase
-      const analytics = yield* SqliteAnalyticsStore.SqliteAnalyticsStore
+      const analytics = yield* AnalyticsStore.AnalyticsStore
       for (const key of keys) yield* repo.put(profileOf(key), 0)
-      // The first 6 hours in full.
-      for (let m = 0; m < 6 * 60; m++) {
-        yield* minute(start + m * 60_000, true)
-        if (m % 5 === 4) yield* database.flush
-      }
-      yield* measure("6 h")
-      // Days 56-82: samples as downsampling leaves them (hourly).
-      for (let h = 55 * 24; h < 82 * 24; h++) {
-        for (const key of keys) yield* analytics.record({ ...sample(key, start + h * HOUR_MS), atMs: start + h * HOUR_MS })
-        if (h % 24 === 23) yield* database.flush
-      }
-      // Days 83-90: a sample a minute, downsampling at the end of each day; the last 4 hours with everything.
-      for (let day = 82; day < 90; day++) {
+      for (let day = 0; day < 90; day++) {
         for (let m = 0; m < 24 * 60; m++) {
-          const atMs = start + day * DAY_MS + m * 60_000
-          yield* minute(atMs, day === 89 && m >= 20 * 60)
-          if (m % 5 === 4) yield* database.flush
+          const full = (day === 0 && m < 6 * 60) || (day === 89 && m >= 20 * 60)
+          yield* minute(start + day * DAY_MS + m * 60_000, full)
+          if (m % 60 === 59 || (full && m % 5 === 4)) yield* database.flush
         }
-        yield* analytics.downsample(start + (day + 1) * DAY_MS - 7 * DAY_MS, HOUR_MS)
+        const c0 = performance.now()
+        yield* analytics.compact(start + (day + 1) * DAY_MS)
+        compactMs += performance.now() - c0
+        if (day === 0) yield* measure("day 1")
+        if (day === 29 || day === 59 || day === 89) yield* measure(`day ${day + 1}`)
       }
-      yield* analytics.prune(start + 90 * DAY_MS - 35 * DAY_MS)
-      yield* measure("90 days")
-      return yield* database.read("bench", (db) => ({
-        events: Number((db.prepare("SELECT count(*) FROM events").raw(true).get() as Array<unknown>)[0]),
-        samples: Number((db.prepare("SELECT count(*) FROM samples").raw(true).get() as Array<unknown>)[0]),
-        hourlySamples: Number((db.prepare("SELECT count(*) FROM samples WHERE span_ms > 0").raw(true).get() as Array<unknown>)[0]),
-        snapshots: Number((db.prepare("SELECT count(*) FROM snapshots").raw(true).get() as Array<unknown>)[0])
-      }))
+      return {
+        events: yield* count("SELECT count(*) FROM events"),
+        snapshots: yield* count("SELECT count(*) FROM snapshots"),
+        rawSamples: yield* count("SELECT count(*) FROM samples WHERE span_ms = 0"),
+        fiveMinuteBuckets: yield* count("SELECT count(*) FROM samples WHERE span_ms = 300000"),
+        hourlyBuckets: yield* count("SELECT count(*) FROM samples WHERE span_ms = 3600000")
+      }
     })
   )
   await runtime.dispose()
@@ -301,16 +308,18 @@ const ninetyDays = async (dataDir: string) => {
     profiles: PROFILES,
     refreshEverySeconds: 60,
     eventsPerRefresh: 5,
-    samplesPerRefresh: 1,
-    simulated: "first 6 h in full; samples of days 56-82 hourly; days 83-90 a sample a minute with daily downsampling, last 4 h of day 90 in full; 35-day sample retention; maintenance",
+    samplesRecorded: PROFILES * 90 * 24 * 60,
+    simulated: "every sample of 90 days recorded, compact at the end of each simulated day (raw 48 h, 5-min buckets to 30 d, hourly to 90 d); snapshots and events in full for the first 6 h and the last 4 h",
     rowsAtDay90: counts,
     bytes: sizes,
     megabytes: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, +(v / 1_048_576).toFixed(1)])),
+    compactSecondsTotal: +(compactMs / 1000).toFixed(1),
     wallSeconds: +((performance.now() - t0) / 1000).toFixed(1)
   }
 }
 
 const main = async () => {
+  const loadAtStart = loadavg().map((n) => +n.toFixed(2))
   try {
     const w = await warm()
     const roundDir = join(work, "round")
@@ -323,14 +332,15 @@ const main = async () => {
       { measure: "warm Stats.get, runPromise per call (ops/s)", memory: w.memory.runPromiseOpsPerSec.toLocaleString("en"), sqlite: w.sqlite.runPromiseOpsPerSec.toLocaleString("en"), result: `${w.ratioRunPromise} × memory`, target: `≥ ${TARGET_RATIO} ×`, ok: w.ratioRunPromise >= TARGET_RATIO },
       { measure: `refresh round of ${r.profiles.toLocaleString("en")} profiles (ms)`, memory: r.memoryRoundMs, sqlite: r.sqliteRoundMs, result: `+ flush of ${r.roundFlushRows.toLocaleString("en")} rows ${r.roundFlushMs} ms`, target: "", ok: true },
       { measure: "10,000 snapshots put and persisted (snapshots/s)", memory: "—", sqlite: r.snapshotsPersistedPerSec.toLocaleString("en"), result: `${r.snapshotsPutAndFlushMs} ms (CPU ${r.snapshotsPutAndFlushCpuMs} ms)`, target: `≥ ${TARGET_SNAPSHOTS_PER_SEC.toLocaleString("en")}/s`, ok: r.snapshotsPersistedPerSec >= TARGET_SNAPSHOTS_PER_SEC },
-      { measure: `restart with ${s.profiles.toLocaleString("en")} profiles → first answer (ms)`, memory: "—", sqlite: s.firstAnswerMs, result: `CPU ${s.firstAnswerCpuMs} ms; ${JSON.stringify(s.samplesMs)}`, target: `≤ ${TARGET_RESTART_MS}`, ok: s.firstAnswerMs <= TARGET_RESTART_MS },
-      { measure: "file after 90 days, 100 profiles / 60 s (MB)", memory: "—", sqlite: d.megabytes["90 days"], result: `6 h: ${d.megabytes["6 h"]} MB; rows ${JSON.stringify(d.rowsAtDay90)}`, target: "bounded", ok: true }
+      { measure: `restart with ${s.profiles.toLocaleString("en")} profiles → first answer (ms)`, memory: "—", sqlite: s.firstAnswerMs, result: `CPU ${s.firstAnswerCpuMs} ms; ${JSON.stringify(s.samplesMs)}; from process start ${JSON.stringify(s.processStartToFirstAnswerMs)}; ${s.served.join("/")}`, target: `≤ ${TARGET_RESTART_MS}`, ok: s.firstAnswerMs <= TARGET_RESTART_MS },
+      { measure: "file after 90 days, 100 profiles / 60 s (MB)", memory: "—", sqlite: d.megabytes["day 90"], result: `day 1/30/60: ${d.megabytes["day 1"]}/${d.megabytes["day 30"]}/${d.megabytes["day 60"]} MB; rows ${JSON.stringify(d.rowsAtDay90)}`, target: "bounded", ok: true }
     ])
     const result = {
       benchmark: "sqlite",
       node: process.version,
       cpus: cpus().length,
       date: new Date().toISOString(),
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((n) => +n.toFixed(2)) },
       targets: { warmRatio: TARGET_RATIO, snapshotsPerSec: TARGET_SNAPSHOTS_PER_SEC, restartMs: TARGET_RESTART_MS },
       warm: w,
       round: r,
@@ -345,7 +355,8 @@ const main = async () => {
   }
 }
 
-main().catch((error) => {
+const entry = process.argv[2] === "--restart-child" ? restartChild(process.argv[3]!) : main()
+entry.catch((error) => {
   console.error(error)
   process.exit(1)
 })

@@ -3,12 +3,11 @@
  *
  * - `record` is written behind with the next flush (a sample a minute per profile is on the refresh path);
  *   queries read the file and what is still pending, so they see every sample recorded before them.
- * - Retention and downsampling (the storage side; the recorder decides what to keep): `prune` and `delete`
- *   as the port says, and `downsample(beforeMs, bucketMs)` replaces the samples of every whole bucket before
- *   `beforeMs` with one per profile and bucket — at the bucket's start, online and members averaged, the state
- *   of its latest sample. Each maintenance run applies the store's own policy as a bound on the file's size:
- *   raw samples for `downsampleAfterMs` (7 days), then one per `bucketMs` (1 hour), none older than
- *   `maxAgeMs` (400 days).
+ * - Downsampling tiers (`compact`, core's rules: raw for 48 h, 5-minute buckets to 30 days, hourly beyond,
+ *   nothing past the retention of 90 days, per profile). A bucket row keeps how many raw samples it folds, how
+ *   many were fresh, and min/max/sum/count of online and members, so peaks and averages survive. Every
+ *   maintenance run of the database (default every 15 minutes) compacts as of the current time with the
+ *   store's tiers: the file's size is bounded without anyone asking.
  */
 import { Clock, Context, Effect, Layer, Scope } from "effect"
 import { AnalyticsStore, FreshnessState } from "@guildpulse/core"
@@ -18,55 +17,67 @@ import { SqliteDatabase } from "./SqliteDatabase.js"
 
 const STORE = "analytics"
 const isState = Schema.is(FreshnessState)
-export const DEFAULT_DOWNSAMPLE_AFTER_MS = 7 * 86_400_000
-export const DEFAULT_BUCKET_MS = 3_600_000
-export const DEFAULT_MAX_AGE_MS = 400 * 86_400_000
 
 export interface SqliteAnalyticsStoreOptions {
-  /** Samples older than this are downsampled by maintenance (default 7 days; 0 turns it off). */
-  readonly downsampleAfterMs?: number
-  /** The bucket of downsampled samples (default 1 hour). */
-  readonly bucketMs?: number
-  /** Samples older than this are dropped by maintenance (default 400 days). */
-  readonly maxAgeMs?: number
+  /** The tiers maintenance applies (default `AnalyticsStore.DEFAULT_TIERS`). */
+  readonly tiers?: Partial<AnalyticsStore.Tiers>
 }
 
 export interface SqliteAnalyticsStoreService extends Context.Tag.Service<AnalyticsStore.AnalyticsStore> {
-  /** Replaces the samples of every whole `bucketMs` bucket before `beforeMs` with one per profile; returns the rows removed. */
-  readonly downsample: (beforeMs: number, bucketMs: number) => Effect.Effect<number, StoreError>
-  /** Applies the store's own retention and downsampling now (what maintenance runs). */
-  readonly applyPolicy: Effect.Effect<void, StoreError>
+  /** Compacts now (Effect's `Clock`) with the store's tiers: what maintenance runs. */
+  readonly applyPolicy: Effect.Effect<AnalyticsStore.CompactionReport, StoreError>
 }
 
 export class SqliteAnalyticsStore extends Context.Tag("@guildpulse/store-sqlite/SqliteAnalyticsStore")<SqliteAnalyticsStore, SqliteAnalyticsStoreService>() {}
 
-type Row = [string, number, number | null, number | null, string]
+const COLUMNS = "profile, at_ms, online, members, state, span_ms, n, fresh_n, online_min, online_max, online_sum, online_n, members_min, members_max, members_sum, members_n"
+type Num = number | null
+type Row = [string, number, Num, Num, string, number, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num]
 
-const toSample = ([profile, atMs, online, members, state]: Row): AnalyticsStore.Sample | undefined =>
-  isState(state)
-    ? { profile: profile as ProfileKey, atMs: Number(atMs), ...(online !== null ? { online: Number(online) } : {}), ...(members !== null ? { members: Number(members) } : {}), state }
-    : undefined
+const aggregate = (min: Num, max: Num, sum: Num, n: Num): AnalyticsStore.Aggregate | undefined =>
+  min === null || max === null || sum === null || n === null || Number(n) === 0
+    ? undefined
+    : { min: Number(min), max: Number(max), avg: Number(sum) / Number(n), count: Number(n) }
+
+const toSample = (row: Row): AnalyticsStore.Sample | undefined => {
+  const [profile, atMs, online, members, state, spanMs, n, freshN, oMin, oMax, oSum, oN, mMin, mMax, mSum, mN] = row
+  if (!isState(state)) return undefined
+  const base = { profile: profile as ProfileKey, atMs: Number(atMs), state }
+  if (Number(spanMs) === 0) {
+    return { ...base, ...(online !== null ? { online: Number(online) } : {}), ...(members !== null ? { members: Number(members) } : {}) }
+  }
+  const o = aggregate(oMin, oMax, oSum, oN)
+  const m = aggregate(mMin, mMax, mSum, mN)
+  return {
+    ...base,
+    ...(o !== undefined ? { online: o.avg } : {}),
+    ...(m !== undefined ? { members: m.avg } : {}),
+    bucket: { spanMs: Number(spanMs), count: Number(n ?? 1), fresh: Number(freshN ?? 0), ...(o !== undefined ? { online: o } : {}), ...(m !== undefined ? { members: m } : {}) }
+  }
+}
+
+const aggregateColumns = (a: AnalyticsStore.Aggregate | undefined): [Num, Num, Num, Num] =>
+  a === undefined ? [null, null, null, null] : [a.min, a.max, a.avg * a.count, a.count]
+
+const toRow = (s: AnalyticsStore.Sample): Row => {
+  const b = s.bucket
+  if (b === undefined) return [s.profile, s.atMs, s.online ?? null, s.members ?? null, s.state, 0, null, null, null, null, null, null, null, null, null, null]
+  // A bucket's online and members columns stay empty: its averages are sum / count.
+  return [s.profile, s.atMs, null, null, s.state, b.spanMs, b.count, b.fresh, ...aggregateColumns(b.online), ...aggregateColumns(b.members)]
+}
 
 export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<SqliteAnalyticsStoreService, never, SqliteDatabase | Scope.Scope> =>
   Effect.gen(function* () {
     const database = yield* SqliteDatabase
-    const downsampleAfterMs = options.downsampleAfterMs ?? DEFAULT_DOWNSAMPLE_AFTER_MS
-    const bucketMs = Math.max(1, Math.floor(options.bucketMs ?? DEFAULT_BUCKET_MS))
-    const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS
-    const insert = database.db.prepare("INSERT INTO samples (profile, at_ms, online, members, state, span_ms) VALUES (?, ?, ?, ?, ?, 0)")
-    const select = database.db.prepare("SELECT profile, at_ms, online, members, state FROM samples WHERE profile = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, rowid").raw(true)
+    const storeTiers = { ...AnalyticsStore.DEFAULT_TIERS, ...options.tiers }
+    const insert = database.db.prepare(`INSERT INTO samples (${COLUMNS}) VALUES (${COLUMNS.split(",").map(() => "?").join(", ")})`)
+    const select = database.db.prepare(`SELECT ${COLUMNS} FROM samples WHERE profile = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, rowid`).raw(true)
     const pruneStatement = database.db.prepare("DELETE FROM samples WHERE at_ms < ?")
     const deleteStatement = database.db.prepare("DELETE FROM samples WHERE profile = ?")
-    // Integers inlined (they are computed here, never input): a bound JS number is a REAL to SQLite, and
-    // `at_ms / 3600000.0` would not group into buckets.
-    const aggregateSql = (bucket: number, cutoff: number) =>
-      "INSERT INTO samples (profile, at_ms, online, members, state, span_ms) " +
-      `SELECT profile, bucket, online, members, state, ${bucket} FROM (` +
-      // With exactly one max(), SQLite takes the bare column `state` from the row holding the max: the latest.
-      `SELECT profile, (at_ms / ${bucket}) * ${bucket} AS bucket, CAST(round(avg(online)) AS INTEGER) AS online, ` +
-      `CAST(round(avg(members)) AS INTEGER) AS members, state, max(at_ms) AS latest ` +
-      `FROM samples WHERE at_ms < ${cutoff} AND span_ms < ${bucket} GROUP BY profile, at_ms / ${bucket})`
-    const removeFineSql = (bucket: number, cutoff: number) => `DELETE FROM samples WHERE at_ms < ${cutoff} AND span_ms < ${bucket}`
+    const dropProfile = database.db.prepare("DELETE FROM samples WHERE profile = ? AND at_ms < ?")
+    const dropOthers = database.db.prepare("DELETE FROM samples WHERE at_ms < ? AND profile NOT IN (SELECT value FROM json_each(?))")
+    const tierRows = database.db.prepare(`SELECT ${COLUMNS} FROM samples WHERE span_ms < ? AND at_ms < ? ORDER BY profile, at_ms, rowid`).raw(true)
+    const tierDelete = database.db.prepare("DELETE FROM samples WHERE span_ms < ? AND at_ms < ?")
     let pending: Array<AnalyticsStore.Sample> = []
 
     yield* database.registerWriteBehind({
@@ -78,7 +89,7 @@ export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<S
         return {
           count: taken.length,
           write: () => {
-            for (const s of taken) insert.run(s.profile, s.atMs, s.online ?? null, s.members ?? null, s.state)
+            for (const s of taken) insert.run(...toRow(s))
           },
           requeue: () => {
             pending = [...taken, ...pending]
@@ -87,15 +98,45 @@ export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<S
       }
     })
 
-    const downsample = (beforeMs: number, bucket: number) =>
+    /** Folds every row finer than `bucketMs` before `beforeMs` into whole buckets (core's `fold`, per profile). */
+    const foldTier = (beforeMs: number, bucketMs: number) => {
+      const rows = tierRows.all(bucketMs, beforeMs) as Array<Row>
+      if (rows.length === 0) return { folded: 0, buckets: 0 }
+      let buckets = 0
+      let series: Array<AnalyticsStore.Sample> = []
+      const made: Array<AnalyticsStore.Sample> = []
+      const close = () => {
+        const folded = AnalyticsStore.fold(series, bucketMs)
+        buckets += folded.length
+        made.push(...folded)
+        series = []
+      }
+      for (const row of rows) {
+        const sample = toSample(row)
+        if (sample === undefined) continue
+        if (series[0] !== undefined && series[0].profile !== sample.profile) close()
+        series.push(sample)
+      }
+      close()
+      tierDelete.run(bucketMs, beforeMs)
+      for (const sample of made) insert.run(...toRow(sample))
+      return { folded: rows.length, buckets }
+    }
+
+    const compact = (nowMs: number, tiers?: Partial<AnalyticsStore.Tiers>) =>
       Effect.gen(function* () {
-        const size = Math.max(1, Math.floor(bucket))
-        const cutoff = Math.floor(beforeMs / size) * size
-        if (!Number.isSafeInteger(size) || !Number.isSafeInteger(cutoff)) return 0
+        const all = { ...storeTiers, ...tiers }
+        const cut = AnalyticsStore.cutoffs(nowMs, all)
+        const own = Object.entries(all.retentionByProfile ?? {})
+        if (![cut.dropBeforeMs, cut.coarseBeforeMs, cut.fineBeforeMs].every(Number.isSafeInteger)) return { folded: 0, buckets: 0, dropped: 0 }
         yield* database.flush
-        return yield* database.write(STORE, (db) => {
-          db.prepare(aggregateSql(size, cutoff)).run()
-          return db.prepare(removeFineSql(size, cutoff)).run().changes
+        return yield* database.write(STORE, () => {
+          let dropped = 0
+          for (const [profile, retentionMs] of own) dropped += dropProfile.run(profile, nowMs - retentionMs).changes
+          dropped += dropOthers.run(cut.dropBeforeMs, JSON.stringify(own.map(([profile]) => profile))).changes
+          const coarse = foldTier(cut.coarseBeforeMs, all.coarseBucketMs)
+          const fine = foldTier(cut.fineBeforeMs, all.fineBucketMs)
+          return { folded: coarse.folded + fine.folded, buckets: coarse.buckets + fine.buckets, dropped }
         })
       })
 
@@ -108,12 +149,8 @@ export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<S
         return dropped + droppedPending
       })
 
-    const applyPolicy = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      yield* prune(now - maxAgeMs)
-      if (downsampleAfterMs > 0) yield* downsample(now - downsampleAfterMs, bucketMs)
-    })
-    yield* database.registerMaintenance(STORE, applyPolicy)
+    const applyPolicy = Effect.flatMap(Clock.currentTimeMillis, (now) => compact(now))
+    yield* database.registerMaintenance(STORE, Effect.asVoid(applyPolicy))
 
     return {
       record: (sample) => Effect.sync(() => void pending.push(sample)),
@@ -137,12 +174,12 @@ export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<S
           }),
           Effect.asVoid(database.write(STORE, () => deleteStatement.run(profile)))
         ),
-      downsample,
+      compact,
       applyPolicy
     }
   })
 
-/** The store under both tags: core's `AnalyticsStore` and `SqliteAnalyticsStore` (which adds `downsample`). */
+/** The store under both tags: core's `AnalyticsStore` and `SqliteAnalyticsStore` (which adds `applyPolicy`). */
 export const layer = (
   options?: SqliteAnalyticsStoreOptions
 ): Layer.Layer<AnalyticsStore.AnalyticsStore | SqliteAnalyticsStore, never, SqliteDatabase> =>

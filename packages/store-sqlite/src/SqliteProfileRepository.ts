@@ -25,30 +25,55 @@ const codec = jsonCodec(StoredProfile)
 
 export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRepository>, StoreError, SqliteDatabase | Scope.Scope> = Effect.gen(function* () {
   const database = yield* SqliteDatabase
-  // Rows are decoded when first asked for: a restart with thousands of profiles answers its first request
-  // without decoding them all.
-  const rows = yield* database.read(STORE, (db) => db.prepare("SELECT key, json FROM profiles").raw(true).all() as Array<[string, string]>)
-  const undecoded = new Map<string, string>(rows)
-  const profiles = new Map<string, Profile>()
+  // Nothing is read at start: a profile is read (one indexed lookup) and decoded when first asked for, and
+  // `list` reads the rest in slices. Writes go to the file first, then to memory, so memory never holds what
+  // the file does not; `null` marks a row that does not decode (left in the file, never served).
+  const selectOne = database.db.prepare("SELECT json FROM profiles WHERE key = ?").raw(true)
+  const selectSlice = database.db.prepare("SELECT key, json FROM profiles WHERE key > ? ORDER BY key LIMIT ?").raw(true)
+  const profiles = new Map<string, Profile | null>()
+  let loadedAll = false
   const unreadable: Array<string> = []
-  const decodeOne = (key: string): Profile | undefined => {
-    const json = undecoded.get(key)
-    if (json === undefined) return profiles.get(key)
-    undecoded.delete(key)
+  const decodeRow = (key: string, json: string): Profile | null => {
     const decoded = codec.decode(json)
     if (Either.isLeft(decoded)) {
       unreadable.push(`stored profile '${key}' is unreadable, leaving it in the file but not serving it: ${decoded.left}`)
-      return undefined
+      return null
     }
-    profiles.set(key, decoded.right)
     return decoded.right
+  }
+  const decodeOne = (key: string): Profile | undefined => {
+    const known = profiles.get(key)
+    if (known !== undefined || loadedAll) return known ?? undefined
+    const row = selectOne.get(key) as [string] | undefined
+    if (row === undefined) return undefined
+    const profile = decodeRow(key, row[0])
+    profiles.set(key, profile)
+    return profile ?? undefined
   }
   const reportUnreadable = Effect.suspend(() => {
     if (unreadable.length === 0) return Effect.void
     const messages = unreadable.splice(0)
     return Effect.forEach(messages, (message) => Effect.logError(message), { discard: true })
   })
-  const lookup = (key: string) => Effect.zipLeft(Effect.sync(() => decodeOne(key)), reportUnreadable)
+  const lookup = (key: string) => Effect.zipLeft(database.read(STORE, () => decodeOne(key)), reportUnreadable)
+  /** Reads and decodes every row not in memory yet, a slice at a time, yielding between slices. */
+  const loadAll: Effect.Effect<void, StoreError> = Effect.suspend(() => {
+    let after = ""
+    const next: Effect.Effect<void, StoreError> = Effect.flatMap(
+      database.read(STORE, () => {
+        const rows = selectSlice.all(after, DECODE_SLICE) as Array<[string, string]>
+        for (const [key, json] of rows) if (!profiles.has(key)) profiles.set(key, decodeRow(key, json))
+        return rows
+      }),
+      (rows) => {
+        const last = rows[rows.length - 1]
+        if (last === undefined || rows.length < DECODE_SLICE) return Effect.sync(() => void (loadedAll = true))
+        after = last[0]
+        return Effect.zipRight(Effect.yieldNow(), next)
+      }
+    )
+    return next
+  })
   let sorted: ReadonlyArray<Profile> | undefined
   const upsert = database.db.prepare(
     "INSERT INTO profiles (key, version, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version, json = excluded.json"
@@ -58,8 +83,8 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
 
   const put = (profile: Profile, expectedVersion: number): Effect.Effect<void, Conflict | StoreError> =>
     permit.withPermits(1)(
-      Effect.suspend((): Effect.Effect<void, Conflict | StoreError> => {
-        const conflict = ProfileRepository.checkVersion(profile.key, decodeOne(profile.key), expectedVersion)
+      Effect.flatMap(lookup(profile.key), (current): Effect.Effect<void, Conflict | StoreError> => {
+        const conflict = ProfileRepository.checkVersion(profile.key, current, expectedVersion)
         if (conflict !== undefined) return Effect.fail(conflict)
         const json = codec.encode(profile)
         return Effect.zipRight(
@@ -74,8 +99,7 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
 
   const del = (key: string, expectedVersion?: number): Effect.Effect<boolean, Conflict | StoreError> =>
     permit.withPermits(1)(
-      Effect.suspend((): Effect.Effect<boolean, Conflict | StoreError> => {
-        const current = decodeOne(key)
+      Effect.flatMap(lookup(key), (current): Effect.Effect<boolean, Conflict | StoreError> => {
         if (current === undefined) return Effect.succeed(false)
         if (expectedVersion !== undefined) {
           const conflict = ProfileRepository.checkVersion(key, current, expectedVersion)
@@ -85,7 +109,7 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
           Effect.zipRight(
             database.write(STORE, () => remove.run(key)),
             Effect.sync(() => {
-              profiles.delete(key)
+              profiles.delete(key) // not read again: the row is gone
               sorted = undefined
             })
           ),
@@ -97,17 +121,15 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
   return ProfileRepository.ProfileRepository.of({
     get: (key) => {
       const known = profiles.get(key)
-      return known !== undefined ? Effect.succeed(Option.some(known)) : Effect.map(lookup(key), Option.fromNullable)
+      return known ? Effect.succeed(Option.some(known)) : Effect.map(lookup(key), Option.fromNullable)
     },
     list: Effect.zipLeft(
       Effect.suspend(() => {
         if (sorted !== undefined) return Effect.succeed(sorted)
         // In slices, yielding between them: a request arriving meanwhile is answered without waiting for all.
-        const keys = [...undecoded.keys()]
-        const slices = Array.from({ length: Math.ceil(keys.length / DECODE_SLICE) }, (_, i) => keys.slice(i * DECODE_SLICE, (i + 1) * DECODE_SLICE))
         return Effect.zipRight(
-          Effect.forEach(slices, (slice) => Effect.zipRight(Effect.sync(() => slice.forEach(decodeOne)), Effect.yieldNow()), { discard: true }),
-          Effect.sync(() => (sorted ??= [...profiles.values()].sort((a, b) => a.key.localeCompare(b.key))))
+          loadedAll ? Effect.void : loadAll,
+          Effect.sync(() => (sorted ??= [...profiles.values()].flatMap((p) => (p === null ? [] : [p])).sort((a, b) => a.key.localeCompare(b.key))))
         )
       }),
       reportUnreadable

@@ -9,10 +9,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Layer, Option } from "effect"
-import { AlertRulesStore, AnalyticsStore, ApiKeyRepository, AuditLog, SnapshotStore, StoreHealth } from "@guildpulse/core"
+import { Context, Effect, Either, Layer, Option, TestClock } from "effect"
+import { AlertRulesStore, AnalyticsStore, ApiKeyRepository, AuditLog, ProfileRepository, SnapshotStore, StoreHealth } from "@guildpulse/core"
+import { profileFixture } from "@guildpulse/core/testing"
 import type { ProfileKey } from "@guildpulse/core"
-import { SqliteAlertRulesStore, SqliteAnalyticsStore, SqliteApiKeyRepository, SqliteAuditLog, SqliteDatabase, SqliteSnapshotStore, SqliteStoreHealth } from "../src/index.js"
+import { SqliteAlertRulesStore, SqliteAnalyticsStore, SqliteApiKeyRepository, SqliteAuditLog, SqliteDatabase, SqliteProfileRepository, SqliteSnapshotStore, SqliteStoreHealth } from "../src/index.js"
 import { snapshotFixture } from "./fixtures/domain.js"
 
 const root = mkdtempSync(join(tmpdir(), "gp-sqlite-ports-"))
@@ -156,26 +157,53 @@ describe("AnalyticsStore", () => {
       ])
     }))
 
-  it.live("sqlite: downsampling keeps one sample per profile and whole bucket — averages, the latest state", () =>
+  it.effect("sqlite: maintenance applies the tiers on its own as time passes (TestClock, months of samples, a restart a month later)", () =>
     Effect.gen(function* () {
-      const store = yield* SqliteAnalyticsStore.SqliteAnalyticsStore
+      const dataDir = freshDir()
       const main = "main" as ProfileKey
-      const hour = 3_600_000
-      // Hour 0: 60 samples; hour 1: 60 samples, the last one degraded; hour 2 (not whole before the cut): 10.
-      for (let minute = 0; minute < 130; minute++) {
-        yield* store.record({ profile: main, atMs: minute * 60_000, online: minute < 60 ? 100 : 200 + (minute % 2), members: 1000 + minute, state: minute === 119 ? "degraded" : "fresh" })
-      }
-      yield* store.record({ profile: "other" as ProfileKey, atMs: 10, state: "unavailable" })
-      const removed = yield* store.downsample(2 * hour + 30 * 60_000, hour)
-      assert.strictEqual(removed, 121, "120 samples of main and 1 of other became 3")
-      const samples = yield* store.query({ profile: main, fromMs: 0, toMs: 10 * hour })
-      assert.strictEqual(samples.length, 2 + 10, JSON.stringify(samples.slice(0, 4)))
-      assert.deepStrictEqual(samples[0], { profile: main, atMs: 0, online: 100, members: 1030, state: "fresh" })
-      assert.deepStrictEqual(samples[1], { profile: main, atMs: hour, online: 201, members: 1090, state: "degraded" })
-      assert.deepStrictEqual(samples.slice(2).map((s) => s.atMs), Array.from({ length: 10 }, (_, i) => 2 * hour + (i) * 60_000), "the unfinished bucket stays raw")
-      assert.deepStrictEqual(yield* store.query({ profile: "other" as ProfileKey, fromMs: 0, toMs: hour }), [{ profile: "other" as ProfileKey, atMs: 0, state: "unavailable" }])
-      assert.strictEqual(yield* store.downsample(2 * hour + 30 * 60_000, hour), 0, "downsampled buckets are not downsampled again")
-    }).pipe(Effect.provide(onFile(SqliteAnalyticsStore.layer(), freshDir()))))
+      const DAY = 86_400_000
+      const HOUR = 3_600_000
+      const now = 100 * DAY
+      const onTestClock = Layer.provideMerge(SqliteAnalyticsStore.layer(), SqliteDatabase.layer({ dataDir, flushIntervalMs: 5000, maintenanceIntervalMs: 60_000 }))
+      const spans = Effect.flatMap(SqliteDatabase.SqliteDatabase, (database) =>
+        database.read("test", (db) => db.prepare("SELECT span_ms, count(*) FROM samples GROUP BY span_ms ORDER BY span_ms").raw(true).all() as Array<[number, number]>))
+      const everything = Effect.flatMap(AnalyticsStore.AnalyticsStore, (store) => store.query({ profile: main, fromMs: 0, toMs: 200 * DAY }))
+      yield* TestClock.setTime(now)
+      const first = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const context = yield* Layer.build(onTestClock)
+          const store = Context.get(context, AnalyticsStore.AnalyticsStore)
+          // A sample a minute: an hour 91 days ago, two hours 40 days ago (a peak in the second), an hour
+          // 10 days ago, the last hour.
+          for (const [fromMs, minutes] of [[now - 91 * DAY, 60], [now - 40 * DAY, 120], [now - 10 * DAY, 60], [now - HOUR, 60]] as const) {
+            for (let m = 0; m < minutes; m++) {
+              yield* store.record({ profile: main, atMs: fromMs + m * 60_000, online: m === 77 ? 5000 : 100 + (m % 7), members: 1000 + m, state: m % 10 === 9 ? "stale" : "fresh" })
+            }
+          }
+          const before = AnalyticsStore.summarize((yield* Effect.provide(everything, context)).filter((s) => s.atMs >= now - 90 * DAY))
+          assert.deepStrictEqual(yield* Effect.provide(spans, context), [], "nothing written yet")
+          yield* TestClock.adjust(60_000)
+          assert.deepStrictEqual(yield* Effect.provide(spans, context), [[0, 60], [5 * 60_000, 12], [HOUR, 2]], "raw, 5-minute and hourly rows; the 91-day-old hour gone")
+          const after = AnalyticsStore.summarize(yield* Effect.provide(everything, context))
+          assert.deepStrictEqual([after.count, after.fresh, after.online?.max, after.online?.min, after.members?.max], [before.count, before.fresh, 5000, 100, before.members?.max])
+          assert.closeTo(after.online?.avg ?? NaN, before.online?.avg ?? NaN, 1e-9)
+          return before
+        })
+      )
+      // A month later the process starts again: its first maintenance run folds the 5-minute buckets and the
+      // (now 31-day-old) raw hour into hourly ones; the buckets read back from the file say the same.
+      yield* TestClock.setTime(now + 31 * DAY)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const context = yield* Layer.build(onTestClock)
+          yield* TestClock.adjust(60_000)
+          assert.deepStrictEqual(yield* Effect.provide(spans, context), [[HOUR, 4]])
+          const later = AnalyticsStore.summarize(yield* Effect.provide(everything, context))
+          assert.deepStrictEqual([later.count, later.fresh, later.online?.max, later.members?.min], [first.count, first.fresh, 5000, first.members?.min])
+          assert.closeTo(later.online?.avg ?? NaN, first.online?.avg ?? NaN, 1e-9)
+        })
+      )
+    }))
 })
 
 describe("StoreHealth", () => {
@@ -202,4 +230,38 @@ describe("StoreHealth", () => {
     Effect.map(Effect.flatMap(StoreHealth.StoreHealth, (h) => h.check), (check) => assert.deepStrictEqual(check, { store: "memory", ready: true })).pipe(
       Effect.provide(StoreHealth.layerMemory)
     ))
+})
+
+describe("reading on demand after a restart (SnapshotStore, ProfileRepository)", () => {
+  const both = Layer.merge(SqliteSnapshotStore.layer, SqliteProfileRepository.layer)
+  const withBoth = <A, E>(dataDir: string, f: (snapshots: SnapshotStore.SnapshotStore["Type"], profiles: ProfileRepository.ProfileRepository["Type"]) => Effect.Effect<A, E>) =>
+    Effect.provide(Effect.flatMap(Effect.zip(SnapshotStore.SnapshotStore, ProfileRepository.ProfileRepository), ([s, p]) => f(s, p)), onFile(both, dataDir))
+  const keys = (list: ReadonlyArray<{ readonly key: string }>) => list.map((p) => p.key)
+
+  it.live("what was never read is served, listed, deleted and changed like what was", () =>
+    Effect.gen(function* () {
+      const dataDir = freshDir()
+      yield* withBoth(dataDir, (snapshots, profiles) =>
+        Effect.gen(function* () {
+          for (const key of ["one", "two"]) yield* snapshots.put(snapshotFixture(key))
+          for (const key of ["c", "a", "b", "d"]) yield* profiles.put(profileFixture(key), 0)
+        }))
+      yield* withBoth(dataDir, (snapshots, profiles) =>
+        Effect.gen(function* () {
+          yield* snapshots.delete("one") // never read in this process
+          assert.strictEqual(Option.getOrThrow(yield* snapshots.get("two")).profile, "two")
+          assert.isTrue(Option.isNone(yield* snapshots.get("one")), "deleted before the file knows")
+          assert.isTrue(yield* profiles.delete("c", 1))
+          yield* profiles.put({ ...profileFixture("d"), label: "changed", version: 2 }, 1)
+          assert.deepStrictEqual(keys(yield* profiles.list), ["a", "b", "d"])
+          assert.isTrue(Option.isNone(yield* profiles.get("c")))
+        }))
+      yield* withBoth(dataDir, (snapshots, profiles) =>
+        Effect.gen(function* () {
+          assert.isTrue(Option.isNone(yield* snapshots.get("one")))
+          assert.isTrue(Option.isSome(yield* snapshots.get("two")))
+          assert.strictEqual(Option.getOrThrow(yield* profiles.get("d")).label, "changed")
+          assert.deepStrictEqual(keys(yield* profiles.list), ["a", "b", "d"])
+        }))
+    }))
 })

@@ -12,6 +12,42 @@ const sample = (profile: ProfileKey, atMs: number, online?: number): AnalyticsSt
   ...(online !== undefined ? { online, members: online * 10 } : {})
 })
 
+const MINUTE = 60_000
+const HOUR = 3_600_000
+const DAY = 86_400_000
+
+/**
+ * A sample a minute from `fromMs`: online 100–106 with one peak of 5000 at minute 77, members growing, every
+ * tenth stale, minute 30 with no numbers (unavailable), the last one stale.
+ */
+const recordMinutes = (store: AnalyticsStore.AnalyticsStore["Type"], profile: ProfileKey, fromMs: number, minutes: number) =>
+  Effect.forEach(
+    Array.from({ length: minutes }, (_, m) => m),
+    (m) =>
+      store.record(
+        m === 30
+          ? { profile, atMs: fromMs + m * MINUTE, state: "unavailable" }
+          : {
+            profile,
+            atMs: fromMs + m * MINUTE,
+            online: m === 77 ? 5000 : 100 + (m % 7),
+            members: 1000 + m,
+            state: m % 10 === 9 || m === minutes - 1 ? "stale" : "fresh"
+          }
+      ),
+    { discard: true }
+  )
+
+const assertSameSummary = (actual: AnalyticsStore.Summary, expected: AnalyticsStore.Summary, message?: string) => {
+  assert.deepStrictEqual([actual.count, actual.fresh], [expected.count, expected.fresh], message)
+  for (const field of ["online", "members"] as const) {
+    const a = actual[field]
+    const e = expected[field]
+    assert.deepStrictEqual(a && { min: a.min, max: a.max, count: a.count }, e && { min: e.min, max: e.max, count: e.count }, message)
+    assert.closeTo(a?.avg ?? NaN, e?.avg ?? NaN, 1e-9, message)
+  }
+}
+
 export const describeAnalyticsStoreContract = (name: string, makeLayer: (namespace: string) => Layer.Layer<AnalyticsStore.AnalyticsStore, unknown>) =>
   describe(`AnalyticsStore contract: ${name}`, () => {
     it.effect("answers the samples of one profile in [from, to), oldest first, whatever the order they came in", () =>
@@ -39,4 +75,63 @@ export const describeAnalyticsStoreContract = (name: string, makeLayer: (namespa
         assert.deepStrictEqual(yield* store.query({ profile: main, fromMs: 0, toMs: 10_000 }), [])
         assert.strictEqual((yield* store.query({ profile: other, fromMs: 0, toMs: 10_000 })).length, 1)
       }).pipe(Effect.provide(makeLayer("prune"))))
+
+    it.effect("compact: raw for 48 h, 5-minute buckets to 30 days, hourly beyond, nothing past 90 days; peaks and averages survive", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore.AnalyticsStore
+        const now = 100 * DAY
+        const windows = { dropped: now - 91 * DAY, hourly: now - 40 * DAY, fine: now - 10 * DAY, raw: now - HOUR }
+        yield* recordMinutes(store, main, windows.dropped, 60)
+        yield* recordMinutes(store, main, windows.hourly, 120)
+        yield* recordMinutes(store, main, windows.fine, 60)
+        yield* recordMinutes(store, main, windows.raw, 60)
+        const range = (fromMs: number, minutes: number) => store.query({ profile: main, fromMs, toMs: fromMs + minutes * MINUTE })
+        const before = {
+          hourly: AnalyticsStore.summarize(yield* range(windows.hourly, 120)),
+          fine: AnalyticsStore.summarize(yield* range(windows.fine, 60)),
+          raw: AnalyticsStore.summarize(yield* range(windows.raw, 60))
+        }
+        assert.strictEqual(before.hourly.online?.max, 5000, "the peak minute is in the raw data")
+
+        assert.deepStrictEqual(yield* store.compact(now), { folded: 180, buckets: 14, dropped: 60 })
+        assert.deepStrictEqual(yield* range(windows.dropped, 60), [], "past the 90-day retention")
+        const hourly = yield* range(windows.hourly, 120)
+        assert.deepStrictEqual(hourly.map((s) => [s.atMs, s.bucket?.spanMs, s.bucket?.count]), [[windows.hourly, HOUR, 60], [windows.hourly + HOUR, HOUR, 60]])
+        assert.deepStrictEqual(hourly[1]?.bucket?.online && { min: hourly[1].bucket.online.min, max: hourly[1].bucket.online.max }, { min: 100, max: 5000 }, "the peak survives")
+        assert.strictEqual(hourly[1]?.state, "stale", "a bucket has the state of its latest sample")
+        const fine = yield* range(windows.fine, 60)
+        assert.deepStrictEqual(fine.map((s) => [s.atMs - windows.fine, s.bucket?.spanMs, s.bucket?.count]), Array.from({ length: 12 }, (_, i) => [i * 5 * MINUTE, 5 * MINUTE, 5]))
+        const raw = yield* range(windows.raw, 60)
+        assert.deepStrictEqual([raw.length, raw.every((s) => s.bucket === undefined)], [60, true], "the last 48 h stay raw")
+        assertSameSummary(AnalyticsStore.summarize(hourly), before.hourly)
+        assertSameSummary(AnalyticsStore.summarize(fine), before.fine)
+        assertSameSummary(AnalyticsStore.summarize(raw), before.raw)
+        assert.deepStrictEqual(yield* store.compact(now), { folded: 0, buckets: 0, dropped: 0 }, "compacting again changes nothing")
+
+        // A month later the 5-minute buckets and the (then 31-day-old) raw hour are hourly; the same summaries.
+        const later = now + 31 * DAY
+        assert.deepStrictEqual(yield* store.compact(later), { folded: 72, buckets: 2, dropped: 0 })
+        const fineLater = yield* range(windows.fine, 60)
+        assert.deepStrictEqual(fineLater.map((s) => [s.atMs, s.bucket?.spanMs, s.bucket?.count]), [[windows.fine, HOUR, 60]])
+        assertSameSummary(AnalyticsStore.summarize(fineLater), before.fine)
+        assertSameSummary(AnalyticsStore.summarize(yield* range(windows.raw, 60)), before.raw)
+        assertSameSummary(AnalyticsStore.summarize(yield* range(windows.hourly, 120)), before.hourly)
+        assertSameSummary(
+          AnalyticsStore.summarize(yield* store.query({ profile: main, fromMs: 0, toMs: later })),
+          AnalyticsStore.summarize([...(yield* range(windows.hourly, 120)), ...fineLater, ...(yield* range(windows.raw, 60))]),
+          "a query across every tier"
+        )
+      }).pipe(Effect.provide(makeLayer("compact"))))
+
+    it.effect("compact: a profile's own retention", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore.AnalyticsStore
+        const now = 100 * DAY
+        yield* recordMinutes(store, main, now - 20 * DAY, 5)
+        yield* recordMinutes(store, other, now - 20 * DAY, 5)
+        const report = yield* store.compact(now, { retentionByProfile: { [other]: 10 * DAY } })
+        assert.deepStrictEqual(report, { folded: 5, buckets: 1, dropped: 5 })
+        assert.deepStrictEqual(yield* store.query({ profile: other, fromMs: 0, toMs: now }), [])
+        assert.strictEqual((yield* store.query({ profile: main, fromMs: 0, toMs: now }))[0]?.bucket?.count, 5)
+      }).pipe(Effect.provide(makeLayer("retention"))))
   })

@@ -34,6 +34,19 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     "CREATE TABLE samples (profile TEXT NOT NULL, at_ms INTEGER NOT NULL, online INTEGER, members INTEGER, state TEXT NOT NULL, span_ms INTEGER NOT NULL DEFAULT 0)",
     // One index: queries go by profile and time; retention (rare) scans.
     "CREATE INDEX samples_profile_at ON samples (profile, at_ms)"
+  ),
+  // Downsampling tiers: a bucket row (span_ms > 0) keeps how many raw samples it folds, how many were fresh,
+  // and min/max/sum/count of online and members. Rows downsampled before this migration (hourly averages)
+  // become buckets of one sample holding that average.
+  "0003_sample_buckets": statements(
+    ...["n", "fresh_n", "online_min", "online_max", "online_sum", "online_n", "members_min", "members_max", "members_sum", "members_n"].map(
+      (column) => `ALTER TABLE samples ADD COLUMN ${column} ${column.endsWith("_sum") ? "REAL" : "INTEGER"}`
+    ),
+    "UPDATE samples SET n = 1, fresh_n = (state = 'fresh'), " +
+      "online_min = online, online_max = online, online_sum = online, online_n = (online IS NOT NULL), " +
+      "members_min = members, members_max = members, members_sum = members, members_n = (members IS NOT NULL) WHERE span_ms > 0",
+    // Compaction picks the rows of a tier by span and age.
+    "CREATE INDEX samples_span_at ON samples (span_ms, at_ms)"
   )
 }
 
