@@ -106,7 +106,7 @@ describe("GET /v1/profiles/:profile/stats", () => {
     expect(h.source.calls()).toBe(before)
     const admin = await request(h.app).get("/v1/profiles/main/stats?fresh=1").set(auth)
     expect(admin.status).toBe(200)
-    expect(h.source.calls()).toBeGreaterThan(before)
+    expect(h.source.calls()).toBe(before + 2) // one round: widget and bot (main has the invite source off)
     expect(admin.headers["cache-control"]).toBe("private, no-store")
   })
 
@@ -228,8 +228,8 @@ describe("public rate limit", () => {
       const calls = h.source.calls()
       const cold = await request(h.app).get("/v1/profiles/cold/stats")
       expectProblem(cold, 429, "rate_limited")
-      expect(Number(cold.headers["retry-after"])).toBeGreaterThanOrEqual(1)
-      expect(Number(cold.headers["retry-after"])).toBeLessThanOrEqual(10)
+      // The TestClock stands still and the bucket is empty: the next token is one refill (60 s / 6) away.
+      expect(cold.headers["retry-after"]).toBe("10")
       expect(h.source.calls()).toBe(calls)
       // Unknown profiles cost nothing upstream: still a plain 404.
       expectProblem(await request(h.app).get("/v1/profiles/nobody/stats"), 404)

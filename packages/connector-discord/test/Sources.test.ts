@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, TestClock } from "effect"
 import { StatsSource } from "@guildpulse/core"
 import type { StatsFields } from "@guildpulse/core"
 import { BotSource, DiscordLive, InviteSource, TokenValidator, WidgetSource } from "../src/index.js"
@@ -127,15 +127,17 @@ describe("invite source", () => {
 })
 
 describe("DiscordSource (core's StatsSource port)", () => {
-  it.live("dispatches on the source and stamps fetchedAtMs", () =>
+  it.effect("dispatches on the source and stamps fetchedAtMs from Effect's Clock", () =>
     Effect.gen(function* () {
+      // The TestClock stands still while the real sandbox answers, so the stamp is exactly the time set here.
+      const stampedAt = Date.UTC(2026, 0, 2, 3, 4, 5)
+      yield* TestClock.setTime(stampedAt)
       const source = yield* StatsSource.StatsSource
       const profile = profileFor(SMALL_GUILD_ID, { inviteCode: SMALL_GUILD_INVITE })
-      const started = Date.now()
       for (const name of ["widget", "bot", "invite"] as const) {
         const stats = yield* source.fetch({ source: name, profile, token: botToken })
         assert.strictEqual(stats.source, name)
-        assert.isAtLeast(stats.fetchedAtMs, started)
+        assert.strictEqual(stats.fetchedAtMs, stampedAt)
         assert.strictEqual(stats.fields.name, "Pulse Makers")
         assert.isNumber(stats.fields.online)
       }

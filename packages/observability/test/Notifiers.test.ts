@@ -1,5 +1,5 @@
 import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { Clock, ConfigProvider, Effect, Fiber, Layer, Redacted, TestClock } from "effect"
 import { EventLog, ProfileKey } from "@guildpulse/core"
 import * as DiscordWebhookNotifier from "../src/DiscordWebhookNotifier.js"
 import * as Notifier from "../src/Notifier.js"
@@ -148,16 +148,35 @@ describe("notifiers against a local receiver", () => {
         assert.match(d.embeds[0]!.description, /Incidents:\n• Data is stale/)
       })))
 
-  it.live("retries transient failures with backoff, honouring Retry-After, then succeeds", () =>
+  it.effect("retries transient failures with backoff, honouring Retry-After, then succeeds", () =>
     run([SlackNotifier.make({ url: Redacted.make(`${receiver.url}/s`), policy: local })], (notifier, events) =>
       Effect.gen(function* () {
         receiver.answers.push({ status: 503, body: "busy" }, { status: 429, headers: { "retry-after": "0.05" }, body: "rate_limited" })
-        const started = Date.now()
-        const [result] = yield* notifier.send(firing)
+        const sending = yield* Effect.fork(notifier.send(firing))
+        /**
+         * Waits until the receiver has had `n` requests and the notifier sleeps (on the TestClock) before its next
+         * attempt; returns that sleep. Real I/O runs meanwhile; the test timeout is the only bound.
+         */
+        const nextWait = (n: number) =>
+          Effect.gen(function* () {
+            while (true) {
+              yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+              if (receiver.requests.length < n) continue
+              const now = yield* Clock.currentTimeMillis
+              const [wake] = yield* TestClock.sleeps()
+              if (wake !== undefined) return wake - now
+            }
+          })
+        const backoff = yield* nextWait(1)
+        assert.isAtMost(backoff, 20, "after the 503: the jittered backoff, capped at maxDelayMs")
+        yield* TestClock.adjust(backoff)
+        // fastRetry's backoff stays under 20 ms, so the 429's announced 50 ms is the wait, exactly.
+        assert.strictEqual(yield* nextWait(2), 50, "after the 429: the announced Retry-After")
+        yield* TestClock.adjust(50)
+        const [result] = yield* Fiber.join(sending)
         assert.isTrue(result!.ok)
         assert.strictEqual(result!.attempts, 3)
         assert.strictEqual(receiver.requests.length, 3)
-        assert.isAtLeast(Date.now() - started, 50, "waited at least the announced Retry-After")
         const sent = yield* events.query({ type: "alert.sent" })
         assert.strictEqual(sent.events[0]!.attempt, 3)
         assert.strictEqual(sent.events[0]!.source, "slack")

@@ -1,6 +1,10 @@
 /**
  * The producer side of the scheduler: the BullMQ queue, each operation bounded and failing with a
  * `StoreError`, and the queue operations of the port — arm, ensure, trigger, unschedule, status.
+ *
+ * Wall clock on purpose: `nextRunAtMs` and the status' due times describe when BullMQ will run a job, and BullMQ
+ * schedules delayed jobs on `Date.now()` in its own code. Reading Effect's `Clock` here would make those times
+ * disagree with the queue whenever the clock is not the wall clock (a `TestClock`).
  */
 import { Duration, Effect, Redacted } from "effect"
 import { Queue, type RedisOptions } from "bullmq"
