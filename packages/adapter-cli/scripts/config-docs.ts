@@ -26,7 +26,9 @@ const envOf: Record<string, string> = {
   adminKey: "`GUILDPULSE_ADMIN_KEY`",
   masterKeys: "`GUILDPULSE_MASTER_KEYS`",
   "log.level": "`LOG_LEVEL`",
-  "log.format": "`LOG_FORMAT`"
+  "log.format": "`LOG_FORMAT`",
+  "telemetry.otlpEndpoint": "`OTEL_EXPORTER_OTLP_ENDPOINT`",
+  "alerts.smtpUrl": "`SMTP_URL`"
 }
 
 /** Readable types where the schema's own text would be long. */
@@ -34,6 +36,7 @@ const typeOf: Record<string, string> = {
   cors: "`false` or `{ origins, adminOrigins?, maxAgeSeconds? }`",
   "alerts.channels": "array of `{ kind: webhook\\|slack\\|discord\\|email, … }`",
   "store.redisUrl": "secret reference",
+  "alerts.smtpUrl": "secret reference",
   adminKey: "secret reference",
   masterKeys: "secret reference",
   "log.level": "`all` … `none` (`info`)",

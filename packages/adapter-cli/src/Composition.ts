@@ -53,16 +53,19 @@ const levelOf: Record<Settings_.LogLevelName, LogLevel.LogLevel> = {
   none: LogLevel.None
 }
 
+/** The OTLP endpoint of the settings (config file `telemetry.otlpEndpoint`, env OTEL_EXPORTER_OTLP_ENDPOINT wins). */
+const tracingOf = (settings: Settings) => (settings.otlpEndpoint !== undefined ? { endpoint: settings.otlpEndpoint } : {})
+
 const telemetry = (options: ServeOptions) =>
   options.logging === false
-    ? Layer.merge(Logging.layer({ format: "json", level: LogLevel.None }), Tracing.layerConfig())
+    ? Layer.merge(Logging.layer({ format: "json", level: LogLevel.None }), Tracing.layerConfig(tracingOf(options.settings)))
     : Layer.merge(
         Logging.layer({
           format: options.settings.logFormat,
           level: levelOf[options.settings.logLevel],
           secrets: Settings_.secretsOf(options.settings)
         }),
-        Tracing.layerConfig()
+        Tracing.layerConfig(tracingOf(options.settings))
       )
 
 export const DEFAULT_EMAIL_FROM = "GuildPulse <guildpulse@localhost>"
@@ -96,33 +99,29 @@ export type EngineServices = Engine.Services | Observability.Services | TokenVal
 export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, unknown> => {
   const { settings, role } = options
   const discord = DiscordLive.layerWithStore({ ...settings.discord, ...(options.discordBaseUrl !== undefined ? { baseUrl: options.discordBaseUrl } : {}) })
-  const engine = settings.redisUrl !== undefined
-    ? (() => {
-        const storeOptions = {
-          url: settings.redisUrl,
-          ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {})
-        }
-        const stores = Observability.instrumentStores(RedisStores.layer(storeOptions))
-        return Observability.instrumentServices(
-          RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
-        )
-      })()
-    : options.memory !== true
-    ? (() => {
-        const stores = Observability.instrumentStores(
-          SqliteStores.layer({ dataDir: settings.dataDir, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) })
-        )
-        const services = Engine.services({ scheduler: { overdueSpreadMs: SqliteEngine.DEFAULT_OVERDUE_SPREAD_MS } })
-        return Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
-      })()
-    : (() => {
-        const stores = Observability.instrumentStores(Engine.storesMemory())
-        return Observability.instrumentServices(Engine.services({}).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
-      })()
-  const observability = Layer.unwrapScoped(
-    Effect.map(channels(settings), (list) => Observability.layer({ channels: list, digest: false }))
-  )
-  return observability.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+  // Analytics samples and alert rules in memory: what the Redis store (no such tables yet) and --memory get.
+  const inMemory = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layer({ channels: list, digest: false })))
+  if (settings.redisUrl !== undefined) {
+    const storeOptions = { url: settings.redisUrl, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) }
+    const stores = Observability.instrumentStores(RedisStores.layer(storeOptions))
+    const engine = Observability.instrumentServices(
+      RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
+    )
+    return inMemory.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+  }
+  if (options.memory !== true) {
+    const stores = Observability.instrumentStores(
+      SqliteStores.layer({ dataDir: settings.dataDir, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) })
+    )
+    const services = Engine.services({ scheduler: { overdueSpreadMs: SqliteEngine.DEFAULT_OVERDUE_SPREAD_MS } })
+    const engine = Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
+    // The embedded store keeps analytics samples and alert rules: they survive a restart.
+    const persisted = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layerWithStores({ channels: list, digest: false })))
+    return persisted.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+  }
+  const stores = Observability.instrumentStores(Engine.storesMemory())
+  const engine = Observability.instrumentServices(Engine.services({}).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
+  return inMemory.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
 }
 
 /** JSON with sorted keys: stores may give fields back in another order. */

@@ -70,7 +70,9 @@ export const AlertChannel = Schema.Union(
   Schema.Struct({ kind: Schema.Literal("discord"), url: SecretRef }).annotations({ title: "Discord webhook" }),
   Schema.Struct({
     kind: Schema.Literal("email"),
-    smtpUrl: SecretRef,
+    smtpUrl: Schema.optional(SecretRef).annotations({
+      description: "SMTP server, smtp(s)://user:password@host:port (default: alerts.smtpUrl, env SMTP_URL wins over that)."
+    }),
     to: Schema.NonEmptyArray(Schema.String.pipe(Schema.pattern(/^[^@\s]+@[^@\s]+$/, { message: () => "must be an e-mail address" }))),
     from: Schema.optional(Schema.String)
   }).annotations({ title: "E-mail over SMTP" })
@@ -147,7 +149,10 @@ export const GuildPulseConfig = Schema.Struct({
   }),
   alerts: Schema.optional(
     Schema.Struct({
-      channels: Schema.Array(AlertChannel).annotations({ description: "Signed webhooks, Slack, Discord webhooks, e-mail; URLs are secret references." })
+      channels: Schema.Array(AlertChannel).annotations({ description: "Signed webhooks, Slack, Discord webhooks, e-mail; URLs are secret references." }),
+      smtpUrl: Schema.optional(SecretRef).annotations({
+        description: "SMTP server of the e-mail channels that name none, smtp(s)://user:password@host:port (env SMTP_URL wins)."
+      })
     })
   ).annotations({ description: "Where alerts and weekly digests go." }),
   discord: Schema.optional(
@@ -173,6 +178,13 @@ export const GuildPulseConfig = Schema.Struct({
   masterKeys: Schema.optional(SecretRef).annotations({
     description: "Keys sealing stored tokens: kid:base64key,… first is active (env GUILDPULSE_MASTER_KEYS wins)."
   }),
+  telemetry: Schema.optional(
+    Schema.Struct({
+      otlpEndpoint: Schema.optional(HttpUrl).annotations({
+        description: "OTLP/HTTP collector base URL; traces go to <endpoint>/v1/traces (env OTEL_EXPORTER_OTLP_ENDPOINT wins). Default: no export."
+      })
+    })
+  ).annotations({ description: "Traces (OpenTelemetry)." }),
   log: Schema.optional(
     Schema.Struct({
       level: Schema.optional(LogLevelName).annotations({ description: "Lowest level logged (env LOG_LEVEL wins). Default info." }),
@@ -237,6 +249,7 @@ const inlineSecrets = (config: GuildPulseConfig): ReadonlyArray<ConfigIssue> => 
     ["adminKey", config.adminKey],
     ["masterKeys", config.masterKeys],
     ["store.redisUrl", config.store?.redisUrl],
+    ["alerts.smtpUrl", config.alerts?.smtpUrl],
     ...config.profiles.map((p, i): [string, SecretRef | undefined] => [`profiles[${i}].token`, p.token]),
     ...(config.alerts?.channels ?? []).flatMap((c, i): Array<[string, SecretRef | undefined]> => {
       const at = `alerts.channels[${i}]`

@@ -50,6 +50,8 @@ export interface Settings {
   /** Bot tokens per profile key. */
   readonly tokens: ReadonlyMap<string, Redacted.Redacted<string>>
   readonly channels: ReadonlyArray<ResolvedChannel>
+  /** OTLP/HTTP collector base URL (traces), or undefined for no export. */
+  readonly otlpEndpoint: string | undefined
 }
 
 export class SettingsError extends Data.TaggedError("SettingsError")<{
@@ -104,7 +106,9 @@ const env = {
   adminKey: Config.option(Config.redacted("GUILDPULSE_ADMIN_KEY")),
   dataDir: Config.option(Config.nonEmptyString("GUILDPULSE_DATA_DIR")),
   logLevel: Config.option(Config.literal("all", "trace", "debug", "info", "warning", "error", "fatal", "none")("LOG_LEVEL")),
-  logFormat: Config.option(Config.literal("json", "pretty")("LOG_FORMAT"))
+  logFormat: Config.option(Config.literal("json", "pretty")("LOG_FORMAT")),
+  otlpEndpoint: Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  smtpUrl: Config.option(Config.redacted("SMTP_URL"))
 }
 
 const configIssues = (error: ConfigError.ConfigError): ReadonlyArray<ConfigFile.ConfigIssue> =>
@@ -157,6 +161,15 @@ const resolveSecret = (
     return Redacted.make(secret)
   })
 
+const isSmtpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== ""
+  } catch {
+    return false
+  }
+}
+
 /**
  * The effective settings: the file's values, the environment's on top, secrets resolved. Fails with every
  * problem found (not only the first).
@@ -192,6 +205,20 @@ export const resolveSettings = (loaded: { readonly file: string | undefined; rea
       if (token !== undefined) tokens.set(profile.key, token)
     }
 
+    const otlpFromEnv = Option.getOrUndefined(fromEnv.otlpEndpoint)?.trim()
+    if (otlpFromEnv !== undefined && otlpFromEnv !== "" && !isHttpUrl(otlpFromEnv)) {
+      issues.push({ path: "environment OTEL_EXPORTER_OTLP_ENDPOINT", message: "must be an absolute http(s) URL without credentials, such as http://127.0.0.1:4318" })
+    }
+    const otlpEndpoint = otlpFromEnv !== undefined && otlpFromEnv !== "" ? otlpFromEnv : config.telemetry?.otlpEndpoint
+
+    // The SMTP server of the e-mail channels that name none: SMTP_URL, else alerts.smtpUrl.
+    const smtpFromEnv = Option.filter(fromEnv.smtpUrl, (url) => Redacted.value(url).trim() !== "")
+    const defaultSmtp = yield* secret(smtpFromEnv, config.alerts?.smtpUrl, "alerts.smtpUrl")
+    const smtpAt = Option.isSome(smtpFromEnv) ? "environment SMTP_URL" : "alerts.smtpUrl"
+    if (defaultSmtp !== undefined && !isSmtpUrl(Redacted.value(defaultSmtp))) {
+      issues.push({ path: smtpAt, message: "must be an smtp:// or smtps:// URL, such as smtps://user:password@mail.example.com:465" })
+    }
+
     const channels: Array<ResolvedChannel> = []
     for (const [index, channel] of (config.alerts?.channels ?? []).entries()) {
       const at = `alerts.channels[${index}]`
@@ -200,7 +227,14 @@ export const resolveSettings = (loaded: { readonly file: string | undefined; rea
         const signing = yield* resolveSecret(channel.secret, `${at}.secret`, baseDir, issues)
         if (url !== undefined && signing !== undefined) channels.push({ kind: "webhook", url, secret: signing })
       } else if (channel.kind === "email") {
-        const smtpUrl = yield* resolveSecret(channel.smtpUrl, `${at}.smtpUrl`, baseDir, issues)
+        const own = channel.smtpUrl === undefined ? undefined : yield* resolveSecret(channel.smtpUrl, `${at}.smtpUrl`, baseDir, issues)
+        if (own !== undefined && !isSmtpUrl(Redacted.value(own))) {
+          issues.push({ path: `${at}.smtpUrl`, message: "must be an smtp:// or smtps:// URL, such as smtps://user:password@mail.example.com:465" })
+        }
+        if (channel.smtpUrl === undefined && defaultSmtp === undefined) {
+          issues.push({ path: `${at}.smtpUrl`, message: "no SMTP server: set it here, in alerts.smtpUrl, or in the environment (SMTP_URL)" })
+        }
+        const smtpUrl = own ?? (channel.smtpUrl === undefined ? defaultSmtp : undefined)
         if (smtpUrl !== undefined) channels.push({ kind: "email", smtpUrl, to: channel.to, from: channel.from })
       } else {
         const url = yield* resolveSecret(channel.url, `${at}.url`, baseDir, issues)
@@ -242,7 +276,8 @@ export const resolveSettings = (loaded: { readonly file: string | undefined; rea
       }),
       display: config.display,
       tokens,
-      channels
+      channels,
+      otlpEndpoint
     }
     return settings
   })
@@ -258,6 +293,7 @@ export const load = (override?: string) => Effect.flatMap(loadFile(override), re
 /** Every secret in the settings, for masking in any output. */
 export const secretsOf = (settings: Settings): ReadonlyArray<Redacted.Redacted<string>> => [
   ...settings.tokens.values(),
+  ...settings.channels.flatMap((c) => (c.kind === "email" ? [c.smtpUrl] : c.kind === "webhook" ? [c.url, c.secret] : [c.url])),
   ...[settings.adminKey, settings.masterKeys, settings.redisUrl].filter((s): s is Redacted.Redacted<string> => s !== undefined)
 ]
 

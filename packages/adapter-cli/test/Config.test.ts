@@ -97,4 +97,36 @@ describe("guildpulse config", () => {
       expect(result.stdout).toContain("USAGE")
     }
   })
+
+  it("checks the OTLP endpoint and the SMTP server, naming where each bad value comes from", async () => {
+    const dir = tempDir()
+    const email = { kind: "email", to: ["ops@example.com"] }
+    const file = writeJson(dir, "guildpulse.config.json", {
+      telemetry: { otlpEndpoint: "collector:4318" },
+      alerts: { channels: [email] },
+      profiles: [goodProfile]
+    })
+    const bad = await run(["config", "validate", "--config", file])
+    expect(bad.code).toBe(2)
+    const lines = bad.stderr.split("\n").map((l) => l.trim())
+    expect(lines).toContain("telemetry.otlpEndpoint: must be an absolute http(s) URL")
+
+    const fixed = writeJson(dir, "fixed.json", { telemetry: { otlpEndpoint: "http://127.0.0.1:4318" }, alerts: { channels: [email] }, profiles: [goodProfile] })
+    const noSmtp = await run(["config", "validate", "--config", fixed])
+    expect(noSmtp.code).toBe(2)
+    expect(noSmtp.stderr).toContain("alerts.channels[0].smtpUrl: no SMTP server: set it here, in alerts.smtpUrl, or in the environment (SMTP_URL)")
+
+    const ok = await run(["config", "validate", "--config", fixed], { env: { SMTP_URL: "smtps://alerts:s3cret-pass@mail.example.com:465" } })
+    expect(ok.stderr).toBe("")
+    expect(ok.code).toBe(0)
+
+    const badEnv = await run(["config", "validate", "--config", fixed], {
+      env: { SMTP_URL: "http://mail.example.com", OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }
+    })
+    expect(badEnv.code).toBe(2)
+    const envLines = badEnv.stderr.split("\n").map((l) => l.trim())
+    expect(envLines).toContain("environment SMTP_URL: must be an smtp:// or smtps:// URL, such as smtps://user:password@mail.example.com:465")
+    expect(envLines).toContain("environment OTEL_EXPORTER_OTLP_ENDPOINT: must be an absolute http(s) URL without credentials, such as http://127.0.0.1:4318")
+    expect(badEnv.stderr).not.toContain("s3cret")
+  })
 })

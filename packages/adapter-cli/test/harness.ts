@@ -16,7 +16,7 @@ const baseEnv = (): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue
-    if (/^(GUILDPULSE_|DISCORD_|REDIS_URL$|PORT$|HOST$|LOG_)/.test(key)) continue
+    if (/^(GUILDPULSE_|DISCORD_|OTEL_|REDIS_URL$|SMTP_URL$|PORT$|HOST$|LOG_)/.test(key)) continue
     env[key] = value
   }
   return { ...env, NO_COLOR: "1", FORCE_COLOR: "0" }
