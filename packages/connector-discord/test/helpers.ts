@@ -73,7 +73,6 @@ export const sandboxStats = Effect.map(Sandbox, (s) => s.stats())
 export const sandboxRequests = Effect.map(Sandbox, (s) => s.stats().totalRequests)
 
 export interface RecordedRequest {
-  readonly atMs: number
   readonly method: string
   readonly url: string
   readonly headers: IncomingMessage["headers"]
@@ -93,7 +92,7 @@ export const scriptedServer = (respond: (req: IncomingMessage, res: ServerRespon
     Effect.async<{ server: ReturnType<typeof createServer>; state: ScriptedServer }>((resume) => {
       const requests: Array<RecordedRequest> = []
       const server = createServer((req, res) => {
-        requests.push({ atMs: Date.now(), method: req.method ?? "", url: req.url ?? "", headers: req.headers })
+        requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers })
         respond(req, res, requests.length - 1)
       })
       server.listen(0, "127.0.0.1", () => {
