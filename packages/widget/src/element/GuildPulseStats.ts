@@ -16,6 +16,10 @@
  * - A guild icon that fails to load is hidden, leaving the initials beneath it.
  * - Uses ETag / If-None-Match; updates the one polite live region; no count animation under
  *   `prefers-reduced-motion` or `data-animated="false"`.
+ *
+ * Time and jitter come from the page (`Date.now`, `setTimeout`, `Math.random`) on purpose: this runs in the
+ * visitor's browser with no Effect runtime (the bundle must stay under 4 KiB gzipped). Tests drive it with the
+ * browser's fake clock (Playwright `page.clock`), not with real waits.
  */
 import { enWords as en, formatNumber, formatUpdated, frWords as fr } from "../Words.js"
 import type { CardWords } from "../Words.js"
