@@ -19,7 +19,7 @@
  *    A known wait is slept pre-emptively; one longer than `maxRateLimitWaitMs` fails the call
  *    `rate_limited` (with `retryAfterMs`) without sending. Grants of a burst let the event loop turn every
  *    few grants, so the first requests leave while the rest are still being granted.
- * 4. After the answer: `observe` the bucket headers; on a 429 `blockUntil` the bucket or the global key for
+ * 4. After the answer: `observe` the bucket headers; on a 429 `blockFor` the bucket or the global key for
  *    the announced wait; count invalid requests.
  *
  * A failing store fails open (the per-key queues and the in-process global window still apply) and logs a
@@ -130,7 +130,11 @@ const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
 
 type Decision =
   | { readonly _tag: "Granted" }
-  | { readonly _tag: "Wait"; readonly waitMs: number; readonly reason: "bucket" | "global" | "blocked" }
+  | { readonly _tag: "Wait"; readonly waitMs: number; readonly reason: RateLimitStore.WaitReason; readonly retryAfter: boolean }
+
+/** The metric label of a wait: the limit counted here (`bucket`, `global`) or an announced Retry-After (`blocked`). */
+const waitLabel = (decision: { readonly reason: RateLimitStore.WaitReason; readonly retryAfter: boolean }) =>
+  decision.retryAfter ? "blocked" : decision.reason
 
 export const make = Effect.gen(function* () {
   const store = yield* RateLimitStore.RateLimitStore
@@ -245,7 +249,7 @@ export const make = Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
           const local = window.check(now)
           if (local._tag === "Until") {
-            if (local.waitMs > options.maxRateLimitWaitMs) return { _tag: "Wait", waitMs: local.waitMs, reason: "global" } as const
+            if (local.waitMs > options.maxRateLimitWaitMs) return { _tag: "Wait", waitMs: local.waitMs, reason: "global", retryAfter: false } as const
             yield* Metric.increment(waitCounters.global)
             yield* Effect.sleep(Duration.millis(local.waitMs))
             continue
@@ -278,7 +282,7 @@ export const make = Effect.gen(function* () {
           }
           // The head of the line sleeps a global wait holding the gate: everybody behind needs the same budget.
           if (decision.reason === "global" && decision.waitMs <= options.maxRateLimitWaitMs) {
-            yield* Metric.increment(waitCounters.global)
+            yield* Metric.increment(waitCounters[waitLabel(decision)])
             yield* Effect.sleep(Duration.millis(decision.waitMs))
             continue
           }
@@ -294,7 +298,9 @@ export const make = Effect.gen(function* () {
         }
         if (decision.waitMs > options.maxRateLimitWaitMs) {
           yield* Metric.increment(Metric.tagged(ConnectorMetrics.rateLimitRefusals, "reason", "wait_too_long"))
-          const what = decision.reason === "global" ? "global budget" : decision.reason === "bucket" ? "bucket" : "announced Retry-After"
+          const what = decision.retryAfter
+            ? `announced ${decision.reason === "global" ? "global " : ""}Retry-After`
+            : decision.reason === "global" ? "global budget" : "bucket"
           return yield* Effect.fail(
             new UpstreamError({
               source: call.source,
@@ -307,7 +313,7 @@ export const make = Effect.gen(function* () {
           )
         }
         // A bucket wait is slept outside the gate, so other buckets keep going.
-        yield* Metric.increment(waitCounters[decision.reason])
+        yield* Metric.increment(waitCounters[waitLabel(decision)])
         yield* Effect.sleep(Duration.millis(decision.waitMs))
       }
     })
@@ -328,8 +334,8 @@ export const make = Effect.gen(function* () {
         verdict = rateLimitVerdict(rl, raw.body)
         const waitMs = verdict.retryAfterMs ?? options.unannouncedRetryAfterMs
         const global = globalFor(call.identity)
-        if (verdict.global || verdict.from === "none") yield* failOpen<void>("blockUntil", undefined)(store.blockUntil(global.key, now + waitMs))
-        if (!verdict.global) yield* failOpen<void>("blockUntil", undefined)(store.blockUntil(key, now + waitMs))
+        if (verdict.global || verdict.from === "none") yield* failOpen<void>("blockFor", undefined)(store.blockFor(global.key, waitMs))
+        if (!verdict.global) yield* failOpen<void>("blockFor", undefined)(store.blockFor(key, waitMs))
         yield* Metric.increment(hitCounter(verdict.scope))
         yield* Effect.logWarning(`Discord 429 on ${call.method} ${call.template} (scope ${verdict.scope}); blocked for ${waitMs} ms`)
         yield* emit({

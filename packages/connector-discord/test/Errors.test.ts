@@ -179,6 +179,18 @@ describe("429 answers", () => {
       assert.strictEqual((yield* sandboxStats).violations, 0)
     }).pipe(Effect.provide(Relaxed())))
 
+  it.effect("a global Retry-After longer than maxRateLimitWaitMs: the next call is refused unsent as global, not as its bucket", () =>
+    Effect.gen(function* () {
+      yield* withScenario({ mode: "global-rate-limit", params: { retryAfterSeconds: 30 } })
+      assert.deepInclude(yield* failure(bot), { reason: "rate_limited", global: true, scope: "global", retryAfterMs: 30_000 })
+      yield* withScenario({ mode: "healthy" })
+      const sent = (yield* sandboxStats).totalRequests
+      const refused = yield* failure(BotSource.fetch("613425648685547541", botToken))
+      assert.deepInclude(refused, { reason: "rate_limited", global: true, scope: "global", retryAfterMs: 30_000 })
+      assert.include(refused.message, "announced global Retry-After")
+      assert.strictEqual((yield* sandboxStats).totalRequests, sent, "nothing sent inside the window")
+    }).pipe(Effect.provide(Relaxed())))
+
   it.scopedLive("Retry-After in seconds, in decimals, body-only, and Reset-After-only", () =>
     Effect.gen(function* () {
       const forms: ReadonlyArray<{ headers: Record<string, string>; body: unknown; expectMs: number; global: boolean }> = [

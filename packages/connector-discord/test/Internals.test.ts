@@ -33,7 +33,7 @@ describe("rate-limit headers", () => {
       serverTimeMs: 1_700_000_000_250
     })
     // Relative reset wins over the absolute one (clock skew).
-    assert.deepStrictEqual(bucketObservation(rl, now), { limit: 5, remaining: 0, resetAtMs: now + 500 })
+    assert.deepStrictEqual(bucketObservation(rl, now), { limit: 5, remaining: 0, resetAfterMs: 500 })
     assert.strictEqual(bucketObservation(parseRateLimitHeaders({ "x-ratelimit-limit": "5" }, now), now), undefined)
   })
 

@@ -1,11 +1,15 @@
 /**
  * Port: shared rate-limit state, so every instance spends one Discord budget.
  *
- * - Buckets (keyed by bucket + major parameter) learn `limit/remaining/reset` from response headers;
+ * - Buckets (keyed by bucket + major parameter) learn `limit/remaining/reset-after` from response headers;
  *   `acquire` spends one unit or says how long to wait — nothing is ever sent into an exhausted bucket.
  * - A global window per bot token (or per egress IP for unauthenticated calls) caps requests per window.
- * - `blockUntil` honours `Retry-After` for a bucket or a global key.
+ * - `blockFor` honours `Retry-After` for a bucket or a global key.
  * - Invalid requests (401/403/429 except shared scope) are counted over a rolling window for the guard.
+ *
+ * Times cross the port as durations relative to now (`resetAfterMs`, `forMs`, `waitMs`): the store measures
+ * them on its own clock (Effect's `Clock` in process, the server's `TIME` in Redis), so callers never compare
+ * an absolute time with a clock that is not the store's.
  */
 import { Clock, Context, Effect, Layer } from "effect"
 import type { StoreError } from "./Errors.js"
@@ -13,7 +17,8 @@ import type { StoreError } from "./Errors.js"
 export interface BucketObservation {
   readonly limit: number
   readonly remaining: number
-  readonly resetAtMs: number
+  /** Time until the bucket resets, from now (Discord's `X-RateLimit-Reset-After`). */
+  readonly resetAfterMs: number
 }
 
 export interface AcquireRequest {
@@ -23,16 +28,30 @@ export interface AcquireRequest {
   readonly globalWindowMs: number
 }
 
+/**
+ * Which limit makes a request wait: `bucket` — its route bucket (exhausted, or blocked by a per-route
+ * `Retry-After`); `global` — the global budget of its bot token / egress IP (window full, or a global 429).
+ */
+export type WaitReason = "bucket" | "global"
+
 export type Acquisition =
   | { readonly _tag: "Granted"; readonly remaining: number | undefined }
-  | { readonly _tag: "Wait"; readonly waitMs: number; readonly reason: "bucket" | "global" | "blocked" }
+  | {
+    readonly _tag: "Wait"
+    /** How long to wait from now. */
+    readonly waitMs: number
+    readonly reason: WaitReason
+    /** The wait was announced by Discord (`Retry-After` of a 429, through `blockFor`), not counted here. */
+    readonly retryAfter: boolean
+  }
 
 export class RateLimitStore extends Context.Tag("@guildpulse/core/RateLimitStore")<
   RateLimitStore,
   {
     readonly acquire: (request: AcquireRequest) => Effect.Effect<Acquisition, StoreError>
     readonly observe: (bucketKey: string, observation: BucketObservation) => Effect.Effect<void, StoreError>
-    readonly blockUntil: (key: string, untilMs: number) => Effect.Effect<void, StoreError>
+    /** Blocks a bucket or global key for `forMs` from now; a longer block already there is kept. */
+    readonly blockFor: (key: string, forMs: number) => Effect.Effect<void, StoreError>
     readonly recordInvalid: (windowMs: number) => Effect.Effect<number, StoreError>
     readonly invalidCount: (windowMs: number) => Effect.Effect<number, StoreError>
   }
@@ -52,13 +71,16 @@ export const decideAcquire = (
   blockedUntilMs: { readonly bucket: number; readonly global: number },
   globalWindow: { readonly startMs: number; readonly count: number } | undefined
 ): Acquisition => {
-  const blocked = Math.max(blockedUntilMs.bucket, blockedUntilMs.global)
-  if (blocked > nowMs) return { _tag: "Wait", waitMs: blocked - nowMs, reason: "blocked" }
+  // The longer block wins; on a tie the global one (it holds every bucket of the token).
+  if (blockedUntilMs.global > nowMs && blockedUntilMs.global >= blockedUntilMs.bucket) {
+    return { _tag: "Wait", waitMs: blockedUntilMs.global - nowMs, reason: "global", retryAfter: true }
+  }
+  if (blockedUntilMs.bucket > nowMs) return { _tag: "Wait", waitMs: blockedUntilMs.bucket - nowMs, reason: "bucket", retryAfter: true }
   if (bucket !== undefined && bucket.remaining <= 0 && bucket.resetAtMs > nowMs) {
-    return { _tag: "Wait", waitMs: bucket.resetAtMs - nowMs, reason: "bucket" }
+    return { _tag: "Wait", waitMs: bucket.resetAtMs - nowMs, reason: "bucket", retryAfter: false }
   }
   if (globalWindow !== undefined && nowMs < globalWindow.startMs + request.globalWindowMs && globalWindow.count >= request.globalLimit) {
-    return { _tag: "Wait", waitMs: globalWindow.startMs + request.globalWindowMs - nowMs, reason: "global" }
+    return { _tag: "Wait", waitMs: globalWindow.startMs + request.globalWindowMs - nowMs, reason: "global", retryAfter: false }
   }
   const remaining = bucket === undefined ? undefined : bucket.resetAtMs <= nowMs ? bucket.limit - 1 : bucket.remaining - 1
   return { _tag: "Granted", remaining }
@@ -139,19 +161,21 @@ export const makeInProcess = (options: InProcessOptions = {}): RateLimitStore["T
         return decision
       }),
     observe: (bucketKey, observation) =>
-      Effect.sync(() => {
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const resetAtMs = now + observation.resetAfterMs
         const current = buckets.get(bucketKey)
         // Within one reset window, in-flight requests may report a stale `remaining`: keep the lower count.
-        const sameWindow = current !== undefined && Math.abs(current.resetAtMs - observation.resetAtMs) < 1000
+        const sameWindow = current !== undefined && Math.abs(current.resetAtMs - resetAtMs) < 1000
         buckets.set(bucketKey, {
           limit: observation.limit,
           remaining: sameWindow ? Math.min(current.remaining, observation.remaining) : observation.remaining,
-          resetAtMs: observation.resetAtMs
+          resetAtMs
         })
       }),
-    blockUntil: (key, untilMs) =>
-      Effect.sync(() => {
-        if (untilMs > (blocked.get(key) ?? 0)) blocked.set(key, untilMs)
+    blockFor: (key, forMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const untilMs = now + forMs
+        if (forMs > 0 && untilMs > (blocked.get(key) ?? 0)) blocked.set(key, untilMs)
       }),
     recordInvalid: (windowMs) =>
       Effect.map(Clock.currentTimeMillis, (now) => {

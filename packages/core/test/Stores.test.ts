@@ -38,18 +38,21 @@ describe("RateLimitStore (memory)", () => {
     Effect.gen(function* () {
       const store = yield* RateLimitStore.RateLimitStore
       assert.strictEqual((yield* store.acquire(request))._tag, "Granted")
-      yield* store.observe("guild:1", { limit: 2, remaining: 1, resetAtMs: 500 })
+      yield* store.observe("guild:1", { limit: 2, remaining: 1, resetAfterMs: 500 })
       assert.strictEqual((yield* store.acquire(request))._tag, "Granted")
       const wait = yield* store.acquire(request)
-      assert.deepStrictEqual(wait, { _tag: "Wait", waitMs: 500, reason: "bucket" })
+      assert.deepStrictEqual(wait, { _tag: "Wait", waitMs: 500, reason: "bucket", retryAfter: false })
       yield* TestClock.adjust("500 millis")
       assert.strictEqual((yield* store.acquire(request))._tag, "Granted", "the bucket has reset")
       const global = yield* store.acquire(request)
-      assert.deepStrictEqual(global, { _tag: "Wait", waitMs: 500, reason: "global" }, "3 per second per token")
+      assert.deepStrictEqual(global, { _tag: "Wait", waitMs: 500, reason: "global", retryAfter: false }, "3 per second per token")
       yield* TestClock.adjust("500 millis")
-      yield* store.blockUntil("token:a", 3000)
-      const blocked = yield* store.acquire(request)
-      assert.deepStrictEqual(blocked, { _tag: "Wait", waitMs: 2000, reason: "blocked" })
+      yield* store.blockFor("token:a", 2000)
+      yield* store.blockFor("guild:1", 3000)
+      assert.deepStrictEqual(yield* store.acquire(request), { _tag: "Wait", waitMs: 3000, reason: "bucket", retryAfter: true }, "the longer block")
+      yield* TestClock.adjust("1 second")
+      yield* store.blockFor("token:a", 2500)
+      assert.deepStrictEqual(yield* store.acquire(request), { _tag: "Wait", waitMs: 2500, reason: "global", retryAfter: true })
     }).pipe(Effect.provide(RateLimitStore.layerMemory)))
 
   it.effect("counts invalid requests over a rolling window", () =>

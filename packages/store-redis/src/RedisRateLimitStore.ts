@@ -2,14 +2,14 @@
  * `RateLimitStore` on Redis: one Discord budget for every instance. `acquire` is core's `decideAcquire` ported
  * to one Lua script (check blocks, bucket and global window, then spend) on the Redis server's clock, so no
  * two processes can spend the same unit and no instance's clock skew matters. Keys:
- * `<prefix>rl:bucket:<bucket>` (limit, remaining, resetAtMs), `<prefix>rl:window:<global>` (startMs, count),
+ * `<prefix>rl:bucket:<bucket>` (limit, remaining, resetAtMs on the server clock), `<prefix>rl:window:<global>` (startMs, count),
  * `<prefix>rl:block:<key>` (until, expiring by itself), `<prefix>rl:invalid` (sorted set over a rolling window).
  *
  * While Redis is unreachable, an in-process store takes over with a share of the global budget
  * (`outageBudgetShare`, default ¼): instances cannot coordinate then, so each spends only its share.
  */
 import { randomUUID } from "node:crypto"
-import { Clock, Context, Effect, Either, Layer, Schema } from "effect"
+import { Context, Effect, Either, Layer, Schema } from "effect"
 import { RateLimitStore, StoreError } from "@guildpulse/core"
 import * as Lua from "./internal/lua.js"
 import { evalScript, isOutage, RedisConnection } from "./RedisConnection.js"
@@ -24,7 +24,7 @@ export interface RedisRateLimitStoreOptions {
 
 const AcquireReply = Schema.Union(
   Schema.Tuple(Schema.Literal("granted"), Schema.Number),
-  Schema.Tuple(Schema.Literal("wait"), Schema.Number, Schema.Literal("bucket", "global", "blocked"))
+  Schema.Tuple(Schema.Literal("wait"), Schema.Number, Schema.Literal("bucket", "global"), Schema.Literal(0, 1))
 )
 const decodeAcquireReply = Schema.decodeUnknownEither(AcquireReply)
 const decodeCount = Schema.decodeUnknownEither(Schema.Number)
@@ -58,7 +58,7 @@ export const make = (
           return Effect.succeed(
             value[0] === "granted"
               ? { _tag: "Granted", remaining: value[1] < 0 ? undefined : value[1] }
-              : { _tag: "Wait", waitMs: Math.max(1, value[1]), reason: value[2] }
+              : { _tag: "Wait", waitMs: Math.max(1, value[1]), reason: value[2], retryAfter: value[3] === 1 }
           )
         }
       )
@@ -71,15 +71,12 @@ export const make = (
       )
 
     const observe = (bucketKey: string, observation: RateLimitStore.BucketObservation) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        connection.run(STORE, (client) =>
-          evalScript(client, Lua.rateObserve, [keys.rateBucket(bucketKey)], [
-            observation.limit,
-            observation.remaining,
-            observation.resetAtMs,
-            now
-          ])
-        )
+      connection.run(STORE, (client) =>
+        evalScript(client, Lua.rateObserve, [keys.rateBucket(bucketKey)], [
+          observation.limit,
+          observation.remaining,
+          Math.max(0, observation.resetAfterMs)
+        ])
       ).pipe(
         Effect.asVoid,
         // The local store learns the bucket either way, so it is current if Redis goes away.
@@ -87,13 +84,11 @@ export const make = (
         Effect.catchIf(isOutage, () => local.observe(bucketKey, observation))
       )
 
-    const blockUntil = (key: string, untilMs: number) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        connection.run(STORE, (client) => evalScript(client, Lua.rateBlock, [keys.rateBlock(key)], [untilMs, now]))
-      ).pipe(
+    const blockFor = (key: string, forMs: number) =>
+      connection.run(STORE, (client) => evalScript(client, Lua.rateBlock, [keys.rateBlock(key)], [forMs])).pipe(
         Effect.asVoid,
-        Effect.zipRight(local.blockUntil(key, untilMs)),
-        Effect.catchIf(isOutage, () => local.blockUntil(key, untilMs))
+        Effect.zipRight(local.blockFor(key, forMs)),
+        Effect.catchIf(isOutage, () => local.blockFor(key, forMs))
       )
 
     const invalid = (windowMs: number, record: boolean) =>
@@ -110,7 +105,7 @@ export const make = (
     return RateLimitStore.RateLimitStore.of({
       acquire,
       observe,
-      blockUntil,
+      blockFor,
       recordInvalid: (windowMs) =>
         invalid(windowMs, true).pipe(Effect.catchIf(isOutage, () => local.recordInvalid(windowMs))),
       invalidCount: (windowMs) =>

@@ -79,10 +79,11 @@ export const parseRateLimitHeaders = (headers: HeaderRecord, nowMs: number): Rat
 export const bucketObservation = (
   rl: RateLimitHeaders,
   nowMs: number
-): { readonly limit: number; readonly remaining: number; readonly resetAtMs: number } | undefined => {
+): { readonly limit: number; readonly remaining: number; readonly resetAfterMs: number } | undefined => {
   if (rl.limit === undefined || rl.remaining === undefined) return undefined
-  const resetAtMs = rl.resetAfterMs !== undefined ? nowMs + rl.resetAfterMs : rl.resetAtMs
-  return resetAtMs === undefined ? undefined : { limit: rl.limit, remaining: rl.remaining, resetAtMs }
+  // The store takes the reset relative to now: prefer Reset-After (no clock involved) over the epoch Reset.
+  const resetAfterMs = rl.resetAfterMs ?? (rl.resetAtMs !== undefined ? Math.max(0, rl.resetAtMs - nowMs) : undefined)
+  return resetAfterMs === undefined ? undefined : { limit: rl.limit, remaining: rl.remaining, resetAfterMs }
 }
 
 const decodeRateLimitBody = Schema.decodeUnknownEither(RateLimitBody)

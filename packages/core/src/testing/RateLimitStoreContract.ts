@@ -29,13 +29,13 @@ export const describeRateLimitStoreContract = (
       Effect.gen(function* () {
         const store = yield* RateLimitStore.RateLimitStore
         assert.deepStrictEqual(yield* store.acquire(request()), { _tag: "Granted", remaining: undefined }, "unknown bucket")
-        const now = yield* Clock.currentTimeMillis
-        yield* store.observe("guild:1", { limit: 2, remaining: 1, resetAtMs: now + 1000 })
+        yield* store.observe("guild:1", { limit: 2, remaining: 1, resetAfterMs: 1000 })
         assert.deepStrictEqual(yield* store.acquire(request()), { _tag: "Granted", remaining: 0 })
         const wait = yield* store.acquire(request())
         assert.strictEqual(wait._tag, "Wait")
         if (wait._tag === "Wait") {
           assert.strictEqual(wait.reason, "bucket")
+          assert.isFalse(wait.retryAfter)
           assert.isAbove(wait.waitMs, 0)
           assert.isAtMost(wait.waitMs, 1000)
         }
@@ -46,9 +46,8 @@ export const describeRateLimitStoreContract = (
     test("keeps the lower remaining within one reset window", () =>
       Effect.gen(function* () {
         const store = yield* RateLimitStore.RateLimitStore
-        const now = yield* Clock.currentTimeMillis
-        yield* store.observe("guild:1", { limit: 5, remaining: 1, resetAtMs: now + 5000 })
-        yield* store.observe("guild:1", { limit: 5, remaining: 3, resetAtMs: now + 5100 })
+        yield* store.observe("guild:1", { limit: 5, remaining: 1, resetAfterMs: 5000 })
+        yield* store.observe("guild:1", { limit: 5, remaining: 3, resetAfterMs: 5100 })
         assert.deepStrictEqual(yield* store.acquire(request()), { _tag: "Granted", remaining: 0 })
         assert.strictEqual((yield* store.acquire(request()))._tag, "Wait")
       }).pipe(Effect.provide(fresh())))
@@ -62,6 +61,7 @@ export const describeRateLimitStoreContract = (
         assert.strictEqual(wait._tag, "Wait")
         if (wait._tag === "Wait") {
           assert.strictEqual(wait.reason, "global")
+          assert.isFalse(wait.retryAfter)
           assert.isAtMost(wait.waitMs, 1000)
         }
         assert.strictEqual((yield* store.acquire({ ...r, globalKey: "token:b" }))._tag, "Granted", "another key has its own window")
@@ -69,24 +69,27 @@ export const describeRateLimitStoreContract = (
         assert.strictEqual((yield* store.acquire(r))._tag, "Granted")
       }).pipe(Effect.provide(fresh())))
 
-    test("honours blocks on the bucket and on the global key, keeping the later one", () =>
+    test("honours blocks on the global key and on the bucket, keeping the longer one, and says which", () =>
       Effect.gen(function* () {
         const store = yield* RateLimitStore.RateLimitStore
-        const now = yield* Clock.currentTimeMillis
-        // The answer tells which block was kept, however long the calls take: the earlier one would leave less.
-        yield* store.blockUntil("token:a", now + 1000)
-        yield* store.blockUntil("token:a", now + 500)
+        const before = yield* Clock.currentTimeMillis
+        // The answer tells which block was kept, however long the calls take: the shorter one would leave less.
+        yield* store.blockFor("token:a", 1000)
+        yield* store.blockFor("token:a", 500)
         const blocked = yield* store.acquire(request())
         assert.strictEqual(blocked._tag, "Wait")
         if (blocked._tag === "Wait") {
-          assert.strictEqual(blocked.reason, "blocked")
-          assert.isAtLeast(blocked.waitMs, 1000 - ((yield* Clock.currentTimeMillis) - now), "the later block")
+          assert.strictEqual(blocked.reason, "global")
+          assert.isTrue(blocked.retryAfter)
+          assert.isAtLeast(blocked.waitMs, 1000 - ((yield* Clock.currentTimeMillis) - before), "the longer block")
           assert.isAtMost(blocked.waitMs, 1000)
         }
-        yield* store.blockUntil("guild:2", now + 1000)
-        assert.strictEqual((yield* store.acquire(request({ bucketKey: "guild:2", globalKey: "token:c" })))._tag, "Wait")
+        yield* store.blockFor("guild:2", 1000)
+        const bucket = yield* store.acquire(request({ bucketKey: "guild:2", globalKey: "token:c" }))
+        assert.strictEqual(bucket._tag === "Wait" ? `${bucket.reason} retryAfter=${bucket.retryAfter}` : bucket._tag, "bucket retryAfter=true")
         yield* pass(1050)
         assert.strictEqual((yield* store.acquire(request()))._tag, "Granted")
+        assert.strictEqual((yield* store.acquire(request({ bucketKey: "guild:2", globalKey: "token:c" })))._tag, "Granted")
       }).pipe(Effect.provide(fresh())))
 
     test("grants exactly the budget to concurrent callers", () =>

@@ -1,7 +1,7 @@
 /**
  * Every Lua script of the package. Each runs atomically on the Redis server; scripts that need "now" read
- * the server's `TIME`, so every instance shares one clock. Times given by callers in their own clock
- * (`resetAtMs`, `untilMs`) are re-anchored on the server clock from the caller's `now` sent alongside.
+ * the server's `TIME`, so every instance shares one clock. Callers give times as durations from now
+ * (`resetAfterMs`, `forMs`), which the scripts anchor on the server clock.
  *
  * Scripts are sent with EVALSHA and fall back to EVAL once when the server does not know them yet
  * (a fresh or restarted Redis).
@@ -134,7 +134,7 @@ return {1}
  * `RateLimitStore.acquire`: the pure `decideAcquire` of core, run atomically on the server clock.
  * KEYS[1] bucket hash, KEYS[2] bucket block, KEYS[3] global block, KEYS[4] global window hash ·
  * ARGV[1] global limit, ARGV[2] global window ms.
- * Returns {'granted', remaining or -1} or {'wait', waitMs, 'bucket' | 'global' | 'blocked'}.
+ * Returns {'granted', remaining or -1} or {'wait', waitMs, 'bucket' | 'global', 1 if a Retry-After block else 0}.
  */
 export const rateAcquire = script(
   "rateAcquire",
@@ -142,14 +142,16 @@ export const rateAcquire = script(
 local now = nowMs()
 local globalLimit = tonumber(ARGV[1])
 local windowMs = tonumber(ARGV[2])
-local blocked = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), tonumber(redis.call('GET', KEYS[3]) or '0'))
-if blocked > now then return {'wait', blocked - now, 'blocked'} end
+local bucketBlock = tonumber(redis.call('GET', KEYS[2]) or '0')
+local globalBlock = tonumber(redis.call('GET', KEYS[3]) or '0')
+if globalBlock > now and globalBlock >= bucketBlock then return {'wait', globalBlock - now, 'global', 1} end
+if bucketBlock > now then return {'wait', bucketBlock - now, 'bucket', 1} end
 local b = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'resetAtMs')
 local hasBucket = b[1] and b[2] and b[3]
 local limit, remaining, resetAt
 if hasBucket then
   limit = tonumber(b[1]); remaining = tonumber(b[2]); resetAt = tonumber(b[3])
-  if remaining <= 0 and resetAt > now then return {'wait', resetAt - now, 'bucket'} end
+  if remaining <= 0 and resetAt > now then return {'wait', resetAt - now, 'bucket', 0} end
 end
 local w = redis.call('HMGET', KEYS[4], 'startMs', 'count')
 local startMs, count
@@ -157,7 +159,7 @@ if w[1] and w[2] then
   startMs = tonumber(w[1]); count = tonumber(w[2])
   if now >= startMs + windowMs then startMs = nil end
 end
-if startMs and count >= globalLimit then return {'wait', startMs + windowMs - now, 'global'} end
+if startMs and count >= globalLimit then return {'wait', startMs + windowMs - now, 'global', 0} end
 local left = -1
 if hasBucket then
   if resetAt <= now then remaining = limit end
@@ -177,13 +179,13 @@ return {'granted', left}
 
 /**
  * `observe`: learn a bucket from response headers; within one reset window keep the lower `remaining`.
- * KEYS[1] bucket hash · ARGV[1] limit, ARGV[2] remaining, ARGV[3] resetAtMs (caller clock), ARGV[4] caller now.
+ * KEYS[1] bucket hash · ARGV[1] limit, ARGV[2] remaining, ARGV[3] resetAfterMs (from now).
  */
 export const rateObserve = script(
   "rateObserve",
   `${NOW}
 local now = nowMs()
-local resetAt = now + (tonumber(ARGV[3]) - tonumber(ARGV[4]))
+local resetAt = now + tonumber(ARGV[3])
 local remaining = tonumber(ARGV[2])
 local current = redis.call('HMGET', KEYS[1], 'remaining', 'resetAtMs')
 if current[1] and current[2] and math.abs(tonumber(current[2]) - resetAt) < 1000 then
@@ -195,12 +197,12 @@ return remaining
 `
 )
 
-/** `blockUntil`: KEYS[1] block key · ARGV[1] untilMs (caller clock), ARGV[2] caller now. Keeps the later block. */
+/** `blockFor`: KEYS[1] block key · ARGV[1] forMs (from now). Keeps the longer block. */
 export const rateBlock = script(
   "rateBlock",
   `${NOW}
 local now = nowMs()
-local untilMs = now + (tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local untilMs = now + tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untilMs > current and untilMs > now then
   redis.call('SET', KEYS[1], untilMs, 'PX', untilMs - now)
