@@ -177,12 +177,10 @@ export const fromEnv: Config.Config<Partial<DiscordOptions>> = Config.all({
   httpClientSpans: Config.boolean("DISCORD_HTTP_CLIENT_SPANS").pipe(Config.withDefault(false))
 })
 
-/** Options from `config` (the environment by default), `overrides` on top. */
-export const layerConfig = (
-  config: Config.Config<Partial<DiscordOptions>> = fromEnv,
-  overrides: Partial<DiscordOptions> = {}
-): Layer.Layer<DiscordConfig, ConfigError.ConfigError> =>
-  Layer.effect(
-    DiscordConfig,
-    Effect.flatMap(config, (fromConfig) => make({ ...fromConfig, ...stripUndefined(overrides) }))
-  )
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (`{ baseUrl: Config.string("MY_BASE"), requestTimeoutMs: Config.succeed(5000) }`, a `Config.Config.Wrap`);
+ * the environment (`fromEnv`) by default. Options left out take their defaults.
+ */
+export const layerConfig = (config: Config.Config.Wrap<Partial<DiscordOptions>> = fromEnv): Layer.Layer<DiscordConfig, ConfigError.ConfigError> =>
+  Layer.effect(DiscordConfig, Effect.flatMap(Config.unwrap<Partial<DiscordOptions>>(config), make))

@@ -44,15 +44,12 @@ export const layerWithStore = (
 export const layer = (options: Partial<DiscordConfig.DiscordOptions> = {}): Layer.Layer<Services, ConfigError.ConfigError> =>
   layerWithStore(options).pipe(Layer.provide(RateLimitStore.layerMemory))
 
-/** `layerWithStore` with options from the environment (`DiscordConfig.fromEnv`), `overrides` on top. */
+/** `layerWithStore` with options read with Effect `Config` (`DiscordConfig.layerConfig`; the environment by default). */
 export const layerConfigWithStore = (
-  config: Config.Config<Partial<DiscordConfig.DiscordOptions>> = DiscordConfig.fromEnv,
-  overrides: Partial<DiscordConfig.DiscordOptions> = {}
-): Layer.Layer<Services, ConfigError.ConfigError, RateLimitStore.RateLimitStore> => build(DiscordConfig.layerConfig(config, overrides))
+  config: Config.Config.Wrap<Partial<DiscordConfig.DiscordOptions>> = DiscordConfig.fromEnv
+): Layer.Layer<Services, ConfigError.ConfigError, RateLimitStore.RateLimitStore> => build(DiscordConfig.layerConfig(config))
 
-/** `layer` with options from the environment (`DISCORD_API_BASE_URL`, …), `overrides` on top. */
+/** `layer` with options read with Effect `Config` (`DISCORD_API_BASE_URL`, … from the environment by default). */
 export const layerConfig = (
-  config: Config.Config<Partial<DiscordConfig.DiscordOptions>> = DiscordConfig.fromEnv,
-  overrides: Partial<DiscordConfig.DiscordOptions> = {}
-): Layer.Layer<Services, ConfigError.ConfigError> =>
-  layerConfigWithStore(config, overrides).pipe(Layer.provide(RateLimitStore.layerMemory))
+  config: Config.Config.Wrap<Partial<DiscordConfig.DiscordOptions>> = DiscordConfig.fromEnv
+): Layer.Layer<Services, ConfigError.ConfigError> => layerConfigWithStore(config).pipe(Layer.provide(RateLimitStore.layerMemory))

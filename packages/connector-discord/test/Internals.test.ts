@@ -1,7 +1,7 @@
 /** Pure pieces: header and body parsing, classification, CDN URLs, configuration, the FIFO lock. */
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Deferred, Effect, Either, Fiber, Layer, TestClock } from "effect"
+import { Config, ConfigProvider, Deferred, Effect, Either, Fiber, Layer, TestClock } from "effect"
 import { Cdn, DiscordConfig } from "../src/index.js"
 import { Guild, Widget } from "../src/DiscordSchemas.js"
 import { classifyStatus, decodeBody } from "../src/internal/classify.js"
@@ -134,6 +134,20 @@ describe("DiscordConfig", () => {
               ConfigProvider.fromMap(new Map([["DISCORD_API_BASE_URL", "http://sandbox.local:9000/api"], ["DISCORD_GLOBAL_REQUESTS_PER_SECOND", "120"]]))
             )
           )
+        )
+      )
+    ))
+
+  it.effect("layerConfig takes a record of Configs (Config.Wrap), the rest defaulted", () =>
+    Effect.gen(function* () {
+      const options = yield* DiscordConfig.DiscordConfig
+      assert.strictEqual(options.baseUrl, "http://wrapped.local/api")
+      assert.strictEqual(options.requestTimeoutMs, 4321)
+      assert.strictEqual(options.userAgent, DiscordConfig.DEFAULT_USER_AGENT)
+    }).pipe(
+      Effect.provide(
+        DiscordConfig.layerConfig({ baseUrl: Config.succeed("http://wrapped.local/api"), requestTimeoutMs: Config.integer("MY_TIMEOUT") }).pipe(
+          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["MY_TIMEOUT", "4321"]]))))
         )
       )
     ))
