@@ -17,15 +17,18 @@ describe("guildpulse serve with the embedded store", () => {
     const dir = tempDir()
     const env = { GUILDPULSE_ADMIN_KEY: ADMIN_KEY, GUILDPULSE_DATA_DIR: `${dir}/data` }
     const first = await startServe([], env, dir)
-    expect(await storedRules(first.url)).not.toEqual(rules)
-    const put = await fetch(`${first.url}/v1/alerts/rules`, {
-      method: "PUT",
-      headers: { ...auth, "Content-Type": "application/json" },
-      body: JSON.stringify(rules)
-    })
-    expect(put.status).toBe(200)
-    expect(await storedRules(first.url)).toEqual(rules)
-    first.signal("SIGTERM")
+    try {
+      expect(await storedRules(first.url)).not.toEqual(rules)
+      const put = await fetch(`${first.url}/v1/alerts/rules`, {
+        method: "PUT",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify(rules)
+      })
+      expect(put.status).toBe(200)
+      expect(await storedRules(first.url)).toEqual(rules)
+    } finally {
+      first.signal("SIGTERM")
+    }
     expect(await first.exited).toBe(0)
 
     const second = await startServe([], env, dir)
