@@ -13,6 +13,7 @@ import {
   ProfileRepository,
   Profiles,
   SecretVault,
+  Tokens,
   type Profile
 } from "@guildpulse/core"
 import { Logging, Observability, ObservabilityHttp, SafeUrl, DiscordWebhookNotifier, EmailNotifier, SlackNotifier, Tracing, WebhookNotifier } from "@guildpulse/observability"
@@ -94,11 +95,13 @@ const channels = (settings: Settings): Effect.Effect<ReadonlyArray<Notifier.Chan
   })
 
 /** The engine (stores, connector, use cases) with observability, as one layer. */
-export type EngineServices = Engine.Services | Observability.Services | TokenValidator.TokenValidator
+export type EngineServices = Engine.Services | Observability.Services | TokenValidator.TokenValidator | Tokens.Tokens
 
 export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, unknown> => {
   const { settings, role } = options
   const discord = DiscordLive.layerWithStore({ ...settings.discord, ...(options.discordBaseUrl !== undefined ? { baseUrl: options.discordBaseUrl } : {}) })
+  // Bot tokens: checked with Discord when set, re-validated every 6 hours, a rotation reminder after 90 days.
+  const tokens = Tokens.layer({ revalidateEvery: role === "web" ? false : Tokens.DEFAULT_REVALIDATE_EVERY })
   // Analytics samples and alert rules in memory: what the Redis store (no such tables yet) and --memory get.
   const inMemory = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layer({ channels: list, digest: false })))
   if (settings.redisUrl !== undefined) {
@@ -107,7 +110,7 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
     const engine = Observability.instrumentServices(
       RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
     )
-    return inMemory.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+    return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
   }
   if (options.memory !== true) {
     const stores = Observability.instrumentStores(
@@ -117,11 +120,11 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
     const engine = Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
     // The embedded store keeps analytics samples and alert rules: they survive a restart.
     const persisted = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layerWithStores({ channels: list, digest: false })))
-    return persisted.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+    return Layer.merge(persisted, tokens).pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
   }
   const stores = Observability.instrumentStores(Engine.storesMemory())
   const engine = Observability.instrumentServices(Engine.services({}).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
-  return inMemory.pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+  return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
 }
 
 /** JSON with sorted keys: stores may give fields back in another order. */
@@ -220,6 +223,7 @@ export const start = async (options: ServeOptions): Promise<Running> => {
     return { listening: undefined, profiles, close: () => runtime.dispose() }
   }
   const http = await runtime.runPromise(ObservabilityHttp.ObservabilityHttp)
+  const tokens = await runtime.runPromise(Tokens.Tokens)
   const server = createServer({
     runtime,
     adminKey: settings.adminKey,
@@ -228,6 +232,7 @@ export const start = async (options: ServeOptions): Promise<Running> => {
     publicUrl: settings.publicUrl,
     timeouts: settings.timeouts,
     ...(settings.trustProxy !== undefined ? { trustProxy: settings.trustProxy } : {}),
+    tokens,
     extraRoutes: ObservabilityRoutes.routes(http),
     readiness: http.readiness,
     disposeRuntimeOnClose: false

@@ -5,7 +5,7 @@
  * the given layer (or given ready-made). Works under Express 4 and 5: no version-specific path syntax, queries
  * and bodies parsed here, async failures handled here.
  */
-import type { Engine } from "@guildpulse/core"
+import type { Engine, Tokens } from "@guildpulse/core"
 import express, { type Request, type Router } from "express"
 import { Layer, ManagedRuntime, Redacted, type Effect } from "effect"
 import type { Governance } from "./ApiKeyAuth.js"
@@ -14,6 +14,7 @@ import * as Authenticator from "./Authenticator.js"
 import * as Cors from "./Cors.js"
 import { adminRoutes } from "./internal/adminRoutes.js"
 import { governanceRoutes } from "./internal/governanceRoutes.js"
+import { tokenRoutes } from "./internal/tokenRoutes.js"
 import { makeHandle, type EngineHandle } from "./internal/engine.js"
 import { etagOf } from "./internal/http.js"
 import { errorHandler, makeLogDefect, notFoundUnder, register, registerFallback, type EngineState, type Pipeline } from "./internal/pipeline.js"
@@ -38,6 +39,8 @@ export type GuildPulseOptions = EngineSource & {
    * recorded. Without it only the bootstrap key (and `authenticator`) work and changes are not recorded.
    */
   readonly governance?: Governance | undefined
+  /** The `Tokens` use case: serves `PUT|DELETE /v1/profiles/{profile}/token`, `…/token/validate`, `/v1/tokens/reencrypt`. */
+  readonly tokens?: Tokens.Tokens["Type"] | undefined
   /** More credentials; tried after the bootstrap key and the API keys. */
   readonly authenticator?: Authenticator.Authenticator
   /** CORS of the public routes (default: any origin) and, opt-in, of the admin routes; `false` disables CORS. */
@@ -183,6 +186,9 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
     ...adminRoutes({ bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect, invalidate: hot.forget }),
     ...(options.governance !== undefined
       ? governanceRoutes({ governance: options.governance, bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect })
+      : []),
+    ...(options.tokens !== undefined
+      ? tokenRoutes({ tokens: options.tokens, bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect, invalidate: hot.forget })
       : []),
     ...(options.extraRoutes ?? [])
   ]

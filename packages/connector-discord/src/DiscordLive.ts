@@ -15,7 +15,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { Layer } from "effect"
 import type { Config, ConfigError } from "effect"
 import { RateLimitStore } from "@guildpulse/core"
-import type { StatsSource } from "@guildpulse/core"
+import type { StatsSource, TokenVerifier } from "@guildpulse/core"
 import * as DiscordClient from "./DiscordClient.js"
 import * as DiscordConfig from "./DiscordConfig.js"
 import * as DiscordSource from "./DiscordSource.js"
@@ -23,13 +23,18 @@ import * as RateLimiter from "./RateLimiter.js"
 import * as TokenValidator from "./TokenValidator.js"
 
 /** Everything the connector layers provide. */
-export type Services = StatsSource.StatsSource | DiscordClient.DiscordClient | RateLimiter.RateLimiter | TokenValidator.TokenValidator
+export type Services =
+  | StatsSource.StatsSource
+  | DiscordClient.DiscordClient
+  | RateLimiter.RateLimiter
+  | TokenValidator.TokenValidator
+  | TokenVerifier.TokenVerifier
 
 const build = (
   config: Layer.Layer<DiscordConfig.DiscordConfig, ConfigError.ConfigError>
 ): Layer.Layer<Services, ConfigError.ConfigError, RateLimitStore.RateLimitStore> => {
   const client = DiscordClient.layer.pipe(Layer.provideMerge(RateLimiter.layer), Layer.provide(NodeHttpClient.layerUndici))
-  return Layer.mergeAll(DiscordSource.layer, TokenValidator.layer).pipe(Layer.provideMerge(client), Layer.provide(config))
+  return Layer.mergeAll(DiscordSource.layer, TokenValidator.layer, TokenValidator.layerVerifier).pipe(Layer.provideMerge(client), Layer.provide(config))
 }
 
 /**

@@ -160,6 +160,23 @@ describe("TokenValidator", () => {
     }).pipe(Effect.provide(Relaxed)))
 })
 
+describe("TokenValidator.verify (core's TokenVerifier)", () => {
+  it.live("accepts a bot in the guild; refuses an unknown token and a bot outside the guild with the reason", () =>
+    Effect.gen(function* () {
+      const ok = yield* TokenValidator.verify(SMALL_GUILD_ID, botToken)
+      assert.strictEqual(ok.botId, SANDBOX_BOT_USER_ID)
+      const second = yield* Effect.flip(TokenValidator.verify(LARGE_GUILD_ID, secondBotToken))
+      assert.strictEqual(second._tag, "TokenRefused")
+      assert.strictEqual(second._tag === "TokenRefused" ? second.reason : "", "bot_not_in_guild")
+      assert.include(second.message, LARGE_GUILD_ID)
+      const foreign = yield* Effect.flip(TokenValidator.verify(FOREIGN_GUILD_ID, botToken))
+      assert.strictEqual(foreign._tag === "TokenRefused" ? foreign.reason : foreign._tag, "bot_not_in_guild")
+      const bad = yield* Effect.flip(TokenValidator.verify(SMALL_GUILD_ID, Redacted.make("sandbox.not-a-real-token")))
+      assert.strictEqual(bad._tag === "TokenRefused" ? bad.reason : bad._tag, "invalid_token")
+      for (const error of [second, foreign, bad]) assert.notInclude(error.message, Redacted.value(botToken))
+    }).pipe(Effect.provide(Relaxed)))
+})
+
 describe("requests on the wire", () => {
   it.scopedLive("v10 paths, Discord's User-Agent, Authorization only on bot calls", () =>
     Effect.gen(function* () {

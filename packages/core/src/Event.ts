@@ -28,6 +28,8 @@ export const EventType = Schema.Literal(
   "token.removed",
   "token.validated",
   "token.invalid",
+  "token.rotation_due",
+  "token.reencrypted",
   "key.created",
   "key.revoked",
   "profile.created",

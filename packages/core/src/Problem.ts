@@ -37,6 +37,7 @@ const titles: Record<number, string> = {
   412: "Precondition Failed",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  422: "Unprocessable Content",
   429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable"
@@ -165,6 +166,15 @@ export const fromError = (error: unknown): ProblemResponse | undefined => {
       return make(412, "precondition_failed", String(e["detail"]))
     case "RateLimited":
       return tooManyRequests(e["retryAfterSeconds"] as number)
+    case "TokenRefused":
+      // The reason is the code (invalid_token, not_a_bot, bot_not_in_guild); the message never holds the token.
+      return make(422, String(e["reason"]), `Discord refused the token: ${String(e["message"])}. Nothing was stored.`, {
+        errors: [{ field: "token", message: String(e["message"]) }]
+      })
+    case "UpstreamError":
+      return make(503, "discord_unavailable", `Discord could not be asked (${String(e["reason"])}); nothing was changed. Retry shortly.`, {
+        headers: { "Retry-After": String(Math.max(1, Math.ceil(((e["retryAfterMs"] as number | undefined) ?? STORE_RETRY_AFTER_SECONDS * 1000) / 1000))) }
+      })
     default:
       return undefined
   }

@@ -35,6 +35,8 @@ export * as SnapshotStore from "./SnapshotStore.js"
 export * as Stats from "./Stats.js"
 export * as StatsSource from "./StatsSource.js"
 export * as StoreHealth from "./StoreHealth.js"
+export * as Tokens from "./Tokens.js"
+export * as TokenVerifier from "./TokenVerifier.js"
 export * as Validation from "./Validation.js"
 
 export * from "./Errors.js"
