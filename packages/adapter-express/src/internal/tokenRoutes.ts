@@ -11,7 +11,7 @@ import * as Problem from "../Problem.js"
 import { requireScope, type RouteContext, type RouteSpec } from "../Routes.js"
 import { onExit } from "./engine.js"
 import { readJsonBody } from "./http.js"
-import { invalidProfileKey, isProfileKey, profileParam } from "./publicRoutes.js"
+import { invalidProfileKey, isProfileKey, profileParam } from "./publicView.js"
 
 export interface TokenState {
   readonly tokens: Tokens.Tokens["Type"]
