@@ -135,6 +135,11 @@ describe("API keys, audit and isolation over HTTP", () => {
     expect(badLimit.status).toBe(400)
     expect(badLimit.body.errors[0].field).toBe("limit")
     expect((await request(h.app).get("/v1/audit?since=yesterday").set(auth)).body.errors[0].field).toBe("since")
+    // The profile filter is core's ProfileKey (one pattern, one message everywhere).
+    const badProfile = await request(h.app).get("/v1/audit?profile=Not_A_Key").set(auth)
+    expect(badProfile.status).toBe(400)
+    expect(badProfile.body.errors[0].field).toBe("profile")
+    expect(badProfile.body.errors[0].message).toContain("starting with a letter or digit")
   })
 
   it("alert rule changes are audited; alert routes refuse profile-limited keys", async () => {

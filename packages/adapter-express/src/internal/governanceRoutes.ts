@@ -2,7 +2,7 @@
  * `/v1/keys` (keys:admin) and `/v1/audit` (audit:read). A caller only sees, creates and revokes keys within
  * its own scopes and profiles; a key limited to some profiles reads only the audit entries of those profiles.
  */
-import { Validation, type ApiKeys, type AuditLog, type ProfileKey } from "@guildpulse/core"
+import { ProfileKey, Validation, type ApiKeys, type AuditLog } from "@guildpulse/core"
 import { Effect, Either, Exit, Option, Redacted, Schema } from "effect"
 import type { Governance } from "../ApiKeyAuth.js"
 import type { Principal } from "../Authenticator.js"
@@ -131,11 +131,8 @@ const revokeKey = (state: GovernanceState): RouteSpec => ({
   }
 })
 
-const ProfileKeyParam = Schema.String.pipe(
-  Schema.pattern(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: () => "must be a profile key (1-64 characters of a-z, 0-9, '_' or '-')" })
-)
 const AuditQueryParams = Schema.Struct({
-  profile: Schema.optional(ProfileKeyParam),
+  profile: Schema.optional(ProfileKey),
   action: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z_]{1,32}(\.[a-z_]{1,32}){0,4}$/, { message: () => "must be an action (profile.update) or an entity (profile)" }))),
   key: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9-]{1,64}$/, { message: () => "must be a key id" }))),
   since: Schema.optional(Timestamp),
@@ -194,7 +191,7 @@ const auditRoute = (state: GovernanceState): RouteSpec => ({
     summary: "Who changed what: newest first, with filters and a cursor",
     tags: ["audit"],
     query: {
-      profile: { schema: ProfileKeyParam, description: "Only changes of this profile" },
+      profile: { schema: ProfileKey, description: "Only changes of this profile" },
       action: { schema: Schema.String, description: "An action (`profile.update`) or an entity (`profile`)" },
       key: { schema: Schema.String, description: "Only changes made by this key id (`bootstrap-admin` for the bootstrap key)" },
       since: { schema: Timestamp, description: "At or after" },
@@ -215,7 +212,7 @@ const auditRoute = (state: GovernanceState): RouteSpec => ({
     const untilMs = q.until === undefined ? undefined : timestampMs(q.until)
     if (sinceMs !== undefined && untilMs !== undefined && untilMs < sinceMs) return context.sendProblem(Problem.invalidField("until", "must not be before since"))
     const query: AuditLog.AuditQuery = {
-      ...(q.profile !== undefined ? { profile: q.profile as ProfileKey } : {}),
+      ...(q.profile !== undefined ? { profile: q.profile } : {}),
       ...(q.action !== undefined ? { action: q.action } : {}),
       ...(q.key !== undefined ? { keyId: q.key } : {}),
       ...(sinceMs !== undefined ? { sinceMs } : {}),
