@@ -4,9 +4,12 @@
  * sandbox), wraps the engine with observability, seeds the profiles and tokens of the config file, and serves
  * HTTP with adapter-express.
  */
-import { createServer, ObservabilityRoutes, type Listening } from "@guildpulse/adapter-express"
+import { ApiKeyAuth, createServer, ObservabilityRoutes, type Listening } from "@guildpulse/adapter-express"
 import { DiscordLive, TokenValidator } from "@guildpulse/connector-discord"
 import {
+  ApiKeyRepository,
+  type ApiKeys,
+  AuditLog,
   Engine,
   fromInput,
   ProfileInput,
@@ -95,13 +98,20 @@ const channels = (settings: Settings): Effect.Effect<ReadonlyArray<Notifier.Chan
   })
 
 /** The engine (stores, connector, use cases) with observability, as one layer. */
-export type EngineServices = Engine.Services | Observability.Services | TokenValidator.TokenValidator | Tokens.Tokens
+export type EngineServices = Engine.Services | Observability.Services | TokenValidator.TokenValidator | Tokens.Tokens | ApiKeys.ApiKeys | AuditLog.AuditLog
 
 export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, unknown> => {
   const { settings, role } = options
   const discord = DiscordLive.layerWithStore({ ...settings.discord, ...(options.discordBaseUrl !== undefined ? { baseUrl: options.discordBaseUrl } : {}) })
   // Bot tokens: checked with Discord when set, re-validated every 6 hours, a rotation reminder after 90 days.
   const tokens = Tokens.layer({ revalidateEvery: role === "web" ? false : Tokens.DEFAULT_REVALIDATE_EVERY })
+  // API keys and the audit log on the same store as the engine (SQLite file, Redis, or memory), the audit log
+  // retained by age.
+  const governed = <ROut, E, RIn>(engine: Layer.Layer<ROut | ApiKeyRepository.ApiKeyRepository | AuditLog.AuditLog, E, RIn>) =>
+    Layer.merge(
+      ApiKeyAuth.layerApiKeys(),
+      AuditLog.layerRetention({ maxAgeMs: (settings.auditRetentionDays ?? Settings_.DEFAULT_AUDIT_RETENTION_DAYS) * 86_400_000 })
+    ).pipe(Layer.provideMerge(engine))
   // Analytics samples and alert rules in memory: what the Redis store (no such tables yet) and --memory get.
   const inMemory = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layer({ channels: list, digest: false })))
   if (settings.redisUrl !== undefined) {
@@ -110,7 +120,7 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
     const engine = Observability.instrumentServices(
       RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
     )
-    return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+    return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
   }
   if (options.memory !== true) {
     const stores = Observability.instrumentStores(
@@ -120,11 +130,11 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
     const engine = Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
     // The embedded store keeps analytics samples and alert rules: they survive a restart.
     const persisted = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layerWithStores({ channels: list, digest: false })))
-    return Layer.merge(persisted, tokens).pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+    return Layer.merge(persisted, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
   }
-  const stores = Observability.instrumentStores(Engine.storesMemory())
+  const stores = Observability.instrumentStores(Layer.mergeAll(Engine.storesMemory(), ApiKeyRepository.layerMemory(), AuditLog.layerMemory))
   const engine = Observability.instrumentServices(Engine.services({}).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
-  return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(engine), Layer.provide(telemetry(options)))
+  return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
 }
 
 /** JSON with sorted keys: stores may give fields back in another order. */
@@ -224,9 +234,11 @@ export const start = async (options: ServeOptions): Promise<Running> => {
   }
   const http = await runtime.runPromise(ObservabilityHttp.ObservabilityHttp)
   const tokens = await runtime.runPromise(Tokens.Tokens)
+  const governance = await runtime.runPromise(ApiKeyAuth.makeGovernance)
   const server = createServer({
     runtime,
     adminKey: settings.adminKey,
+    governance,
     ...(settings.cors !== undefined ? { cors: settings.cors } : {}),
     ...(settings.publicRateLimit !== undefined ? { publicRateLimit: settings.publicRateLimit } : {}),
     publicUrl: settings.publicUrl,

@@ -15,6 +15,8 @@ export const DEFAULT_HOST = "127.0.0.1"
 export const DEFAULT_DATA_DIR = "./.guildpulse"
 export const DISCORD_BASE_URL = "https://discord.com/api"
 export const MIN_ADMIN_KEY_LENGTH = 16
+/** How long audit entries are kept (`GUILDPULSE_AUDIT_RETENTION_DAYS`). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365
 
 export type LogLevelName = typeof ConfigFile.LogLevelName.Type
 export type LogFormatName = typeof ConfigFile.LogFormatName.Type
@@ -43,6 +45,8 @@ export interface Settings {
   readonly dataDir: string
   readonly masterKeys: Redacted.Redacted<string> | undefined
   readonly adminKey: Redacted.Redacted<string> | undefined
+  /** Days audit entries are kept (default 365). */
+  readonly auditRetentionDays?: number | undefined
   readonly logLevel: LogLevelName
   readonly logFormat: LogFormatName
   readonly profiles: ReadonlyArray<typeof ProfileInput.Encoded>
@@ -105,6 +109,9 @@ const env = {
   masterKeys: Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS")),
   adminKey: Config.option(Config.redacted("GUILDPULSE_ADMIN_KEY")),
   dataDir: Config.option(Config.nonEmptyString("GUILDPULSE_DATA_DIR")),
+  auditRetentionDays: Config.option(
+    Config.integer("GUILDPULSE_AUDIT_RETENTION_DAYS").pipe(Config.validate({ message: "must be a number of days (1-36500)", validation: (n) => n >= 1 && n <= 36_500 }))
+  ),
   logLevel: Config.option(Config.literal("all", "trace", "debug", "info", "warning", "error", "fatal", "none")("LOG_LEVEL")),
   logFormat: Config.option(Config.literal("json", "pretty")("LOG_FORMAT")),
   otlpEndpoint: Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT")),
@@ -268,6 +275,7 @@ export const resolveSettings = (loaded: { readonly file: string | undefined; rea
       dataDir: Option.getOrUndefined(fromEnv.dataDir) ?? config.store?.dataDir ?? DEFAULT_DATA_DIR,
       masterKeys,
       adminKey,
+      auditRetentionDays: Option.getOrUndefined(fromEnv.auditRetentionDays) ?? DEFAULT_AUDIT_RETENTION_DAYS,
       logLevel: Option.getOrUndefined(fromEnv.logLevel) ?? config.log?.level ?? "info",
       logFormat: Option.getOrUndefined(fromEnv.logFormat) ?? config.log?.format ?? "pretty",
       profiles: config.profiles.map((profile) => {
