@@ -10,6 +10,7 @@ import { doctorCommand } from "./commands/Doctor.js"
 import { auditCommand, keysCommand } from "./commands/Keys.js"
 import { eventsCommand, healthCommand, profilesCommand, refreshCommand, statsCommand } from "./commands/Operator.js"
 import { configCommand, sandboxCommand, serveCommand } from "./commands/Serve.js"
+import { tokensCommand } from "./commands/Tokens.js"
 
 export const VERSION = "0.1.0"
 
@@ -26,7 +27,8 @@ export const root = Command.make("guildpulse").pipe(
     healthCommand,
     eventsCommand,
     keysCommand,
-    auditCommand
+    auditCommand,
+    tokensCommand
   ])
 )
 

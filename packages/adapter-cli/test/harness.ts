@@ -38,12 +38,13 @@ process.once("exit", () => {
   for (const child of living) child.kill("SIGKILL")
 })
 
-export const start = (args: ReadonlyArray<string>, options: { env?: Record<string, string>; cwd?: string } = {}): Running => {
+export const start = (args: ReadonlyArray<string>, options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Running => {
   const child = spawn(process.execPath, [binPath, ...args], {
     cwd: options.cwd ?? packageDir,
     env: { ...baseEnv(), ...options.env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"]
   })
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin)
   living.add(child)
   let out = ""
   let err = ""
@@ -101,7 +102,7 @@ export interface Result {
 }
 
 /** Runs a command to completion. */
-export const run = async (args: ReadonlyArray<string>, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Result> => {
+export const run = async (args: ReadonlyArray<string>, options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<Result> => {
   const running = start(args, options)
   const code = await running.exited
   return { code, stdout: running.stdout(), stderr: running.stderr() }

@@ -20,15 +20,15 @@ const key = Options.redacted("key").pipe(
   Options.withFallbackConfig(Config.redacted("GUILDPULSE_API_KEY")),
   Options.optional
 )
-const format = Options.choice("format", ["table", "json"]).pipe(
+export const format = Options.choice("format", ["table", "json"]).pipe(
   Options.withDefault("table" as const),
   Options.withDescription("table for people, json for scripts")
 )
-const connection = { url, key }
+export const connection = { url, key }
 type Target = { readonly url: string; readonly key: Option.Option<import("effect").Redacted.Redacted<string>> }
 
-const withClient = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) => Effect.provide(effect, NodeHttpClient.layerUndici)
-const json = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
+export const withClient = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) => Effect.provide(effect, NodeHttpClient.layerUndici)
+export const json = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 
 interface ProfileBody {
   readonly key: string
