@@ -23,7 +23,7 @@ import { Logging, Observability, ObservabilityHttp, SafeUrl, DiscordWebhookNotif
 import type { Notifier } from "@guildpulse/observability"
 import { RedisEngine, RedisStores } from "@guildpulse/store-redis"
 import { SqliteEngine, SqliteStores } from "@guildpulse/store-sqlite"
-import { Clock, Effect, Layer, LogLevel, ManagedRuntime, Option, Schema, type Scope } from "effect"
+import { Clock, Config, Effect, Layer, LogLevel, ManagedRuntime, Option, Schema, type Scope } from "effect"
 import * as Graceful from "./internal/graceful.js"
 import type { Settings } from "./Settings.js"
 export { describeStore, redactUrl } from "./Settings.js"
@@ -58,7 +58,8 @@ const levelOf: Record<Settings_.LogLevelName, LogLevel.LogLevel> = {
 }
 
 /** The OTLP endpoint of the settings (config file `telemetry.otlpEndpoint`, env OTEL_EXPORTER_OTLP_ENDPOINT wins). */
-const tracingOf = (settings: Settings) => (settings.otlpEndpoint !== undefined ? { endpoint: settings.otlpEndpoint } : {})
+const tracingOf = (settings: Settings): Config.Config.Wrap<Tracing.TracingOptions> =>
+  settings.otlpEndpoint !== undefined ? { ...Tracing.fromEnv, endpoint: Config.succeed(settings.otlpEndpoint) } : Tracing.fromEnv
 
 const telemetry = (options: ServeOptions) =>
   options.logging === false

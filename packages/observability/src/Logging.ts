@@ -127,8 +127,11 @@ export const layer = (options: LoggingOptions): Layer.Layer<never> =>
 export const defaultFormat = (): LogFormat =>
   process.env["NODE_ENV"] === "production" || process.stdout.isTTY !== true ? "json" : "pretty"
 
-/** `LOG_FORMAT` (json|pretty) and `LOG_LEVEL` (default info). Invalid values fail at startup. */
-export const config: Config.Config<LoggingOptions> = Config.all({
+/**
+ * The environment: `LOG_FORMAT` (json|pretty) and `LOG_LEVEL` (default info), one `Config` per option, so a caller
+ * can spread it and add code options (`{ ...fromEnv, sink: Config.succeed(collect) }`). Invalid values fail at startup.
+ */
+export const fromEnv = {
   format: Config.literal("json", "pretty")("LOG_FORMAT").pipe(Config.withDefault(defaultFormat())),
   level: Config.string("LOG_LEVEL").pipe(
     Config.withDefault("info"),
@@ -139,10 +142,15 @@ export const config: Config.Config<LoggingOptions> = Config.all({
         : Either.right(level)
     })
   )
-})
+} satisfies Config.Config.Wrap<LoggingOptions>
 
-/** The layer from `LOG_FORMAT` / `LOG_LEVEL`, with extra options (sink, secrets) merged in. */
-export const layerConfig = (
-  extra: Partial<Omit<LoggingOptions, "format" | "level">> = {}
-): Layer.Layer<never, ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Config.map(config, (options) => layer({ ...options, ...extra })))
+/** `fromEnv` as one `Config`. */
+export const config: Config.Config<LoggingOptions> = Config.all(fromEnv)
+
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (a `Config.Config.Wrap`; `Config.succeed(value)` for a code-only option such as `sink` or
+ * `secrets`); the environment (`fromEnv`) by default.
+ */
+export const layerConfig = (config: Config.Config.Wrap<LoggingOptions> = fromEnv): Layer.Layer<never, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Config.map(Config.unwrap<LoggingOptions>(config), layer))

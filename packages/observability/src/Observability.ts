@@ -66,10 +66,17 @@ export const layerTelemetry = (options: TelemetryLayerOptions): Layer.Layer<neve
     options.tracing === false || options.tracing === undefined ? Layer.empty : Tracing.layer(options.tracing)
   )
 
-/** The logger from `LOG_FORMAT`/`LOG_LEVEL` and the tracer from `OTEL_*`. */
+/**
+ * The logger and the tracer with options read with Effect `Config` (each a `Config.Config.Wrap`, as
+ * `Logging.layerConfig` / `Tracing.layerConfig` take): by default `LOG_FORMAT`/`LOG_LEVEL` and `OTEL_*`.
+ */
 export const layerTelemetryConfig = (
-  extra: { readonly logging?: Partial<Omit<Logging.LoggingOptions, "format" | "level">>; readonly tracing?: Partial<Tracing.TracingOptions> } = {}
-): Layer.Layer<never, ConfigError.ConfigError> => Layer.mergeAll(Logging.layerConfig(extra.logging), Tracing.layerConfig(extra.tracing))
+  config: {
+    readonly logging?: Config.Config.Wrap<Logging.LoggingOptions>
+    readonly tracing?: Config.Config.Wrap<Tracing.TracingOptions>
+  } = {}
+): Layer.Layer<never, ConfigError.ConfigError> =>
+  Layer.mergeAll(Logging.layerConfig(config.logging ?? Logging.fromEnv), Tracing.layerConfig(config.tracing ?? Tracing.fromEnv))
 
 export interface ObservabilityOptions {
   readonly prometheus?: Prometheus.PrometheusOptions
@@ -186,17 +193,28 @@ export const channelsConfig: Effect.Effect<ReadonlyArray<Notifier.Channel>, Conf
   return channels
 })
 
-/** `layer` with channels from the environment (and `GUILDPULSE_DIGEST_CRON`, default Monday 09:00 UTC). */
+/**
+ * The environment: `GUILDPULSE_DIGEST_CRON` (the digest's schedule; default Monday 09:00 UTC), one `Config` per
+ * option, so a caller can spread it and add code options (`{ ...fromEnv, alerts: Config.succeed({ run: false }) }`).
+ */
+export const fromEnv = {
+  digest: Config.option(Config.string("GUILDPULSE_DIGEST_CRON")).pipe(
+    Config.map((cron): Digest.DigestOptions | undefined => (Option.isSome(cron) ? { cron: cron.value } : undefined))
+  )
+} satisfies Config.Config.Wrap<Omit<ObservabilityOptions, "channels">>
+
+/**
+ * `layer` with options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a
+ * record of one `Config` per option (a `Config.Config.Wrap`; `Config.succeed(value)` for a code-only option), the
+ * environment (`fromEnv`) by default; the channels always come from the environment (`channelsConfig`).
+ */
 export const layerConfig = (
-  options: Omit<ObservabilityOptions, "channels"> = {}
+  config: Config.Config.Wrap<Omit<ObservabilityOptions, "channels">> = fromEnv
 ): Layer.Layer<Services, ValidationError | ConfigError.ConfigError, Engine.Services | Telemetry.Telemetry> =>
   Layer.unwrapScoped(
     Effect.gen(function* () {
+      const options = yield* Config.unwrap<Omit<ObservabilityOptions, "channels">>(config)
       const channels = yield* channelsConfig
-      const cron = yield* Config.option(Config.string("GUILDPULSE_DIGEST_CRON"))
-      const digest = options.digest === false
-        ? false
-        : { ...options.digest, ...(Option.isSome(cron) ? { cron: cron.value } : {}) }
-      return layer({ ...options, channels, digest })
+      return layer({ ...options, channels })
     })
   )

@@ -128,23 +128,32 @@ export const parseHeaders = (text: string): Record<string, Redacted.Redacted<str
   return out
 }
 
-/**
- * `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`
- * (redacted), `OTEL_SERVICE_NAME` (default `guildpulse`).
- */
-export const config: Config.Config<TracingOptions> = Config.all({
-  endpoint: Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT")),
-  tracesEndpoint: Config.option(Config.string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
-  headers: Config.option(Config.redacted("OTEL_EXPORTER_OTLP_HEADERS")),
-  serviceName: Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault(DEFAULT_SERVICE_NAME))
-}).pipe(
-  Config.map((c) => ({
-    ...(Option.isSome(c.endpoint) && c.endpoint.value.trim() !== "" ? { endpoint: c.endpoint.value.trim() } : {}),
-    ...(Option.isSome(c.tracesEndpoint) && c.tracesEndpoint.value.trim() !== "" ? { tracesEndpoint: c.tracesEndpoint.value.trim() } : {}),
-    ...(Option.isSome(c.headers) ? { headers: parseHeaders(Redacted.value(c.headers.value)) } : {}),
-    serviceName: c.serviceName
-  }))
-)
+const optionalTrimmed = (name: string): Config.Config<string | undefined> =>
+  Config.option(Config.string(name)).pipe(
+    Config.map((value) => (Option.isSome(value) && value.value.trim() !== "" ? value.value.trim() : undefined))
+  )
 
-export const layerConfig = (extra: Partial<TracingOptions> = {}): Layer.Layer<never, ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(config, (options) => layer({ ...options, ...extra })))
+/**
+ * The environment: `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`
+ * (redacted), `OTEL_SERVICE_NAME` (default `guildpulse`), one `Config` per option, so a caller can spread it and
+ * replace or add options (`{ ...fromEnv, processor: Config.succeed("simple") }`).
+ */
+export const fromEnv = {
+  endpoint: optionalTrimmed("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  tracesEndpoint: optionalTrimmed("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+  headers: Config.option(Config.redacted("OTEL_EXPORTER_OTLP_HEADERS")).pipe(
+    Config.map((value) => (Option.isSome(value) ? parseHeaders(Redacted.value(value.value)) : undefined))
+  ),
+  serviceName: Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault(DEFAULT_SERVICE_NAME))
+} satisfies Config.Config.Wrap<TracingOptions>
+
+/** `fromEnv` as one `Config`. */
+export const config: Config.Config<TracingOptions> = Config.unwrap<TracingOptions>(fromEnv)
+
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (a `Config.Config.Wrap`; `Config.succeed(value)` for a code-only option such as `exporter`);
+ * the environment (`fromEnv`) by default.
+ */
+export const layerConfig = (config: Config.Config.Wrap<TracingOptions> = fromEnv): Layer.Layer<never, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap<TracingOptions>(config), layer))

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, LogLevel } from "effect"
+import { Config, ConfigProvider, Effect, Layer, LogLevel } from "effect"
 import { EventLog } from "@guildpulse/core"
 import * as EventLogging from "../src/EventLogging.js"
 import * as Logging from "../src/Logging.js"
@@ -53,7 +53,7 @@ describe("Logging", () => {
       yield* Effect.gen(function* () {
         yield* Effect.logInfo("hidden")
         yield* Effect.logWarning("shown")
-      }).pipe(Effect.provide(Logging.layerConfig({ sink: (line) => void lines.push(line) })), Effect.withConfigProvider(provider))
+      }).pipe(Effect.provide(Logging.layerConfig({ ...Logging.fromEnv, sink: Config.succeed((line: string) => void lines.push(line)) })), Effect.withConfigProvider(provider))
       assert.deepStrictEqual(lines.map((l) => (JSON.parse(l) as { message: string }).message), ["shown"])
       const bad = yield* Effect.flip(
         Layer.build(Logging.layerConfig()).pipe(Effect.scoped, Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["LOG_LEVEL", "chatty"]]))))

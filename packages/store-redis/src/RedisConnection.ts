@@ -282,13 +282,24 @@ export const changes = (connection: RedisConnectionService): Stream.Stream<Conne
 
 export const layer = (options: RedisConnectionOptions): Layer.Layer<RedisConnection> => Layer.scoped(RedisConnection, make(options))
 
-/** `REDIS_URL` (redacted) and `GUILDPULSE_REDIS_PREFIX` (default `gp:`). */
-export const config: Config.Config<RedisConnectionOptions> = Config.all({
+/**
+ * The environment: `REDIS_URL` (redacted) and `GUILDPULSE_REDIS_PREFIX` (default `gp:`), one `Config` per option,
+ * so a caller can spread it and replace or add options (`{ ...fromEnv, commandTimeoutMs: Config.succeed(500) }`).
+ */
+export const fromEnv = {
   url: Config.redacted("REDIS_URL"),
   prefix: Config.string("GUILDPULSE_REDIS_PREFIX").pipe(Config.withDefault(DEFAULT_PREFIX))
-})
+} satisfies Config.Config.Wrap<RedisConnectionOptions>
 
+/** `fromEnv` as one `Config`. */
+export const config: Config.Config<RedisConnectionOptions> = Config.all(fromEnv)
+
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (`{ url: Config.redacted("MY_REDIS"), prefix: Config.succeed("app:") }`, a `Config.Config.Wrap`);
+ * the environment (`fromEnv`) by default.
+ */
 export const layerConfig = (
-  options: Config.Config<RedisConnectionOptions> = config
+  config: Config.Config.Wrap<RedisConnectionOptions> = fromEnv
 ): Layer.Layer<RedisConnection, ConfigError.ConfigError> =>
-  Layer.scoped(RedisConnection, Effect.flatMap(options, make))
+  Layer.scoped(RedisConnection, Effect.flatMap(Config.unwrap<RedisConnectionOptions>(config), make))

@@ -10,7 +10,7 @@
  * Readiness comes from core's `StoreHealth` port (`RedisHealth.layerStoreHealth`): not ready while Redis is
  * unreachable, whatever the scheduler.
  */
-import { ConfigError, Layer } from "effect"
+import { Config, ConfigError, Effect, Layer } from "effect"
 import {
   CircuitBreaker,
   CircuitStore,
@@ -82,8 +82,13 @@ export const services = (
 export const layer = (options: RedisEngineOptions): Layer.Layer<Services, ConfigError.ConfigError, StatsSource.StatsSource> =>
   services(options).pipe(Layer.provideMerge(RedisStores.layer(options)))
 
-/** From the environment (`REDIS_URL`, `GUILDPULSE_REDIS_PREFIX`, `GUILDPULSE_MASTER_KEYS`) plus code options. */
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (a `Config.Config.Wrap`), the environment (`RedisStores.fromEnv`: `REDIS_URL`,
+ * `GUILDPULSE_REDIS_PREFIX`, `GUILDPULSE_MASTER_KEYS`) by default. Add code options with `Config.succeed`:
+ * `RedisEngine.layerConfig({ ...RedisStores.fromEnv, scheduler: Config.succeed("memory") })`.
+ */
 export const layerConfig = (
-  options: Omit<RedisEngineOptions, "url" | "prefix" | "masterKeys"> = {}
+  config: Config.Config.Wrap<RedisEngineOptions> = RedisStores.fromEnv
 ): Layer.Layer<Services, ConfigError.ConfigError, StatsSource.StatsSource> =>
-  services(options).pipe(Layer.provideMerge(RedisStores.layerConfig(options)))
+  Layer.unwrapEffect(Effect.map(Config.unwrap<RedisEngineOptions>(config), layer))

@@ -94,7 +94,8 @@ export const layer = (
     })
   )
 
+/** The master keys read with Effect `Config` (a `Config.Config.Wrap`); `GUILDPULSE_MASTER_KEYS` by default. */
 export const layerConfig = (
-  masterKeys: Config.Config<Redacted.Redacted<string>> = Config.redacted("GUILDPULSE_MASTER_KEYS")
+  config: Config.Config.Wrap<{ readonly masterKeys: Redacted.Redacted<string> }> = { masterKeys: Config.redacted("GUILDPULSE_MASTER_KEYS") }
 ): Layer.Layer<SecretVault.SecretVault | RedisSecretVault, ConfigError.ConfigError, RedisConnection> =>
-  Layer.unwrapEffect(Effect.map(masterKeys, layer))
+  Layer.unwrapEffect(Effect.map(Config.unwrap<{ readonly masterKeys: Redacted.Redacted<string> }>(config), ({ masterKeys }) => layer(masterKeys)))

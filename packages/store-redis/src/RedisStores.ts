@@ -74,18 +74,22 @@ export const layer = (options: RedisStoresOptions): Layer.Layer<Stores, ConfigEr
   return stores.pipe(Layer.provideMerge(RedisConnection.layer(options)))
 }
 
-/** `REDIS_URL`, `GUILDPULSE_REDIS_PREFIX` (default `gp:`), `GUILDPULSE_MASTER_KEYS` (optional). */
-export const config: Config.Config<RedisStoresOptions> = Config.all({
-  connection: RedisConnection.config,
-  masterKeys: Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS"))
-}).pipe(
-  Config.map(({ connection, masterKeys }) => ({
-    ...connection,
-    ...(Option.isSome(masterKeys) ? { masterKeys: masterKeys.value } : {})
-  }))
-)
+/**
+ * The environment: `REDIS_URL`, `GUILDPULSE_REDIS_PREFIX` (default `gp:`), `GUILDPULSE_MASTER_KEYS` (optional), one
+ * `Config` per option, so a caller can spread it and add code options (`{ ...fromEnv, events: Config.succeed({ … }) }`).
+ */
+export const fromEnv = {
+  ...RedisConnection.fromEnv,
+  masterKeys: Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS")).pipe(Config.map(Option.getOrUndefined))
+} satisfies Config.Config.Wrap<RedisStoresOptions>
 
-export const layerConfig = (
-  overrides: Omit<RedisStoresOptions, "url" | "prefix" | "masterKeys"> = {}
-): Layer.Layer<Stores, ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(config, (fromEnv) => layer({ ...overrides, ...fromEnv })))
+/** `fromEnv` as one `Config`. */
+export const config: Config.Config<RedisStoresOptions> = Config.unwrap<RedisStoresOptions>(fromEnv)
+
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (a `Config.Config.Wrap`; `Config.succeed(value)` for a code-only option); the environment
+ * (`fromEnv`) by default.
+ */
+export const layerConfig = (config: Config.Config.Wrap<RedisStoresOptions> = fromEnv): Layer.Layer<Stores, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap<RedisStoresOptions>(config), layer))

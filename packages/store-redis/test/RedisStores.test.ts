@@ -4,7 +4,7 @@
  * `SCRIPT FLUSH`, fencing surviving a lost counter.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { EventLog, Lock, ProfileRepository, SecretVault, SnapshotStore } from "@guildpulse/core"
 import { RedisConnection, RedisEventLog, RedisSecretVault, RedisStores } from "../src/index.js"
@@ -232,5 +232,21 @@ describe("Redis stores", () => {
       assert.strictEqual(JSON.parse(stored!).kid, "k1", "sealed in Redis under the configured prefix")
       const missing = yield* Effect.flip(Layer.build(RedisStores.layerConfig()).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))))
       assert.include(String(missing), "REDIS_URL", "a missing REDIS_URL is a configuration error naming it")
+    }))
+
+  it.scopedLive("layerConfig takes a record of Configs (Config.Wrap): the environment's REDIS_URL spread, a code prefix", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix("wrap")
+      const client = yield* raw
+      const provider = ConfigProvider.fromMap(new Map([["REDIS_URL", server().url], ["GUILDPULSE_REDIS_PREFIX", "ignored:"]]))
+      const layer = RedisStores.layerConfig({
+        ...RedisStores.fromEnv,
+        prefix: Config.succeed(prefix),
+        masterKeys: Config.succeed(testMasterKeys)
+      })
+      const context = yield* Layer.build(layer).pipe(Effect.withConfigProvider(provider))
+      yield* Effect.flatMap(Effect.provide(SecretVault.SecretVault, context), (vault) => vault.put("main", Redacted.make("sandbox-token-wrap")))
+      const stored = yield* Effect.promise(() => client.hget(`${prefix}secrets`, "main"))
+      assert.strictEqual(JSON.parse(stored!).kid, "k1", "sealed in Redis under the prefix given in code")
     }))
 })

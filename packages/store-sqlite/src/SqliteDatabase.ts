@@ -340,11 +340,23 @@ export const make = (options: SqliteOptions = {}): Effect.Effect<SqliteDatabaseS
 
 export const layer = (options: SqliteOptions = {}): Layer.Layer<SqliteDatabase, StoreError> => Layer.scoped(SqliteDatabase, make(options))
 
-/** `GUILDPULSE_DATA_DIR` (default `./.guildpulse`). */
-export const config: Config.Config<SqliteOptions> = Config.map(
-  Config.string("GUILDPULSE_DATA_DIR").pipe(Config.withDefault(DEFAULT_DATA_DIR)),
-  (dataDir) => ({ dataDir })
-)
+/**
+ * The environment: `GUILDPULSE_DATA_DIR` (default `./.guildpulse`), one `Config` per option, so a caller can spread
+ * it and add code options (`{ ...fromEnv, flushIntervalMs: Config.succeed(100) }`).
+ */
+export const fromEnv = {
+  dataDir: Config.string("GUILDPULSE_DATA_DIR").pipe(Config.withDefault(DEFAULT_DATA_DIR))
+} satisfies Config.Config.Wrap<SqliteOptions>
 
-export const layerConfig = (overrides: Omit<SqliteOptions, "dataDir"> = {}): Layer.Layer<SqliteDatabase, StoreError | ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(config, (fromEnv) => layer({ ...overrides, ...fromEnv })))
+/** `fromEnv` as one `Config`. */
+export const config: Config.Config<SqliteOptions> = Config.all(fromEnv)
+
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (a `Config.Config.Wrap`; `Config.succeed(value)` for a code-only option); the environment
+ * (`fromEnv`) by default.
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<SqliteOptions> = fromEnv
+): Layer.Layer<SqliteDatabase, StoreError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap<SqliteOptions>(config), layer))

@@ -8,7 +8,7 @@
  * const live = engine.pipe(Layer.provide(DemoSource.layer))
  * ```
  */
-import { ConfigError, Layer } from "effect"
+import { Config, ConfigError, Effect, Layer } from "effect"
 import { Engine } from "@guildpulse/core"
 import type { CircuitBreakerPolicy, Refresher, RefreshScheduler, StatsSource, StoreError } from "@guildpulse/core"
 import type { SqliteDatabase } from "./SqliteDatabase.js"
@@ -44,8 +44,13 @@ export const layer = (
 ): Layer.Layer<Services, StoreError | ConfigError.ConfigError, StatsSource.StatsSource> =>
   Engine.services(engineOptions(options)).pipe(Layer.provideMerge(SqliteStores.layer(options)))
 
-/** From the environment (`GUILDPULSE_DATA_DIR`, `GUILDPULSE_MASTER_KEYS`) plus code options. */
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (a `Config.Config.Wrap`), the environment (`SqliteStores.fromEnv`: `GUILDPULSE_DATA_DIR`,
+ * `GUILDPULSE_MASTER_KEYS`) by default. Add code options with `Config.succeed`:
+ * `SqliteEngine.layerConfig({ ...SqliteStores.fromEnv, refresher: Config.succeed({ … }) })`.
+ */
 export const layerConfig = (
-  options: Omit<SqliteEngineOptions, "dataDir" | "masterKeys"> = {}
+  config: Config.Config.Wrap<SqliteEngineOptions> = SqliteStores.fromEnv
 ): Layer.Layer<Services, StoreError | ConfigError.ConfigError, StatsSource.StatsSource> =>
-  Engine.services(engineOptions(options)).pipe(Layer.provideMerge(SqliteStores.layerConfig(options)))
+  Layer.unwrapEffect(Effect.map(Config.unwrap<SqliteEngineOptions>(config), layer))

@@ -87,8 +87,15 @@ export const layer = (
     })
   )
 
-/** `GUILDPULSE_MASTER_KEYS` when set, else the data directory's key file. */
+/**
+ * The master keys read with Effect `Config` (a `Config.Config.Wrap`): `GUILDPULSE_MASTER_KEYS` when set by default;
+ * no keys (`undefined`) means the data directory's key file.
+ */
 export const layerConfig = (
-  masterKeys: Config.Config<Option.Option<Redacted.Redacted<string>>> = Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS"))
+  config: Config.Config.Wrap<{ readonly masterKeys?: Redacted.Redacted<string> | undefined }> = {
+    masterKeys: Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS")).pipe(Config.map(Option.getOrUndefined))
+  }
 ): Layer.Layer<SecretVault.SecretVault | SqliteSecretVault, ConfigError.ConfigError | StoreError, SqliteDatabase> =>
-  Layer.unwrapEffect(Effect.map(masterKeys, (keys) => layer(Option.getOrUndefined(keys))))
+  Layer.unwrapEffect(
+    Effect.map(Config.unwrap<{ readonly masterKeys?: Redacted.Redacted<string> | undefined }>(config), ({ masterKeys }) => layer(masterKeys))
+  )

@@ -81,18 +81,24 @@ export const layer = (options: SqliteStoresOptions = {}): Layer.Layer<Stores, St
   return stores.pipe(Layer.provideMerge(SqliteDatabase.layer(options)))
 }
 
-/** `GUILDPULSE_DATA_DIR` (default `./.guildpulse`), `GUILDPULSE_MASTER_KEYS` (optional). */
-export const config: Config.Config<SqliteStoresOptions> = Config.all({
-  database: SqliteDatabase.config,
-  masterKeys: Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS"))
-}).pipe(
-  Config.map(({ database, masterKeys }) => ({
-    ...database,
-    ...(Option.isSome(masterKeys) ? { masterKeys: masterKeys.value } : {})
-  }))
-)
+/**
+ * The environment: `GUILDPULSE_DATA_DIR` (default `./.guildpulse`), `GUILDPULSE_MASTER_KEYS` (optional), one `Config`
+ * per option, so a caller can spread it and add code options (`{ ...fromEnv, events: Config.succeed({ … }) }`).
+ */
+export const fromEnv = {
+  ...SqliteDatabase.fromEnv,
+  masterKeys: Config.option(Config.redacted("GUILDPULSE_MASTER_KEYS")).pipe(Config.map(Option.getOrUndefined))
+} satisfies Config.Config.Wrap<SqliteStoresOptions>
 
+/** `fromEnv` as one `Config`. */
+export const config: Config.Config<SqliteStoresOptions> = Config.unwrap<SqliteStoresOptions>(fromEnv)
+
+/**
+ * Options read with Effect `Config`, in the Effect monorepo's shape: a `Config` of the options or a record of one
+ * `Config` per option (a `Config.Config.Wrap`; `Config.succeed(value)` for a code-only option); the environment
+ * (`fromEnv`) by default.
+ */
 export const layerConfig = (
-  overrides: Omit<SqliteStoresOptions, "dataDir" | "masterKeys"> = {}
+  config: Config.Config.Wrap<SqliteStoresOptions> = fromEnv
 ): Layer.Layer<Stores, StoreError | ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(config, (fromEnv) => layer({ ...overrides, ...fromEnv })))
+  Layer.unwrapEffect(Effect.map(Config.unwrap<SqliteStoresOptions>(config), layer))

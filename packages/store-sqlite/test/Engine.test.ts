@@ -8,9 +8,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { ProfileRepository, Refresher, RefreshScheduler, SecretVault, Stats, StatsSource } from "@guildpulse/core"
-import { SqliteEngine } from "../src/index.js"
+import { SqliteEngine, SqliteStores } from "../src/index.js"
 import { countingSource, profileFixture } from "./fixtures/domain.js"
 import { testMasterKeys } from "./fixtures/keys.js"
 
@@ -25,6 +25,25 @@ const engine = (dataDir: string, source: Layer.Layer<StatsSource.StatsSource>, s
 
 /** A Discord that never answers. */
 const silent = StatsSource.layerFunction(() => Effect.never)
+
+describe("SqliteEngine.layerConfig", () => {
+  it.effect("takes a record of Configs (Config.Wrap): GUILDPULSE_DATA_DIR from the environment, master keys and scheduler in code", () =>
+    Effect.gen(function* () {
+      const dataDir = freshDir()
+      const provider = ConfigProvider.fromMap(new Map([["GUILDPULSE_DATA_DIR", dataDir]]))
+      const configured = SqliteEngine.layerConfig({
+        ...SqliteStores.fromEnv,
+        masterKeys: Config.succeed(testMasterKeys),
+        scheduler: Config.succeed(false as const)
+      }).pipe(Layer.provide(silent))
+      yield* Effect.flatMap(SecretVault.SecretVault, (vault) => vault.put("main", Redacted.make("bot-token"))).pipe(
+        Effect.provide(configured),
+        Effect.withConfigProvider(provider)
+      )
+      const token = yield* Effect.flatMap(SecretVault.SecretVault, (vault) => vault.get("main")).pipe(Effect.provide(engine(dataDir, silent)))
+      assert.deepStrictEqual(Option.map(token, Redacted.value), Option.some("bot-token"), "in the environment's data dir, sealed with the code's keys")
+    }), 60_000)
+})
 
 describe("SqliteEngine across restarts", () => {
   it.effect("serves the last good snapshot at once after a restart, stale, while Discord does not answer", () =>
