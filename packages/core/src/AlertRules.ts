@@ -10,7 +10,7 @@
  * | `stale_data` | the headline numbers are older than `olderThanMinutes` (or none ever arrived) | 30 min |
  * | `circuit_open` | a source's circuit is open, half-open or misconfigured for `openForMinutes` | 10 min |
  * | `invalid_request_guard` | 401/403/429 over the guard's 10-minute window reach `threshold` (process-wide) | 1,000 |
- * | `token_expiring` | the bot token expires within `withinDays`, or is expired/invalid | 7 days |
+ * | `token_expiring` | the bot token expires within `withinDays`, is expired/invalid, or was set more than `rotateAfterDays` ago | 7 days, 90 days |
  * | `refresh_dead_lettered` | the profile's refresh job landed in the dead-letter list | — |
  */
 import { Schema } from "effect"
@@ -33,7 +33,12 @@ export const PresenceDropRule = Schema.Struct({
 export const StaleDataRule = Schema.Struct({ ...common, olderThanMinutes: Schema.Number.pipe(Schema.between(1, 10_080)) })
 export const CircuitOpenRule = Schema.Struct({ ...common, openForMinutes: Schema.Number.pipe(Schema.between(0, 10_080)) })
 export const InvalidRequestGuardRule = Schema.Struct({ ...common, threshold: Schema.Int.pipe(Schema.between(1, 10_000)) })
-export const TokenExpiringRule = Schema.Struct({ ...common, withinDays: Schema.Number.pipe(Schema.between(0, 365)) })
+export const TokenExpiringRule = Schema.Struct({
+  ...common,
+  withinDays: Schema.Number.pipe(Schema.between(0, 365)),
+  /** A token set longer ago than this is due for rotation (warning); 90 days by default. */
+  rotateAfterDays: Schema.optional(Schema.Number.pipe(Schema.between(1, 3650)))
+})
 export const RefreshDeadLetteredRule = Schema.Struct(common)
 
 export const RuleSet = Schema.Struct({
@@ -78,7 +83,7 @@ export const builtInRules: RuleSet = {
   stale_data: { enabled: true, cooldownMinutes: 30, olderThanMinutes: 30 },
   circuit_open: { enabled: true, cooldownMinutes: 30, openForMinutes: 10 },
   invalid_request_guard: { enabled: true, cooldownMinutes: 30, threshold: 1_000 },
-  token_expiring: { enabled: true, cooldownMinutes: 1_440, withinDays: 7 },
+  token_expiring: { enabled: true, cooldownMinutes: 1_440, withinDays: 7, rotateAfterDays: 90 },
   refresh_dead_lettered: { enabled: true, cooldownMinutes: 60 }
 }
 

@@ -168,6 +168,21 @@ describe("Alerts", () => {
     }).pipe(Effect.provide(circuit.layer)))
 
   const token = harness(only(["token_expiring"], { token_expiring: { withinDays: 7 } }))
+  it.effect("a token set more than rotateAfterDays ago fires 'due for rotation', and recovers when it is set again", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const repo = yield* ProfileRepository.ProfileRepository
+      const current = profile()
+      yield* repo.put({ ...current, version: 2, token: { present: true, status: "valid", rotatedAt: new Date(T0 - 89 * 86_400_000).toISOString() } }, 1)
+      assert.deepStrictEqual(yield* evaluate, [])
+      yield* TestClock.adjust("1 days")
+      const fired = yield* evaluate
+      assert.deepStrictEqual(fired.map((n) => [n.status, n.title, n.severity]), [["firing", "Bot token due for rotation", "warning"]])
+      assert.include(fired[0]!.summary, "set 90 days ago (rotate after 90)")
+      yield* repo.put({ ...current, version: 3, token: { present: true, status: "valid", rotatedAt: new Date(T0 + 86_400_000).toISOString() } }, 2)
+      assert.deepStrictEqual(alertsOf(yield* evaluate), ["resolved:token_expiring:main"])
+    }).pipe(Effect.provide(token.layer)))
+
   it.effect("token expiring within N days fires, and recovers when the token is rotated", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)

@@ -138,7 +138,13 @@ export const tokenExpiring = (input: { readonly rule: RuleSet["token_expiring"];
   const days = daysUntil(profile.token.expiresAt, input.nowMs)
   const status = profile.token.status
   if (status === "invalid") {
-    return { _tag: "firing", severity: "critical", title: "Bot token rejected", summary: "Discord rejects the bot token; member counts from the bot source are unavailable. Set a new token.", details: [{ label: "Token status", value: status }] }
+    return {
+      _tag: "firing",
+      severity: "critical",
+      title: "Bot token rejected",
+      summary: `${profile.token.problem ?? "Discord rejects the bot token"}; member counts from the bot source are unavailable. Set a new token.`,
+      details: [{ label: "Token status", value: status }]
+    }
   }
   if (status === "expired" || (days !== null && days < 0)) {
     return { _tag: "firing", severity: "critical", title: "Bot token expired", summary: "The bot token has expired. Rotate it.", details: [{ label: "Expired at", value: profile.token.expiresAt ?? "unknown" }] }
@@ -150,6 +156,17 @@ export const tokenExpiring = (input: { readonly rule: RuleSet["token_expiring"];
       title: "Bot token expiring",
       summary: days !== null ? `The bot token expires in ${days} days. Rotate it before then.` : "The bot token is about to expire. Rotate it.",
       details: [{ label: "Expires at", value: profile.token.expiresAt ?? "unknown" }]
+    }
+  }
+  const rotatedMs = profile.token.rotatedAt === undefined ? Number.NaN : Date.parse(profile.token.rotatedAt)
+  const ageDays = Math.floor((input.nowMs - rotatedMs) / 86_400_000)
+  if (input.rule.rotateAfterDays !== undefined && !Number.isNaN(rotatedMs) && ageDays >= input.rule.rotateAfterDays) {
+    return {
+      _tag: "firing",
+      severity: "warning",
+      title: "Bot token due for rotation",
+      summary: `The bot token was set ${ageDays} days ago (rotate after ${input.rule.rotateAfterDays}). Set a new one.`,
+      details: [{ label: "Set at", value: profile.token.rotatedAt ?? "unknown" }]
     }
   }
   return ok
