@@ -12,6 +12,7 @@
  */
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import type { StoreError } from "./Errors.js"
+import type { ProfileKey } from "./Identifiers.js"
 import * as SecretCrypto from "./SecretCrypto.js"
 
 export interface ReencryptReport {
@@ -26,9 +27,9 @@ export interface ReencryptReport {
 export class SecretVault extends Context.Tag("@guildpulse/core/SecretVault")<
   SecretVault,
   {
-    readonly get: (profile: string) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, StoreError | SecretCrypto.SecretUnreadable>
-    readonly put: (profile: string, token: Redacted.Redacted<string>) => Effect.Effect<void, StoreError>
-    readonly remove: (profile: string) => Effect.Effect<void, StoreError>
+    readonly get: (profile: ProfileKey) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, StoreError | SecretCrypto.SecretUnreadable>
+    readonly put: (profile: ProfileKey, token: Redacted.Redacted<string>) => Effect.Effect<void, StoreError>
+    readonly remove: (profile: ProfileKey) => Effect.Effect<void, StoreError>
     /** Re-seals every stored token under the active key (a vault that does not encrypt reports them unchanged). */
     readonly reencrypt: Effect.Effect<ReencryptReport, StoreError>
   }

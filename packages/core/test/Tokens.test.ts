@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option, Redacted, TestClock } from "effect"
-import { EventLog, ProfileRepository, SecretCrypto, SecretVault, Tokens, TokenVerifier } from "../src/index.js"
+import { EventLog, ProfileKey, ProfileRepository, SecretCrypto, SecretVault, Tokens, TokenVerifier } from "../src/index.js"
 import { vaultTestKeys } from "../src/testing/index.js"
 import { engine } from "./fixtures.js"
 
@@ -21,7 +21,7 @@ const withTokens = (bots = discordBots(), options: Tokens.TokensOptions = { reva
   return Tokens.layer(options).pipe(Layer.provideMerge(TokenVerifier.layerStatic(bots)), Layer.provideMerge(stores))
 }
 
-const storedToken = Effect.flatMap(SecretVault.SecretVault, (vault) => Effect.map(vault.get("main"), Option.map(Redacted.value)))
+const storedToken = Effect.flatMap(SecretVault.SecretVault, (vault) => Effect.map(vault.get(ProfileKey.make("main")), Option.map(Redacted.value)))
 const metadata = Effect.flatMap(ProfileRepository.ProfileRepository, (repository) => Effect.map(repository.get("main"), (p) => Option.getOrThrow(p).token))
 const eventsOf = (type: "token.set" | "token.invalid" | "token.validated" | "token.rotation_due" | "token.removed") =>
   Effect.flatMap(EventLog.EventLog, (log) => Effect.map(log.query({ type }), (page) => page.events))
@@ -111,7 +111,7 @@ describe("Tokens", () => {
     const ring = (keys: Redacted.Redacted<string>) => Either.getOrThrow(SecretCrypto.parseKeyring(Redacted.value(keys)))
     return Effect.gen(function* () {
       yield* Effect.provide(
-        Effect.flatMap(SecretVault.SecretVault, (vault) => vault.put("main", Redacted.make("sandbox-token"))),
+        Effect.flatMap(SecretVault.SecretVault, (vault) => vault.put(ProfileKey.make("main"), Redacted.make("sandbox-token"))),
         SecretVault.layerMemory(undefined, { keyring: ring(vaultTestKeys.k1), envelopes })
       )
       const tokens = yield* Tokens.Tokens

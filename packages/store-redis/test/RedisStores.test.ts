@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
-import { EventLog, Lock, ProfileRepository, SecretVault, SnapshotStore } from "@guildpulse/core"
+import { EventLog, Lock, ProfileKey, ProfileRepository, SecretVault, SnapshotStore } from "@guildpulse/core"
 import { RedisConnection, RedisEventLog, RedisSecretVault, RedisStores } from "../src/index.js"
 import { profileFixture, snapshotFixture } from "./fixtures/domain.js"
 import { keyA, onlyNewKey, rotatedMasterKeys, testMasterKeys } from "./fixtures/keys.js"
@@ -34,7 +34,7 @@ describe("Redis stores", () => {
         yield* (yield* ProfileRepository.ProfileRepository).put(profileFixture("main"), 0)
         yield* (yield* Lock.Lock).acquire("refresh:main", 5000)
         yield* (yield* EventLog.EventLog).emit({ level: "info", type: "refresh.succeeded", profile: "main", message: "ok" })
-        yield* (yield* SecretVault.SecretVault).put("main", Redacted.make("sandbox-token-xyz"))
+        yield* (yield* SecretVault.SecretVault).put(ProfileKey.make("main"), Redacted.make("sandbox-token-xyz"))
       }).pipe(Effect.provide(stores(prefix)))
       const keys = (yield* Effect.promise(() => client.keys(`${prefix}*`))).sort()
       assert.includeMembers(keys, [
@@ -148,7 +148,7 @@ describe("Redis stores", () => {
       const vaultWith = (keys: Redacted.Redacted<string>) =>
         Effect.flatMap(Layer.build(RedisSecretVault.layer(keys).pipe(Layer.provide(connection))), (ctx) => Effect.provide(RedisSecretVault.RedisSecretVault, ctx))
       const v1 = yield* vaultWith(testMasterKeys)
-      yield* v1.put("main", Redacted.make("sandbox-token-main"))
+      yield* v1.put(ProfileKey.make("main"), Redacted.make("sandbox-token-main"))
       const stored = yield* Effect.promise(() => client.hget(`${prefix}secrets`, "main"))
       assert.isString(stored)
       assert.notInclude(stored!, "sandbox-token")
@@ -157,19 +157,19 @@ describe("Redis stores", () => {
 
       // Copied onto another profile, the ciphertext does not open.
       yield* Effect.promise(() => client.hset(`${prefix}secrets`, "thief", stored!))
-      const stolen = yield* Effect.flip(v1.get("thief"))
+      const stolen = yield* Effect.flip(v1.get(ProfileKey.make("thief")))
       assert.strictEqual(stolen.reason, "tampered")
       assert.notInclude(stolen.message, "sandbox-token")
-      yield* v1.remove("thief")
+      yield* v1.remove(ProfileKey.make("thief"))
 
       // Rotation: the new ring reads the old ciphertext, re-seals it, and then the old key can go.
       const v2 = yield* vaultWith(rotatedMasterKeys)
-      assert.strictEqual(Redacted.value(Option.getOrThrow(yield* v2.get("main"))), "sandbox-token-main")
+      assert.strictEqual(Redacted.value(Option.getOrThrow(yield* v2.get(ProfileKey.make("main")))), "sandbox-token-main")
       assert.deepStrictEqual(yield* v2.reencrypt, { rewritten: 1, unchanged: 0, unreadable: [] })
       assert.deepStrictEqual(yield* v2.reencrypt, { rewritten: 0, unchanged: 1, unreadable: [] })
       assert.strictEqual(JSON.parse((yield* Effect.promise(() => client.hget(`${prefix}secrets`, "main")))!).kid, "k2")
       const v3 = yield* vaultWith(onlyNewKey)
-      assert.strictEqual(Redacted.value(Option.getOrThrow(yield* v3.get("main"))), "sandbox-token-main")
+      assert.strictEqual(Redacted.value(Option.getOrThrow(yield* v3.get(ProfileKey.make("main")))), "sandbox-token-main")
 
       // A malformed keyring is a configuration error.
       const bad = yield* Effect.flip(Layer.build(RedisSecretVault.layer(Redacted.make("k1:dG9vLXNob3J0"))).pipe(Effect.provide(connection)))
@@ -227,7 +227,7 @@ describe("Redis stores", () => {
         ])
       )
       const context = yield* Layer.build(RedisStores.layerConfig()).pipe(Effect.withConfigProvider(provider))
-      yield* Effect.flatMap(Effect.provide(SecretVault.SecretVault, context), (vault) => vault.put("main", Redacted.make("sandbox-token-config")))
+      yield* Effect.flatMap(Effect.provide(SecretVault.SecretVault, context), (vault) => vault.put(ProfileKey.make("main"), Redacted.make("sandbox-token-config")))
       const stored = yield* Effect.promise(() => client.hget(`${prefix}secrets`, "main"))
       assert.strictEqual(JSON.parse(stored!).kid, "k1", "sealed in Redis under the configured prefix")
       const missing = yield* Effect.flip(Layer.build(RedisStores.layerConfig()).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))))

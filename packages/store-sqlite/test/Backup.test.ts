@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { afterAll } from "vitest"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
-import { ProfileRepository, SecretVault, SnapshotStore } from "@guildpulse/core"
+import { ProfileKey, ProfileRepository, SecretVault, SnapshotStore } from "@guildpulse/core"
 import { SqliteBackup, SqliteStores } from "../src/index.js"
 import { profileFixture, snapshotFixture } from "./fixtures/domain.js"
 import { testMasterKeys } from "./fixtures/keys.js"
@@ -21,7 +21,7 @@ const sha256 = (path: string) => createHash("sha256").update(readFileSync(path))
 const contents = Effect.gen(function* () {
   const repo = yield* ProfileRepository.ProfileRepository
   const snapshot = yield* (yield* SnapshotStore.SnapshotStore).get("one")
-  const token = yield* (yield* SecretVault.SecretVault).get("one")
+  const token = yield* (yield* SecretVault.SecretVault).get(ProfileKey.make("one"))
   return {
     profiles: (yield* repo.list).map((p) => p.key),
     snapshot: Option.map(snapshot, (s) => s.attemptedAtMs),
@@ -36,7 +36,7 @@ describe("backup and restore", () => {
       const copy = join(root, `backup${++seq}.db`)
       const result = yield* Effect.gen(function* () {
         yield* (yield* ProfileRepository.ProfileRepository).put(profileFixture("one"), 0)
-        yield* (yield* SecretVault.SecretVault).put("one", Redacted.make("token-one"))
+        yield* (yield* SecretVault.SecretVault).put(ProfileKey.make("one"), Redacted.make("token-one"))
         yield* (yield* SnapshotStore.SnapshotStore).put(snapshotFixture("one", 1234))
         const made = yield* SqliteBackup.backup(copy)
         yield* (yield* ProfileRepository.ProfileRepository).put(profileFixture("two"), 0)

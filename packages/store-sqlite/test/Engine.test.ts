@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { afterAll } from "vitest"
 import { assert, describe, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Layer, Option, Redacted, TestClock } from "effect"
-import { ProfileRepository, Refresher, RefreshScheduler, SecretVault, Stats, StatsSource } from "@guildpulse/core"
+import { ProfileKey, ProfileRepository, Refresher, RefreshScheduler, SecretVault, Stats, StatsSource } from "@guildpulse/core"
 import { SqliteEngine, SqliteStores } from "../src/index.js"
 import { countingSource, profileFixture } from "./fixtures/domain.js"
 import { testMasterKeys } from "./fixtures/keys.js"
@@ -53,7 +53,7 @@ describe("SqliteEngine across restarts", () => {
       const healthy = countingSource()
       const first = yield* Effect.gen(function* () {
         yield* (yield* ProfileRepository.ProfileRepository).put(profileFixture("main"), 0)
-        yield* (yield* SecretVault.SecretVault).put("main", Redacted.make("bot-token"))
+        yield* (yield* SecretVault.SecretVault).put(ProfileKey.make("main"), Redacted.make("bot-token"))
         return yield* (yield* Stats.Stats).get("main")
       }).pipe(Effect.provide(engine(dataDir, healthy.layer)))
       assert.strictEqual(first.freshness.state, "fresh")
@@ -61,7 +61,7 @@ describe("SqliteEngine across restarts", () => {
       yield* TestClock.adjust("10 minutes")
       const afterRestart = yield* Effect.gen(function* () {
         const view = yield* (yield* Stats.Stats).get("main")
-        const token = yield* (yield* SecretVault.SecretVault).get("main")
+        const token = yield* (yield* SecretVault.SecretVault).get(ProfileKey.make("main"))
         return { view, token: Option.map(token, Redacted.value) }
       }).pipe(Effect.provide(engine(dataDir, silent)))
       assert.strictEqual(afterRestart.view.freshness.state, "stale")

@@ -8,7 +8,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Encoding, Layer, Option, Redacted } from "effect"
-import { SecretVault } from "../index.js"
+import { ProfileKey, SecretVault } from "../index.js"
 
 const keyOf = (fill: number) => Encoding.encodeBase64(new Uint8Array(32).fill(fill))
 /** Test keyrings (never use these anywhere else): `k1` alone, `k2` then `k1` (rotation), `k2` alone. */
@@ -40,27 +40,27 @@ export const describeSecretVaultContract = (
     it.live("keeps one redacted token per profile until removed", () =>
       Effect.gen(function* () {
         const vault = yield* SecretVault.SecretVault
-        assert.isTrue(Option.isNone(yield* vault.get("main")))
-        yield* vault.put("main", Redacted.make("sandbox-token-main"))
-        yield* vault.put("other", Redacted.make("sandbox-token-other"))
-        const main = Option.getOrThrow(yield* vault.get("main"))
+        assert.isTrue(Option.isNone(yield* vault.get(ProfileKey.make("main"))))
+        yield* vault.put(ProfileKey.make("main"), Redacted.make("sandbox-token-main"))
+        yield* vault.put(ProfileKey.make("other"), Redacted.make("sandbox-token-other"))
+        const main = Option.getOrThrow(yield* vault.get(ProfileKey.make("main")))
         assert.isTrue(Redacted.isRedacted(main))
         assert.strictEqual(Redacted.value(main), "sandbox-token-main")
         assert.notInclude(String(main), "sandbox-token")
-        yield* vault.put("main", Redacted.make("rotated"))
-        assert.strictEqual(Redacted.value(Option.getOrThrow(yield* vault.get("main"))), "rotated")
-        yield* vault.remove("main")
-        assert.isTrue(Option.isNone(yield* vault.get("main")))
-        assert.strictEqual(Redacted.value(Option.getOrThrow(yield* vault.get("other"))), "sandbox-token-other")
+        yield* vault.put(ProfileKey.make("main"), Redacted.make("rotated"))
+        assert.strictEqual(Redacted.value(Option.getOrThrow(yield* vault.get(ProfileKey.make("main")))), "rotated")
+        yield* vault.remove(ProfileKey.make("main"))
+        assert.isTrue(Option.isNone(yield* vault.get(ProfileKey.make("main"))))
+        assert.strictEqual(Redacted.value(Option.getOrThrow(yield* vault.get(ProfileKey.make("other")))), "sandbox-token-other")
       }).pipe(Effect.provide(makeLayer(`vault${++seq}`, vaultTestKeys.k1))))
 
     it.live("round-trips any token text exactly", () =>
       Effect.gen(function* () {
         const vault = yield* SecretVault.SecretVault
         const tokens = ["", "MTIz.Gx-_y.ab", "ünïcødé ✓ 🔑", "x".repeat(4096)]
-        for (const [i, token] of tokens.entries()) yield* vault.put(`p${i}`, Redacted.make(token))
+        for (const [i, token] of tokens.entries()) yield* vault.put(ProfileKey.make(`p${i}`), Redacted.make(token))
         for (const [i, token] of tokens.entries()) {
-          assert.strictEqual(Redacted.value(Option.getOrThrow(yield* vault.get(`p${i}`))), token)
+          assert.strictEqual(Redacted.value(Option.getOrThrow(yield* vault.get(ProfileKey.make(`p${i}`)))), token)
         }
       }).pipe(Effect.provide(makeLayer(`vault${++seq}`, vaultTestKeys.k1))))
 
@@ -71,40 +71,40 @@ export const describeSecretVaultContract = (
         const namespace = `vault${++seq}`
         yield* withVault(namespace, vaultTestKeys.k1, (before) =>
           Effect.gen(function* () {
-            yield* before.put("main", Redacted.make("sandbox-token-main"))
-            yield* before.put("other", Redacted.make("sandbox-token-other"))
+            yield* before.put(ProfileKey.make("main"), Redacted.make("sandbox-token-main"))
+            yield* before.put(ProfileKey.make("other"), Redacted.make("sandbox-token-other"))
           }))
         yield* withVault(namespace, vaultTestKeys.rotated, (rotated) =>
           Effect.gen(function* () {
-            assert.strictEqual(Redacted.value(Option.getOrThrow(yield* rotated.get("main"))), "sandbox-token-main")
-            yield* rotated.put("fresh", Redacted.make("sandbox-token-fresh"))
+            assert.strictEqual(Redacted.value(Option.getOrThrow(yield* rotated.get(ProfileKey.make("main")))), "sandbox-token-main")
+            yield* rotated.put(ProfileKey.make("fresh"), Redacted.make("sandbox-token-fresh"))
             assert.deepStrictEqual(yield* rotated.reencrypt, { rewritten: 2, unchanged: 1, unreadable: [] })
             assert.deepStrictEqual(yield* rotated.reencrypt, { rewritten: 0, unchanged: 3, unreadable: [] })
           }))
         yield* withVault(namespace, vaultTestKeys.k2, (after) =>
           Effect.forEach(["main", "other", "fresh"], (profile) =>
-            Effect.map(after.get(profile), (token) =>
+            Effect.map(after.get(ProfileKey.make(profile)), (token) =>
               assert.strictEqual(Redacted.value(Option.getOrThrow(token)), `sandbox-token-${profile}`))))
       }))
 
     it.live("a token sealed under a key that left the ring is unreadable, named, and kept", () =>
       Effect.gen(function* () {
         const namespace = `vault${++seq}`
-        yield* withVault(namespace, vaultTestKeys.k1, (old) => old.put("main", Redacted.make("sandbox-token-main")))
+        yield* withVault(namespace, vaultTestKeys.k1, (old) => old.put(ProfileKey.make("main"), Redacted.make("sandbox-token-main")))
         yield* withVault(namespace, vaultTestKeys.k2, (without) =>
           Effect.gen(function* () {
-            const failure = yield* Effect.flip(without.get("main"))
+            const failure = yield* Effect.flip(without.get(ProfileKey.make("main")))
             assert.strictEqual(failure._tag, "SecretUnreadable")
             if (failure._tag !== "SecretUnreadable") return
             assert.strictEqual(failure.reason, "key_missing")
             assert.strictEqual(failure.kid, "k1")
             assert.include(failure.message, "'k1'")
             assert.notInclude(failure.message, "sandbox-token")
-            yield* without.put("other", Redacted.make("sandbox-token-other"))
+            yield* without.put(ProfileKey.make("other"), Redacted.make("sandbox-token-other"))
             assert.deepStrictEqual(yield* without.reencrypt, { rewritten: 0, unchanged: 1, unreadable: ["main"] })
           }))
         // Nothing was deleted: with the key back, the token opens.
         yield* withVault(namespace, vaultTestKeys.rotated, (back) =>
-          Effect.map(back.get("main"), (token) => assert.strictEqual(Redacted.value(Option.getOrThrow(token)), "sandbox-token-main")))
+          Effect.map(back.get(ProfileKey.make("main")), (token) => assert.strictEqual(Redacted.value(Option.getOrThrow(token)), "sandbox-token-main")))
       }))
   })
