@@ -245,7 +245,7 @@ describe("Redis stores", () => {
         masterKeys: Config.succeed(testMasterKeys)
       })
       const context = yield* Layer.build(layer).pipe(Effect.withConfigProvider(provider))
-      yield* Effect.flatMap(Effect.provide(SecretVault.SecretVault, context), (vault) => vault.put("main", Redacted.make("sandbox-token-wrap")))
+      yield* Effect.flatMap(Effect.provide(SecretVault.SecretVault, context), (vault) => vault.put(ProfileKey.make("main"), Redacted.make("sandbox-token-wrap")))
       const stored = yield* Effect.promise(() => client.hget(`${prefix}secrets`, "main"))
       assert.strictEqual(JSON.parse(stored!).kid, "k1", "sealed in Redis under the prefix given in code")
     }))

@@ -36,11 +36,11 @@ describe("SqliteEngine.layerConfig", () => {
         masterKeys: Config.succeed(testMasterKeys),
         scheduler: Config.succeed(false as const)
       }).pipe(Layer.provide(silent))
-      yield* Effect.flatMap(SecretVault.SecretVault, (vault) => vault.put("main", Redacted.make("bot-token"))).pipe(
+      yield* Effect.flatMap(SecretVault.SecretVault, (vault) => vault.put(ProfileKey.make("main"), Redacted.make("bot-token"))).pipe(
         Effect.provide(configured),
         Effect.withConfigProvider(provider)
       )
-      const token = yield* Effect.flatMap(SecretVault.SecretVault, (vault) => vault.get("main")).pipe(Effect.provide(engine(dataDir, silent)))
+      const token = yield* Effect.flatMap(SecretVault.SecretVault, (vault) => vault.get(ProfileKey.make("main"))).pipe(Effect.provide(engine(dataDir, silent)))
       assert.deepStrictEqual(Option.map(token, Redacted.value), Option.some("bot-token"), "in the environment's data dir, sealed with the code's keys")
     }), 60_000)
 })
