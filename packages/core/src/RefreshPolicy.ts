@@ -3,7 +3,9 @@
  * the snapshot as `nextRefreshAtMs`) and every `RefreshScheduler` (memory, BullMQ), so they all behave alike:
  *
  * - after a round that refreshed a headline field: `ttl × (1 − lead) × (1 ± jitter)` — ahead of expiry; or, when
- *   a usable source was refused by its circuit, as soon as that circuit lets the source be tried;
+ *   a usable source was refused by its circuit, as soon as that circuit lets the source be tried; or, when a
+ *   misconfigured source's next probe comes sooner, at that probe (a few extra rounds in its first hour, then at
+ *   most one an hour), so a fix on Discord's side shows within a probe interval, not a probe interval plus a ttl;
  * - after the n-th failed round in a row: `min(30 s × 2^(n−1), max(ttl, 15 min))` ±20 %, never before a usable
  *   source may be tried again (its `retryAfter`, its circuit's half-open time) and at the EARLIEST time any
  *   usable source may be tried: a misconfigured source (probed 30 s after, doubling up to hourly) never holds the others back;
@@ -123,7 +125,11 @@ export const decide = (input: RoundInput, policy: RefreshPolicyOptions = default
   const { nowMs } = input
   if (input.refreshed) {
     const aheadOfExpiry = nowMs + successDelayMs(input.ttlSeconds, input.random01, policy)
-    const nextAtMs = input.incompleteRetryAtMs === undefined ? aheadOfExpiry : Math.min(aheadOfExpiry, Math.max(nowMs, input.incompleteRetryAtMs))
+    // A misconfigured source's next probe falls between two rounds: the round comes then, or a probe due a
+    // second after a round would wait a whole ttl more (a fixed widget or token showing as broken that long).
+    const probes = input.sources.flatMap((s) => (s._tag === "Misconfigured" && s.atMs > nowMs ? [s.atMs] : []))
+    const retries = input.incompleteRetryAtMs === undefined ? probes : [Math.max(nowMs, input.incompleteRetryAtMs), ...probes]
+    const nextAtMs = retries.length === 0 ? aheadOfExpiry : Math.min(aheadOfExpiry, ...retries)
     return { outcome: "ok", consecutiveFailures: 0, nextAtMs }
   }
   const usable = input.sources.flatMap((s) => (s._tag === "Usable" ? [s.atMs] : []))

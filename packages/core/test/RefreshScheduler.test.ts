@@ -41,6 +41,16 @@ describe("RefreshPolicy.decide", () => {
   }
   const table: ReadonlyArray<{ readonly name: string; readonly input: Partial<RefreshPolicy.RoundInput>; readonly expect: RefreshPolicy.RoundDecision }> = [
     { name: "success: ahead of expiry, count reset", input: { refreshed: true, previousFailures: 4 }, expect: { outcome: "ok", consecutiveFailures: 0, nextAtMs: 1_270_000 } },
+    {
+      name: "success with a misconfigured source probed before expiry: the next round comes at that probe",
+      input: { refreshed: true, sources: [{ _tag: "Usable", atMs: 1_000_000 }, { _tag: "Misconfigured", atMs: 1_054_600 }] },
+      expect: { outcome: "ok", consecutiveFailures: 0, nextAtMs: 1_054_600 }
+    },
+    {
+      name: "success with a misconfigured source probed after expiry: ahead of expiry",
+      input: { refreshed: true, sources: [{ _tag: "Usable", atMs: 1_000_000 }, { _tag: "Misconfigured", atMs: 4_600_000 }] },
+      expect: { outcome: "ok", consecutiveFailures: 0, nextAtMs: 1_270_000 }
+    },
     { name: "first failure: 30 s", input: {}, expect: { outcome: "failed", consecutiveFailures: 1, nextAtMs: 1_030_000 } },
     { name: "fourth failure: 240 s", input: { previousFailures: 3 }, expect: { outcome: "failed", consecutiveFailures: 4, nextAtMs: 1_240_000 } },
     { name: "failure never before the usable source's retry-after", input: { sources: [{ _tag: "Usable", atMs: 1_400_000 }] }, expect: { outcome: "failed", consecutiveFailures: 1, nextAtMs: 1_400_000 } },
@@ -176,7 +186,9 @@ describe("RefreshScheduler (memory)", () => {
       yield* scheduler.schedule(profile({ inviteCode: undefined }))
       yield* TestClock.adjust("0 millis")
       script.set("bot", { _tag: "fail", error: { reason: "server_error", status: 503, message: "Service Unavailable" } })
-      yield* TestClock.adjust("70 seconds") // the next scheduled round fails
+      // The next round (the widget's first probe, ~30 s after) fails on the bot.
+      for (let second = 0; second < 60 && (yield* refreshTimes).length < 2; second++) yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* refreshTimes).length, 2)
       script.set("bot", healthy.bot)
       const failedAt = (yield* refreshTimes).at(-1)!
       yield* TestClock.adjust("60 seconds")
