@@ -85,6 +85,8 @@ export interface ProfileHealth {
     readonly present: boolean
     readonly expiresAt: string | null
     readonly daysUntilExpiry: number | null
+    /** Why an `invalid` token is invalid (Discord's refusal, or its key missing from GUILDPULSE_MASTER_KEYS). */
+    readonly problem?: string
   }
 }
 
@@ -336,7 +338,13 @@ export const make = (options: HealthOptions = {}) =>
             consecutiveFailures: job?.consecutiveFailures ?? 0,
             deadLettered: job?.deadLettered === true
           },
-          token: { status: profile.token.status, present: profile.token.present, expiresAt: profile.token.expiresAt ?? null, daysUntilExpiry: tokenDays }
+          token: {
+            status: profile.token.status,
+            present: profile.token.present,
+            expiresAt: profile.token.expiresAt ?? null,
+            daysUntilExpiry: tokenDays,
+            ...(profile.token.status === "invalid" && profile.token.problem !== undefined ? { problem: profile.token.problem } : {})
+          }
         } satisfies ProfileHealth
       })
 

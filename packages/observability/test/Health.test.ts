@@ -116,6 +116,7 @@ describe("Health", () => {
       yield* (yield* Refresher.Refresher).refresh("main")
       const refused = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "main")!
       assert.strictEqual(refused.token.status, "invalid")
+      assert.strictEqual(refused.token.problem, "Discord refused the token (unauthorized)", "health says why")
     }).pipe(Effect.provide(app({ profiles: [profile(), profile({ key: "tokenless" })], tokens: { main: "sandbox-token" } }))))
 
   it.effect("readiness fails when a store is unreachable", () => {
