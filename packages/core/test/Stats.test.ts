@@ -125,7 +125,13 @@ describe("Stats.get freshness", () => {
       assert.strictEqual(view.freshness.state, "unavailable")
       assert.deepStrictEqual(view.counts, {})
       assert.deepStrictEqual(view.freshness.reasons, ["rate_limited"])
-      assert.strictEqual(view.freshness.retryAfterSeconds, 30)
+      // Retry after = until the next planned attempt: never before Discord's Retry-After (30 s), then the
+      // failure backoff's ±20 % jitter decides (Random), so the plan stored with the snapshot is the expected value.
+      const planned = yield* (yield* SnapshotStore.SnapshotStore).get("main")
+      assert.isTrue(Option.isSome(planned))
+      const plannedInMs = Option.getOrThrow(planned).nextRefreshAtMs - T0
+      assert.isAtLeast(plannedInMs, 30_000, "never before Discord's Retry-After")
+      assert.strictEqual(view.freshness.retryAfterSeconds, Math.ceil(plannedInMs / 1000))
       const again = yield* stats.get("main")
       assert.strictEqual(again.freshness.state, "unavailable")
       assert.strictEqual(script.calls.widget, 1, "no new upstream call before the retry-after")
