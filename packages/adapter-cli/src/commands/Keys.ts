@@ -4,33 +4,12 @@
  * printing). Tables for people, `--format json` for scripts; the same `--url`/`--key` as the operator commands.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { NodeHttpClient } from "@effect/platform-node"
-import type { HttpClient } from "@effect/platform"
-import { Clock, Config, Console, Effect, Option, Schedule } from "effect"
-import type { Redacted } from "effect"
+import { Clock, Console, Effect, Option, Schedule } from "effect"
 import * as Api from "../Api.js"
 import { type CliError, usage } from "../CliError.js"
 import { pairs, show, table } from "../internal/table.js"
+import { connection, format, json, type Target, withClient } from "./Operator.js"
 
-const url = Options.text("url").pipe(
-  Options.withDescription(`Server URL (default: GUILDPULSE_URL, else ${Api.DEFAULT_URL})`),
-  Options.withFallbackConfig(Config.string("GUILDPULSE_URL")),
-  Options.withDefault(Api.DEFAULT_URL)
-)
-const key = Options.redacted("key").pipe(
-  Options.withDescription("API key with keys:admin (keys) or audit:read (audit) (default: GUILDPULSE_API_KEY)"),
-  Options.withFallbackConfig(Config.redacted("GUILDPULSE_API_KEY")),
-  Options.optional
-)
-const format = Options.choice("format", ["table", "json"]).pipe(
-  Options.withDefault("table" as const),
-  Options.withDescription("table for people, json for scripts")
-)
-const connection = { url, key }
-type Target = { readonly url: string; readonly key: Option.Option<Redacted.Redacted<string>> }
-
-const withClient = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) => Effect.provide(effect, NodeHttpClient.layerUndici)
-const json = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 
 const list = (text: string) => text.split(",").map((s) => s.trim()).filter((s) => s !== "")
 

@@ -25,7 +25,7 @@ export const format = Options.choice("format", ["table", "json"]).pipe(
   Options.withDescription("table for people, json for scripts")
 )
 export const connection = { url, key }
-type Target = { readonly url: string; readonly key: Option.Option<import("effect").Redacted.Redacted<string>> }
+export type Target = { readonly url: string; readonly key: Option.Option<import("effect").Redacted.Redacted<string>> }
 
 export const withClient = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) => Effect.provide(effect, NodeHttpClient.layerUndici)
 export const json = (value: unknown) => Console.log(JSON.stringify(value, null, 2))

@@ -3,8 +3,8 @@
  * `If-Match`), manual refresh, and the event log. A key limited to some profiles sees nothing of the others:
  * reads of another profile are 404, writes are 403.
  */
-import { Validation, type Engine, type Profile } from "@guildpulse/core"
-import { Effect, Either, Exit, Option, Schema } from "effect"
+import { Validation, type Profile } from "@guildpulse/core"
+import { Effect, Either, Option, Schema } from "effect"
 import { canAccessProfile, type Principal } from "../Authenticator.js"
 import * as Problem from "../Problem.js"
 import { requireScope, type RouteContext, type RouteSpec } from "../Routes.js"
@@ -19,7 +19,8 @@ import {
   RefreshAccepted,
   timestampMs
 } from "../Schemas.js"
-import { onExit, type EngineHandle } from "./engine.js"
+import type { EngineHandle } from "./engine.js"
+import { runThen } from "./runRoute.js"
 import { ifNoneMatchHits, readJsonBody, send, type Headers } from "./http.js"
 import { invalidProfileKey, isProfileKey, profileParam } from "./publicView.js"
 
@@ -49,20 +50,6 @@ const isProblem = (value: unknown): value is Problem.ProblemResponse =>
 const withEngine = (context: RouteContext, f: (engine: EngineHandle) => void | Promise<void>) =>
   context.engine === undefined ? context.sendProblem(Problem.unavailable("The engine is starting; retry shortly.")) : f(context.engine)
 
-/** Runs an effect and sends its success with `onSuccess`; failures become problems, defects are logged. */
-const runThen = <A, E>(
-  state: AdminState,
-  context: RouteContext,
-  where: string,
-  effect: Effect.Effect<A, E, Engine.Services>,
-  onSuccess: (value: A) => void
-) =>
-  onExit(context.run(effect), (exit) => {
-    if (Exit.isSuccess(exit)) return onSuccess(exit.value)
-    const { response, defect } = Problem.fromCause(exit.cause)
-    if (defect) state.logDefect(`unexpected error while serving ${where}`, exit.cause)
-    context.sendProblem(response)
-  })
 
 const profileKeyOf = (context: RouteContext): string | Problem.ProblemResponse => {
   const key = context.req.params["profile"]

@@ -3,13 +3,13 @@
  * its own scopes and profiles; a key limited to some profiles reads only the audit entries of those profiles.
  */
 import { ProfileKey, Validation, type ApiKeys, type AuditLog } from "@guildpulse/core"
-import { Effect, Either, Exit, Option, Redacted, Schema } from "effect"
+import { Effect, Either, Option, Redacted, Schema } from "effect"
 import type { Governance } from "../ApiKeyAuth.js"
 import type { Principal } from "../Authenticator.js"
 import * as Problem from "../Problem.js"
 import { requireScope, type RouteContext, type RouteSpec } from "../Routes.js"
 import { Cursor, Limit, Timestamp, timestampMs } from "../Schemas.js"
-import { onExit } from "./engine.js"
+import { runThen } from "./runRoute.js"
 import { readJsonBody, type Headers } from "./http.js"
 
 export interface GovernanceState {
@@ -52,13 +52,6 @@ const principalOf = (context: RouteContext): Principal => {
   return context.principal
 }
 
-const runThen = <A, E>(state: GovernanceState, context: RouteContext, where: string, effect: Effect.Effect<A, E>, onSuccess: (value: A) => void) =>
-  onExit(context.run(effect), (exit) => {
-    if (Exit.isSuccess(exit)) return onSuccess(exit.value)
-    const { response, defect } = Problem.fromCause(exit.cause)
-    if (defect) state.logDefect(`unexpected error while serving ${where}`, exit.cause)
-    context.sendProblem(response)
-  })
 
 const listKeys = (state: GovernanceState): RouteSpec => ({
   method: "get",

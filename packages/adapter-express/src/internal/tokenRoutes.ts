@@ -5,11 +5,11 @@
  * not). Answers carry the token metadata only — never the token, not even in a refusal.
  */
 import { type Tokens, TokenMetadata } from "@guildpulse/core"
-import { Effect, Exit, Redacted, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { canAccessProfile } from "../Authenticator.js"
 import * as Problem from "../Problem.js"
 import { requireScope, type RouteContext, type RouteSpec } from "../Routes.js"
-import { onExit } from "./engine.js"
+import { runThen } from "./runRoute.js"
 import { readJsonBody } from "./http.js"
 import { invalidProfileKey, isProfileKey, profileParam } from "./publicView.js"
 
@@ -24,13 +24,6 @@ const TokenBody = Schema.Struct({ token: Schema.String })
 const TokenAnswer = Schema.Struct({ profile: Schema.String, token: TokenMetadata })
 const ReencryptAnswer = Schema.Struct({ rewritten: Schema.Number, unchanged: Schema.Number, unreadable: Schema.Array(Schema.String) })
 
-const runThen = <A, E>(state: TokenState, context: RouteContext, where: string, effect: Effect.Effect<A, E>, onSuccess: (value: A) => void) =>
-  onExit(context.run(effect), (exit) => {
-    if (Exit.isSuccess(exit)) return onSuccess(exit.value)
-    const { response, defect } = Problem.fromCause(exit.cause)
-    if (defect) state.logDefect(`unexpected error while serving ${where}`, exit.cause)
-    context.sendProblem(response)
-  })
 
 /** The profile in the path, when the caller may change it; else answers the problem and returns undefined. */
 const target = (context: RouteContext): string | undefined => {
