@@ -1,6 +1,7 @@
 /**
- * Port: a time series per profile (online, members, freshness state). Samples arrive already typed; the
- * recorder that builds them decides the cadence.
+ * Port: a time series per profile (online, members, boosts, the widget's presence sample, freshness state).
+ * Samples arrive already typed; the recorder that builds them decides the cadence (one per successful live
+ * refresh, at most one a minute per profile).
  *
  * Downsampling tiers (`compact`): raw samples for 48 h, then 5-minute buckets up to 30 days, hourly buckets
  * beyond, nothing older than the retention (90 days, per profile). A bucket is a `Sample` whose `bucket`
@@ -10,6 +11,7 @@
 import { Context, Effect, Layer } from "effect"
 import type { StoreError } from "./Errors.js"
 import type { ProfileKey } from "./Identifiers.js"
+import type { PresenceSample } from "./GuildStats.js"
 import type { FreshnessState } from "./StatsView.js"
 
 /** What a bucket keeps of one number of its raw samples. */
@@ -30,7 +32,12 @@ export interface Bucket {
   readonly fresh: number
   readonly online?: Aggregate
   readonly members?: Aggregate
+  readonly boosts?: Aggregate
 }
+
+/** The numbers a sample may hold (each optional: a round reports what its live sources gave). */
+export type Field = "online" | "members" | "boosts"
+export const fields: ReadonlyArray<Field> = ["online", "members", "boosts"]
 
 export interface Sample {
   readonly profile: ProfileKey
@@ -38,6 +45,9 @@ export interface Sample {
   /** A raw sample's number; on a bucket, the average of its samples' (`bucket.online` has the rest). */
   readonly online?: number
   readonly members?: number
+  readonly boosts?: number
+  /** The widget's presence breakdown (a raw sample's only: buckets do not keep it). */
+  readonly presence?: PresenceSample
   /** On a bucket, the state of its latest sample. */
   readonly state: FreshnessState
   /** Absent on a raw sample. */
@@ -110,14 +120,14 @@ const single = (value: number | undefined): Aggregate | undefined =>
   value === undefined ? undefined : { min: value, max: value, avg: value, count: 1 }
 
 /** What a sample holds of `online` or `members`, a raw one as a bucket of one. */
-export const aggregateOf = (sample: Sample, field: "online" | "members"): Aggregate | undefined =>
+export const aggregateOf = (sample: Sample, field: Field): Aggregate | undefined =>
   sample.bucket !== undefined ? sample.bucket[field] : single(sample[field])
 
 /** How many raw samples a sample stands for, and how many of them were fresh. */
 export const countOf = (sample: Sample): { readonly count: number; readonly fresh: number } =>
   sample.bucket ?? { count: 1, fresh: sample.state === "fresh" ? 1 : 0 }
 
-const merge = (parts: ReadonlyArray<Aggregate | undefined>): Aggregate | undefined => {
+export const mergeAggregates = (parts: ReadonlyArray<Aggregate | undefined>): Aggregate | undefined => {
   let min = Infinity
   let max = -Infinity
   let sum = 0
@@ -138,6 +148,7 @@ export interface Summary {
   readonly fresh: number
   readonly online?: Aggregate
   readonly members?: Aggregate
+  readonly boosts?: Aggregate
 }
 
 /** Min/max/avg/count over samples of any tier mixed (what a report of a period needs). */
@@ -149,9 +160,16 @@ export const summarize = (samples: ReadonlyArray<Sample>): Summary => {
     count += c.count
     fresh += c.fresh
   }
-  const online = merge(samples.map((s) => aggregateOf(s, "online")))
-  const members = merge(samples.map((s) => aggregateOf(s, "members")))
-  return { count, fresh, ...(online !== undefined ? { online } : {}), ...(members !== undefined ? { members } : {}) }
+  const online = mergeAggregates(samples.map((s) => aggregateOf(s, "online")))
+  const members = mergeAggregates(samples.map((s) => aggregateOf(s, "members")))
+  const boosts = mergeAggregates(samples.map((s) => aggregateOf(s, "boosts")))
+  return {
+    count,
+    fresh,
+    ...(online !== undefined ? { online } : {}),
+    ...(members !== undefined ? { members } : {}),
+    ...(boosts !== undefined ? { boosts } : {})
+  }
 }
 
 /** Folds samples (of one profile, oldest first) into one bucket per `bucketMs`; the state is the latest's. */
@@ -162,15 +180,23 @@ export const fold = (samples: ReadonlyArray<Sample>, bucketMs: number): Array<Sa
     const first = group[0]
     if (first === undefined) return
     const start = Math.floor(first.atMs / bucketMs) * bucketMs
-    const { count, fresh, online, members } = summarize(group)
+    const { count, fresh, online, members, boosts } = summarize(group)
     const latest = group.reduce((a, b) => (b.atMs >= a.atMs ? b : a))
     out.push({
       profile: first.profile,
       atMs: start,
       ...(online !== undefined ? { online: online.avg } : {}),
       ...(members !== undefined ? { members: members.avg } : {}),
+      ...(boosts !== undefined ? { boosts: boosts.avg } : {}),
       state: latest.state,
-      bucket: { spanMs: bucketMs, count, fresh, ...(online !== undefined ? { online } : {}), ...(members !== undefined ? { members } : {}) }
+      bucket: {
+        spanMs: bucketMs,
+        count,
+        fresh,
+        ...(online !== undefined ? { online } : {}),
+        ...(members !== undefined ? { members } : {}),
+        ...(boosts !== undefined ? { boosts } : {})
+      }
     })
     group = []
   }

@@ -3,6 +3,7 @@
  */
 export * as AlertRules from "./AlertRules.js"
 export * as AlertRulesStore from "./AlertRulesStore.js"
+export * as Analytics from "./Analytics.js"
 export * as AnalyticsStore from "./AnalyticsStore.js"
 export * as ApiKeyCrypto from "./ApiKeyCrypto.js"
 export * as ApiKeyRepository from "./ApiKeyRepository.js"

@@ -10,7 +10,7 @@
  *   store's tiers: the file's size is bounded without anyone asking.
  */
 import { Clock, Context, Effect, Layer, Scope } from "effect"
-import { AnalyticsStore, FreshnessState } from "@guildpulse/core"
+import { AnalyticsStore, FreshnessState, PresenceSample } from "@guildpulse/core"
 import type { ProfileKey, StoreError } from "@guildpulse/core"
 import { Schema } from "effect"
 import { SqliteDatabase } from "./SqliteDatabase.js"
@@ -30,9 +30,22 @@ export interface SqliteAnalyticsStoreService extends Context.Tag.Service<Analyti
 
 export class SqliteAnalyticsStore extends Context.Tag("@guildpulse/store-sqlite/SqliteAnalyticsStore")<SqliteAnalyticsStore, SqliteAnalyticsStoreService>() {}
 
-const COLUMNS = "profile, at_ms, online, members, state, span_ms, n, fresh_n, online_min, online_max, online_sum, online_n, members_min, members_max, members_sum, members_n"
+const COLUMNS =
+  "profile, at_ms, online, members, state, span_ms, n, fresh_n, online_min, online_max, online_sum, online_n, members_min, members_max, members_sum, members_n, " +
+  "boosts, boosts_min, boosts_max, boosts_sum, boosts_n, presence"
 type Num = number | null
-type Row = [string, number, Num, Num, string, number, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num]
+type Row = [string, number, Num, Num, string, number, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num, Num, string | null]
+const isPresence = Schema.is(PresenceSample)
+
+const presenceOf = (json: string | null): PresenceSample | undefined => {
+  if (json === null) return undefined
+  try {
+    const value: unknown = JSON.parse(json)
+    return isPresence(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const aggregate = (min: Num, max: Num, sum: Num, n: Num): AnalyticsStore.Aggregate | undefined =>
   min === null || max === null || sum === null || n === null || Number(n) === 0
@@ -40,19 +53,37 @@ const aggregate = (min: Num, max: Num, sum: Num, n: Num): AnalyticsStore.Aggrega
     : { min: Number(min), max: Number(max), avg: Number(sum) / Number(n), count: Number(n) }
 
 const toSample = (row: Row): AnalyticsStore.Sample | undefined => {
-  const [profile, atMs, online, members, state, spanMs, n, freshN, oMin, oMax, oSum, oN, mMin, mMax, mSum, mN] = row
+  const [profile, atMs, online, members, state, spanMs, n, freshN, oMin, oMax, oSum, oN, mMin, mMax, mSum, mN, boosts, bMin, bMax, bSum, bN, presenceJson] = row
   if (!isState(state)) return undefined
-  const base = { profile: profile as ProfileKey, atMs: Number(atMs), state }
+  const base = { profile: profile as ProfileKey, atMs: Number(atMs) }
   if (Number(spanMs) === 0) {
-    return { ...base, ...(online !== null ? { online: Number(online) } : {}), ...(members !== null ? { members: Number(members) } : {}) }
+    const presence = presenceOf(presenceJson)
+    return {
+      ...base,
+      ...(online !== null ? { online: Number(online) } : {}),
+      ...(members !== null ? { members: Number(members) } : {}),
+      ...(boosts !== null ? { boosts: Number(boosts) } : {}),
+      ...(presence !== undefined ? { presence } : {}),
+      state
+    }
   }
   const o = aggregate(oMin, oMax, oSum, oN)
   const m = aggregate(mMin, mMax, mSum, mN)
+  const b = aggregate(bMin, bMax, bSum, bN)
   return {
     ...base,
     ...(o !== undefined ? { online: o.avg } : {}),
     ...(m !== undefined ? { members: m.avg } : {}),
-    bucket: { spanMs: Number(spanMs), count: Number(n ?? 1), fresh: Number(freshN ?? 0), ...(o !== undefined ? { online: o } : {}), ...(m !== undefined ? { members: m } : {}) }
+    ...(b !== undefined ? { boosts: b.avg } : {}),
+    state,
+    bucket: {
+      spanMs: Number(spanMs),
+      count: Number(n ?? 1),
+      fresh: Number(freshN ?? 0),
+      ...(o !== undefined ? { online: o } : {}),
+      ...(m !== undefined ? { members: m } : {}),
+      ...(b !== undefined ? { boosts: b } : {})
+    }
   }
 }
 
@@ -61,9 +92,17 @@ const aggregateColumns = (a: AnalyticsStore.Aggregate | undefined): [Num, Num, N
 
 const toRow = (s: AnalyticsStore.Sample): Row => {
   const b = s.bucket
-  if (b === undefined) return [s.profile, s.atMs, s.online ?? null, s.members ?? null, s.state, 0, null, null, null, null, null, null, null, null, null, null]
-  // A bucket's online and members columns stay empty: its averages are sum / count.
-  return [s.profile, s.atMs, null, null, s.state, b.spanMs, b.count, b.fresh, ...aggregateColumns(b.online), ...aggregateColumns(b.members)]
+  if (b === undefined) {
+    return [
+      s.profile, s.atMs, s.online ?? null, s.members ?? null, s.state, 0, null, null, null, null, null, null, null, null, null, null,
+      s.boosts ?? null, null, null, null, null, s.presence !== undefined ? JSON.stringify(s.presence) : null
+    ]
+  }
+  // A bucket's online, members and boosts columns stay empty: its averages are sum / count.
+  return [
+    s.profile, s.atMs, null, null, s.state, b.spanMs, b.count, b.fresh, ...aggregateColumns(b.online), ...aggregateColumns(b.members),
+    null, ...aggregateColumns(b.boosts), null
+  ]
 }
 
 export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<SqliteAnalyticsStoreService, never, SqliteDatabase | Scope.Scope> =>

@@ -1,7 +1,7 @@
 /** The behaviour every `AnalyticsStore` shares. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { AnalyticsStore, ProfileKey } from "../index.js"
+import { Analytics, AnalyticsStore, ProfileKey } from "../index.js"
 
 const main = ProfileKey.make("main")
 const other = ProfileKey.make("other")
@@ -62,6 +62,53 @@ export const describeAnalyticsStoreContract = (name: string, makeLayer: (namespa
         assert.deepStrictEqual(got[2], sample(main, 2500), "a sample without numbers keeps none")
         assert.deepStrictEqual(yield* store.query({ profile: ProfileKey.make("nobody"), fromMs: 0, toMs: 10_000 }), [])
       }).pipe(Effect.provide(makeLayer("query"))))
+
+    it.effect("keeps boosts and the presence sample; a bucket keeps min/max/avg of boosts", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore.AnalyticsStore
+        const now = 100 * DAY
+        const full: AnalyticsStore.Sample = {
+          profile: main, atMs: now - HOUR, state: "fresh", online: 12, members: 340, boosts: 7,
+          presence: { online: 6, idle: 4, dnd: 2, sampleSize: 12 }
+        }
+        yield* store.record(full)
+        yield* store.record({ profile: main, atMs: now - HOUR + MINUTE, state: "fresh", boosts: 9 })
+        assert.deepStrictEqual(yield* store.query({ profile: main, fromMs: 0, toMs: now }), [full, { profile: main, atMs: now - HOUR + MINUTE, state: "fresh", boosts: 9 }])
+        yield* store.compact(now + 10 * DAY)
+        const [bucket] = yield* store.query({ profile: main, fromMs: 0, toMs: now + 10 * DAY })
+        assert.deepStrictEqual(bucket?.bucket?.boosts, { min: 7, max: 9, avg: 8, count: 2 })
+        assert.deepStrictEqual([bucket?.boosts, bucket?.bucket?.count, bucket?.presence], [8, 2, undefined], "a bucket drops the presence sample")
+      }).pipe(Effect.provide(makeLayer("boosts"))))
+
+    it.effect("the same analytics from every store: series, aggregates and heatmap over a compacted week", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore.AnalyticsStore
+        const now = 40 * DAY
+        // Four days a minute ending now: after compaction the first two are 5-minute buckets.
+        const from = now - 4 * DAY
+        for (let m = 0; m < 4 * 24 * 60; m++) {
+          yield* store.record({
+            profile: main, atMs: from + m * MINUTE, state: "fresh",
+            online: m === 1000 ? 7000 : 50 + ((m * 7) % 90), members: 2000 + Math.floor(m / 100), boosts: 3 + Math.floor(m / 2000)
+          })
+        }
+        yield* store.compact(now)
+        const analytics = Analytics.make(store)
+        const range = { fromMs: from, toMs: now }
+        const series = yield* analytics.series(main, { ...range, maxPoints: 300 })
+        assert.strictEqual(series.points.length, 300)
+        assert.deepStrictEqual(series.points[299]?.atMs, now - MINUTE, "the newest sample is the last point")
+        assert.strictEqual(Math.max(...series.points.map((p) => p.online?.max ?? 0)), 7000, "the peak survives compaction and downsampling")
+        const aggregates = yield* analytics.aggregates(main, range)
+        assert.deepStrictEqual(
+          [aggregates.samples, aggregates.online?.peak, aggregates.members?.first, aggregates.members?.last, aggregates.boosts?.first, aggregates.boosts?.last],
+          [5760, { value: 7000, atMs: from + 1000 * MINUTE }, 2000, 2057, 3, 5]
+        )
+        assert.closeTo(aggregates.online?.average ?? 0, (50 * 5760 + Array.from({ length: 5760 }, (_, m) => (m === 1000 ? 6950 : (m * 7) % 90)).reduce((a, b) => a + b, 0)) / 5760, 1e-9)
+        const heatmap = yield* analytics.heatmap(main, { ...range, timeZone: "UTC" })
+        assert.strictEqual(heatmap.samples.flat().reduce((a, b) => a + b, 0), 5760)
+        assert.strictEqual(Math.max(...heatmap.peak.flat().map((v) => v ?? 0)), 7000)
+      }).pipe(Effect.provide(makeLayer("analytics"))))
 
     it.effect("prune drops what is older than the cut for every profile and says how many went; delete drops one series", () =>
       Effect.gen(function* () {

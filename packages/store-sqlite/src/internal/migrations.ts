@@ -47,6 +47,14 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
       "members_min = members, members_max = members, members_sum = members, members_n = (members IS NOT NULL) WHERE span_ms > 0",
     // Compaction picks the rows of a tier by span and age.
     "CREATE INDEX samples_span_at ON samples (span_ms, at_ms)"
+  ),
+  // Boosts (a raw sample's number; a bucket's min/max/sum/count) and the widget's presence sample (raw rows
+  // only, JSON).
+  "0004_sample_boosts_presence": statements(
+    ...["boosts", "boosts_min", "boosts_max", "boosts_sum", "boosts_n"].map(
+      (column) => `ALTER TABLE samples ADD COLUMN ${column} ${column.endsWith("_sum") ? "REAL" : "INTEGER"}`
+    ),
+    "ALTER TABLE samples ADD COLUMN presence TEXT"
   )
 }
 
