@@ -11,10 +11,13 @@
  * sub-second memo of fresh answers, so every request runs the engine (one synchronous effect).
  * Also measures the same cached stats request authenticated with a scoped API key (profiles:read, limited to
  * the profile) against the anonymous one on the same server (target ≥ 0.9×).
+ * The servers run the BUILT packages (`dist`, as an installed package runs; `npm run build` first); `--source`
+ * runs the TypeScript sources through tsx instead, whose keep-names transform wraps every closure a request
+ * creates and so adds per-request costs no user pays.
  * Writes `bench/results/http.json` at the repository root.
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
@@ -34,6 +37,11 @@ const ROUNDS = arg("rounds", 1)
 const WARMUP_S = arg("warmup", 3)
 const PATH = "/v1/profiles/bench/stats"
 const FRESH_MEMO = !process.argv.includes("--no-memo")
+const FROM_SOURCE = process.argv.includes("--source")
+if (!FROM_SOURCE && !existsSync(join(repoRoot, "packages/adapter-express/dist/index.js"))) {
+  console.error("The benchmark runs the built packages: run `npm run build` first (or pass --source).")
+  process.exit(1)
+}
 
 interface Started {
   readonly child: ChildProcess
@@ -44,7 +52,8 @@ interface Started {
 
 const start = (args: ReadonlyArray<string>): Promise<Started> =>
   new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@guildpulse/source", "--import", "tsx", join(here, "server.ts"), ...args], {
+    const conditions = FROM_SOURCE ? ["--conditions=@guildpulse/source"] : []
+    const child = spawn(process.execPath, [...conditions, "--import", "tsx", join(here, "server.ts"), ...args], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, GP_BENCH_FRESH_MEMO: FRESH_MEMO ? "1" : "0" }
@@ -175,6 +184,7 @@ const main = async () => {
             path: PATH,
             bodyBytes: Buffer.byteLength(body),
             freshMemo: FRESH_MEMO,
+            code: FROM_SOURCE ? "TypeScript sources through tsx" : "built packages (dist)",
             processes: "each server in its own child process; autocannon in the parent"
           },
           bare: b,

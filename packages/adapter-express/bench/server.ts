@@ -2,7 +2,7 @@
  * Child process of the HTTP benchmark: serves either the GuildPulse router (warm, cached profile) or a bare
  * Express app with one route returning the same JSON bytes. Prints `{"port":N}` once listening.
  *
- *   node --conditions=@guildpulse/source --import tsx bench/server.ts guildpulse
+ *   node [--conditions=@guildpulse/source] --import tsx bench/server.ts guildpulse
  *   node --conditions=@guildpulse/source --import tsx bench/server.ts bare <body-file>
  */
 import { readFileSync } from "node:fs"
@@ -10,7 +10,8 @@ import type { AddressInfo } from "node:net"
 import { Engine, fromInput, ProfileInput, StatsSource } from "@guildpulse/core"
 import express from "express"
 import { Effect, Layer, Redacted, Schema } from "effect"
-import { ApiKeyAuth, createServer } from "../src/index.js"
+// The package by name: its built `dist` by default, its sources under `--conditions=@guildpulse/source`.
+import { ApiKeyAuth, createServer } from "@guildpulse/adapter-express"
 
 const mode = process.argv[2]
 // Exit cleanly on SIGTERM (so `--cpu-prof` profiles get written when profiling a run).

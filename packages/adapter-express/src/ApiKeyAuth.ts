@@ -4,6 +4,7 @@
  * the verified-key cache), an `Authenticator` over core's `ApiKeys`, and `Governance` (keys + audit log) that
  * `guildPulse({ governance })` serves as `/v1/keys` and `/v1/audit` and records admin changes into.
  */
+import * as NodeCrypto from "node:crypto"
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 import { ApiKeyCrypto, ApiKeyRepository, ApiKeys, AuditLog } from "@guildpulse/core"
 import { Effect, Layer, Redacted } from "effect"
@@ -15,6 +16,11 @@ export interface ScryptOptions {
   readonly blockSize?: number
   readonly parallelization?: number
 }
+
+/** SHA-256 (base64) of a string: the one-shot `crypto.hash` where Node has it (≥ 20.12), about 3× cheaper per call. */
+const sha256: (value: string) => string = typeof NodeCrypto.hash === "function"
+  ? (value) => NodeCrypto.hash("sha256", value, "base64")
+  : (value) => createHash("sha256").update(value, "utf8").digest("base64")
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -60,7 +66,7 @@ export const makeCrypto = (options: ScryptOptions = {}): ApiKeyCrypto.ApiKeyCryp
         if (![n, br, bp].every(Number.isInteger) || n > 2 ** 20 || br > 32 || bp > 16 || expected.length < 16) return Effect.succeed(false)
         return Effect.map(derive(Redacted.value(secret), salt, n, br, bp, expected.length), (key) => timingSafeEqual(key, expected))
       }).pipe(Effect.orElseSucceed(() => false)),
-    digest: (secret) => createHash("sha256").update(Redacted.value(secret), "utf8").digest("hex")
+    digest: (secret) => sha256(Redacted.value(secret))
   })
 }
 

@@ -1,7 +1,7 @@
 /**
  * Use case: scoped API keys. A key reads `gp_<id>_<secret>`; the secret is returned once, at creation, and
  * only a slow salted hash of it is stored (`ApiKeyCrypto`). Verification compares in constant time and keeps a
- * small cache of recently verified keys (by a fast digest of the secret), so the hot path costs one map lookup
+ * small cache of recently verified keys (by a fast digest of the credential), so the hot path costs one map lookup
  * instead of a slow hash. Keys carry scopes (or a role: a named set of scopes), an optional profile allow-list,
  * an optional expiry, can be revoked, and count their uses.
  *
@@ -235,7 +235,8 @@ export const make = (options: ApiKeysOptions = {}) =>
         const id = match[1] as ApiKeyId
         const secret = Redacted.make(match[2] as string)
         const nowMs = yield* Clock.currentTimeMillis
-        const digest = crypto.digest(secret)
+        // The whole credential is digested (id and secret), so the hot path below reuses the caller's Redacted.
+        const digest = crypto.digest(credential)
         const cached = cache.get(id)
         const known = cached !== undefined && constantTimeEqual(cached.digest, digest) ? cached : undefined
         let key: ApiKey | undefined
@@ -272,7 +273,7 @@ export const make = (options: ApiKeysOptions = {}) =>
       if (match === null) return undefined
       const entry = cache.get(match[1] as string)
       if (entry === undefined || !(nowMs - entry.atMs < ttl && nowMs >= entry.atMs)) return undefined
-      if (!constantTimeEqual(entry.digest, crypto.digest(Redacted.make(match[2] as string)))) return undefined
+      if (!constantTimeEqual(entry.digest, crypto.digest(credential))) return undefined
       if (unusableReason(entry.key, nowMs) !== undefined) return undefined
       addPending(entry.key.id, nowMs)
       return entry.verified

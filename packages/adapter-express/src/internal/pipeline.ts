@@ -144,6 +144,13 @@ export const register = (router: Router, spec: RouteSpec, pipeline: Pipeline): v
     sendProblem(res, Problem.internal(), headers)
   }
 
+  const authorized = (req: Request, res: Response, engine: EngineHandle, principal: Principal, headers: Headers) => {
+    if (spec.access.kind === "scope" && !hasScope(principal, spec.access.scope)) {
+      return sendProblem(res, Problem.forbidden(`This key lacks the '${spec.access.scope}' scope.`), headers)
+    }
+    return invoke(req, res, engine, principal, headers)
+  }
+
   const authorize = (req: Request, res: Response, engine: EngineHandle | undefined, headers: Headers) => {
     // Public routes that do not need the engine (health, assets, the document) ignore credentials entirely.
     if (!admin && spec.engine === false) return invoke(req, res, engine, undefined, headers)
@@ -158,22 +165,16 @@ export const register = (router: Router, spec: RouteSpec, pipeline: Pipeline): v
       return invoke(req, res, engine, undefined, headers)
     }
     if (engine === undefined) return sendProblem(res, notReady(pipeline), headers)
-    const authorized = (principal: Principal) => {
-      if (spec.access.kind === "scope" && !hasScope(principal, spec.access.scope)) {
-        return sendProblem(res, Problem.forbidden(`This key lacks the '${spec.access.scope}' scope.`), headers)
-      }
-      return invoke(req, res, engine, principal, headers)
-    }
-    // Hot path: a credential recognised from memory (a cached key) runs no effect.
+    // Hot path: a credential recognised from memory (a cached key) runs no effect and allocates no closure.
     const known = pipeline.authenticator.authenticateSync?.(credential, engine.nowMs())
-    if (known !== undefined) return authorized(known)
+    if (known !== undefined) return authorized(req, res, engine, known, headers)
     const result = onExit(engine.run(pipeline.authenticator.authenticate(credential)), (exit) => {
       if (exit._tag === "Failure") {
         const { response, defect } = Problem.fromCause(exit.cause)
         if (defect) pipeline.logDefect(`authentication failed unexpectedly for ${where}`, exit.cause)
         return sendProblem(res, response, headers)
       }
-      return authorized(exit.value)
+      return authorized(req, res, engine, exit.value, headers)
     })
     if (result !== undefined) result.catch((defect: unknown) => fail(res, headers, defect))
   }
