@@ -11,6 +11,7 @@ import { Layer, ManagedRuntime, Redacted, type Effect } from "effect"
 import type { Governance } from "./ApiKeyAuth.js"
 import * as ApiKeyAuth from "./ApiKeyAuth.js"
 import * as Authenticator from "./Authenticator.js"
+import * as Console from "./Console.js"
 import * as Cors from "./Cors.js"
 import { adminRoutes } from "./internal/adminRoutes.js"
 import { governanceRoutes } from "./internal/governanceRoutes.js"
@@ -73,6 +74,11 @@ export type GuildPulseOptions = EngineSource & {
   readonly freshMemo?: boolean
   /** How long a request arriving while the engine is still being built waits before a 503 (default 10 s). */
   readonly startupWaitMs?: number
+  /**
+   * The operator console at `/console` (HTML pages; sign-in with an API key). Off unless given; pass
+   * `{ observability }` (the `ObservabilityHttp` handlers) for the health dashboard and alert rules.
+   */
+  readonly console?: Console.ConsoleOptions | boolean | undefined
   /** Title/version of the OpenAPI document. */
   readonly openApi?: Omit<OpenApi.OpenApiInfo, "serverUrl">
 }
@@ -198,6 +204,23 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
   const byPath = new Map<string, Array<RouteSpec>>()
   for (const spec of routes) byPath.set(spec.path, [...(byPath.get(spec.path) ?? []), spec])
   for (const [path, specs] of byPath) registerFallback(router, path, specs, pipeline)
+  if (options.console !== undefined && options.console !== false) {
+    router.use(
+      "/console",
+      Console.consoleRouter(
+        {
+          engine: engineState,
+          authenticator: pipeline.authenticator,
+          governance: options.governance,
+          tokens: options.tokens,
+          logDefect,
+          invalidate: hot.forget,
+          publicUrl
+        },
+        options.console === true ? {} : options.console
+      )
+    )
+  }
   router.use(notFoundUnder(API_PREFIXES))
   router.use(errorHandler(pipeline))
 

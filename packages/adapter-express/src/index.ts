@@ -4,6 +4,7 @@
  */
 export * as ApiKeyAuth from "./ApiKeyAuth.js"
 export * as Authenticator from "./Authenticator.js"
+export * as Console from "./Console.js"
 export * as Cors from "./Cors.js"
 export * as OpenApi from "./OpenApi.js"
 export * as ObservabilityRoutes from "./ObservabilityRoutes.js"

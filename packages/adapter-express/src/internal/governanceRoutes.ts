@@ -139,7 +139,7 @@ const decodeAuditQuery = Validation.decodeEither(AuditQueryParams)
 const MAX_SCANNED_PAGES = 10
 
 /** A page of entries the principal may see: limited keys see entries of their profiles only. */
-const visiblePage = (audit: AuditLog.AuditLog["Type"], principal: Principal, query: AuditLog.AuditQuery) =>
+export const visiblePage = (audit: AuditLog.AuditLog["Type"], principal: Principal, query: AuditLog.AuditQuery) =>
   Effect.gen(function*() {
     const allowed = principal.profiles
     if (allowed === "*") return yield* audit.query(query)
