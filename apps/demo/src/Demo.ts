@@ -80,7 +80,8 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
     adminKey: Redacted.make(adminKey),
     extraRoutes: ObservabilityRoutes.routes(http),
     readiness: http.readiness,
-    publicUrl: options.publicUrl
+    publicUrl: options.publicUrl,
+    console: { observability: http }
   })
 
   const app = express()

@@ -29,6 +29,7 @@ const main = async () => {
     `  Stats JSON       ${demo.url}/v1/profiles/small/stats`,
     `  Badge            ${demo.url}/v1/profiles/large/badge.svg`,
     `  OpenAPI          ${demo.url}/openapi.json`,
+    `  Console          ${demo.url}/console/  (sign in with the admin key)`,
     `  FakeDiscord      ${demo.sandbox.apiUrl}/v10  (controls: ${demo.sandbox.url}/__sandbox/stats, icons: ${demo.sandbox.cdnUrl})`,
     "",
     demo.adminKeyGenerated

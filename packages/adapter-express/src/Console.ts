@@ -318,10 +318,12 @@ ${Views.textField({ name: "key", label: "API key", type: "password", hint: "The 
 
   // ------------------------------------------------------------------------------------ dashboard
 
-  const healthOf = async (principal: Principal): Promise<Health.HealthReport | undefined> => {
+  /** The health report as this principal may see it, computed on the engine's runtime (its clock). */
+  const healthOf = async (engine: EngineHandle, principal: Principal): Promise<Health.HealthReport | undefined> => {
     if (observability === undefined || !can(principal, "health:read")) return undefined
-    const answer = await Effect.runPromise(observability.health({ profiles: principal.profiles }))
-    return JSON.parse(answer.body) as Health.HealthReport
+    const exit = await engine.run(observability.health({ profiles: principal.profiles }))
+    if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
+    return JSON.parse(exit.value.body) as Health.HealthReport
   }
 
   const visibleProfiles = async (ctx: Ctx): Promise<ReadonlyArray<Profile> | Failure> => {
@@ -333,7 +335,7 @@ ${Views.textField({ name: "key", label: "API key", type: "password", hint: "The 
   router.get(
     "/",
     signedIn(async (ctx) => {
-      const report = await healthOf(ctx.principal)
+      const report = await healthOf(ctx.engine, ctx.principal)
       let body: string
       if (report !== undefined) {
         body = `<p id="live-status" class="muted" role="status">Live updates start when the page's script runs; reload to refresh without it.</p>
@@ -407,7 +409,7 @@ ${Views.healthTable(ctx.base, report, "Problems first; circuits, error rates and
       if (observability === undefined || !can(ctx.principal, "health:read")) return forbidden(ctx, "This key lacks the 'health:read' scope.")
       let last = ""
       stream(ctx, async (write) => {
-        const report = await healthOf(ctx.principal)
+        const report = await healthOf(ctx.engine, ctx.principal)
         if (report === undefined) return
         const payload = { "health-rows": Views.healthRows(ctx.base, report), "health-summary": Views.healthSummary(report) }
         const text = JSON.stringify(payload)
@@ -531,7 +533,7 @@ ${Views.healthTable(ctx.base, report, "Problems first; circuits, error rates and
         return
       }
       const view = await run(ctx.engine, "stats", ctx.engine.stats.view(profile))
-      const report = await healthOf(ctx.principal)
+      const report = await healthOf(ctx.engine, ctx.principal)
       const health = report?.profiles.find((p) => p.profile === profile.key)
       const events = await recentEvents(ctx, profile.key)
       const done = typeof ctx.req.query["done"] === "string" ? doneText[ctx.req.query["done"]] : undefined
@@ -542,7 +544,7 @@ ${canWrite ? `<p><a href="${esc(ctx.base)}/profiles/${esc(profile.key)}/edit">Ed
 <h2>Current numbers</h2>
 <div id="profile-numbers">${isFailure(view) ? notice("error", view.problem.detail) : Views.countsTable(view)}</div>
 ${health !== undefined ? `<h2>Health</h2><div id="profile-health">${Views.profileHealthSummary(health)}</div><h2>Sources and circuits</h2><div id="profile-sources">${Views.sourcesTable(health)}</div>` : ""}
-${can(ctx.principal, "events:read") ? `<h2>Live events</h2><ul class="events" id="event-list" aria-live="off">${events.length === 0 ? "" : events.map(Views.eventItem).join("\n")}</ul>` : ""}
+${can(ctx.principal, "events:read") ? `<h2>Live events</h2><ul class="events" id="event-list" tabindex="0" aria-label="Latest events, newest first">${events.length === 0 ? "" : events.map(Views.eventItem).join("\n")}</ul>` : ""}
 <h2>Token</h2>
 ${tokenSection(ctx, profile)}
 <h2>Embed</h2>
@@ -562,7 +564,7 @@ ${canWrite ? `<h2>Danger zone</h2><form method="post" action="${esc(ctx.base)}/p
       let lastHealth = ""
       let newest = (await recentEvents(ctx, profile.key, 1))[0]?.ts
       stream(ctx, async (write) => {
-        const report = await healthOf(ctx.principal)
+        const report = await healthOf(ctx.engine, ctx.principal)
         const health = report?.profiles.find((p) => p.profile === profile.key)
         const view = await run(ctx.engine, "stats", ctx.engine.stats.view(profile))
         const payload: Record<string, string> = {}

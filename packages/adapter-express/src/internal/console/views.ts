@@ -59,7 +59,7 @@ export const healthSummary = (report: HealthReport) => {
 </dl>`
 }
 
-export const healthTable = (base: string, report: HealthReport, caption: string) => `<div class="scroll">
+export const healthTable = (base: string, report: HealthReport, caption: string) => `<div class="scroll" tabindex="0" role="region" aria-label="Profile health">
 <table>
 <caption class="muted">${esc(caption)}</caption>
 <thead><tr><th scope="col">Profile</th><th scope="col">Status</th><th scope="col">Freshness</th><th scope="col">Last success</th><th scope="col">Circuit per source</th><th scope="col">Error rate (1 h, calls)</th><th scope="col">p50 / p95 (1 h)</th><th scope="col">Fallback ratio</th><th scope="col">Rate-limit headroom</th></tr></thead>
@@ -69,7 +69,7 @@ ${healthRows(base, report)}
 </table>
 </div>`
 
-export const profileListTable = (base: string, profiles: ReadonlyArray<Profile>) => `<div class="scroll"><table>
+export const profileListTable = (base: string, profiles: ReadonlyArray<Profile>) => `<div class="scroll" tabindex="0" role="region" aria-label="Profiles"><table>
 <thead><tr><th scope="col">Profile</th><th scope="col">Guild</th><th scope="col">Token</th><th scope="col">Public</th></tr></thead>
 <tbody>
 ${profiles.length === 0 ? `<tr><td colspan="4">No profiles to show.</td></tr>` : profiles.map((p) => `<tr data-profile="${esc(p.key)}"><th scope="row"><a href="${esc(base)}/profiles/${esc(p.key)}">${esc(p.label)}</a> <code>${esc(p.key)}</code></th><td><code>${esc(p.guildId)}</code></td><td>${esc(p.token.status)}</td><td>${p.public ? "yes" : "no"}</td></tr>`).join("\n")}
@@ -79,7 +79,7 @@ ${profiles.length === 0 ? `<tr><td colspan="4">No profiles to show.</td></tr>` :
 
 export const countsTable = (view: StatsView) => {
   const rows = Object.entries(view.counts).filter(([, v]) => v !== undefined && v !== null)
-  return `<div class="scroll"><table>
+  return `<div class="scroll" tabindex="0" role="region" aria-label="Current numbers"><table>
 <caption class="muted">Freshness: ${freshnessBadge(view.freshness.state)} · fetched ${time(view.freshness.fetchedAt)} · next refresh ${time(view.freshness.nextRefreshAt)}</caption>
 <thead><tr><th scope="col">Number</th><th scope="col">Value</th><th scope="col">Source</th><th scope="col">Fetched</th></tr></thead>
 <tbody>
@@ -90,7 +90,7 @@ ${rows.map(([field, value]) => {
 </tbody></table></div>`
 }
 
-export const sourcesTable = (p: ProfileHealth) => `<div class="scroll"><table>
+export const sourcesTable = (p: ProfileHealth) => `<div class="scroll" tabindex="0" role="region" aria-label="Sources and circuits"><table>
 <thead><tr><th scope="col">Source</th><th scope="col">Circuit</th><th scope="col">Since</th><th scope="col">Last call</th><th scope="col">Error rate (1 h)</th><th scope="col">p50 / p95</th></tr></thead>
 <tbody>
 ${p.sources.length === 0 ? `<tr><td colspan="6">No active source.</td></tr>` : p.sources.map((s) => `<tr data-source="${esc(s.source)}"><th scope="row">${esc(s.source)}</th><td>${esc(s.circuit.state)}</td><td>${time(s.circuit.since)}</td><td>${s.last === null ? "—" : `${s.last.ok ? "ok" : `failed${s.last.error !== null ? ` (${esc(s.last.error)})` : ""}`} at ${time(s.last.at)}`}</td><td>${pct(s.window.errorRate)} <span class="muted">(${s.window.requests} calls)</span></td><td>${ms(s.window.p50Ms)} / ${ms(s.window.p95Ms)}</td></tr>`).join("\n")}
@@ -221,13 +221,13 @@ ${errors.has("fallback.demo") ? `<span class="error">${esc(errors.get("fallback.
 
 // ---------------------------------------------------------------------------------------------- keys, audit
 
-export const keysTable = (base: string, csrf: string, keys: ReadonlyArray<ApiKeys.ApiKeyView>) => `<div class="scroll"><table>
+export const keysTable = (base: string, csrf: string, keys: ReadonlyArray<ApiKeys.ApiKeyView>) => `<div class="scroll" tabindex="0" role="region" aria-label="API keys"><table>
 <thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">Scopes</th><th scope="col">Profiles</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead>
 <tbody>
 ${keys.length === 0 ? `<tr><td colspan="8">No API keys yet.</td></tr>` : keys.map((k) => `<tr data-key="${esc(k.id)}"><th scope="row">${esc(k.name)}</th><td><code>${esc(k.id)}</code></td><td>${k.scopes.map(esc).join(", ")}</td><td>${k.profiles === undefined ? "all" : k.profiles.map(esc).join(", ")}</td><td>${time(new Date(k.createdAtMs).toISOString())}</td><td>${k.lastUsedAtMs === undefined ? "never" : time(new Date(k.lastUsedAtMs).toISOString())}</td><td>${k.revokedAtMs !== undefined ? "revoked" : "active"}</td><td>${k.revokedAtMs !== undefined ? "" : `<form class="inline" method="post" action="${esc(base)}/keys/${esc(k.id)}/revoke">${csrfField(csrf)}<button class="danger" type="submit" aria-label="Revoke key ${esc(k.name)}">Revoke</button></form>`}</td></tr>`).join("\n")}
 </tbody></table></div>`
 
-export const auditTable = (entries: ReadonlyArray<AuditLog.AuditEntry>) => `<div class="scroll"><table>
+export const auditTable = (entries: ReadonlyArray<AuditLog.AuditEntry>) => `<div class="scroll" tabindex="0" role="region" aria-label="Audit entries"><table>
 <thead><tr><th scope="col">When</th><th scope="col">Key</th><th scope="col">Action</th><th scope="col">Profile</th><th scope="col">From</th><th scope="col">Change</th></tr></thead>
 <tbody>
 ${entries.length === 0 ? `<tr><td colspan="6">No entries.</td></tr>` : entries.map((e) => `<tr><td>${time(new Date(e.atMs).toISOString())}</td><td><code>${esc(e.keyId)}</code></td><td>${esc(e.action)}</td><td>${esc(e.profile ?? "—")}</td><td>${esc(e.ip ?? "—")}</td><td><details><summary>before / after</summary><pre class="snippet">${esc(JSON.stringify({ before: e.before, after: e.after }, null, 2))}</pre></details></td></tr>`).join("\n")}
