@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -48,6 +48,8 @@ interface Started {
   readonly url: string
   /** A scoped API key (profiles:read, limited to the bench profile), GuildPulse server only. */
   readonly key?: string
+  /** The server process's CPU time so far (user + system, µs): robust to other load on the machine. */
+  readonly cpuMicros: () => Promise<number>
 }
 
 const start = (args: ReadonlyArray<string>): Promise<Started> =>
@@ -55,19 +57,29 @@ const start = (args: ReadonlyArray<string>): Promise<Started> =>
     const conditions = FROM_SOURCE ? ["--conditions=@guildpulse/source"] : []
     const child = spawn(process.execPath, [...conditions, "--import", "tsx", join(here, "server.ts"), ...args], {
       cwd: repoRoot,
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
       env: { ...process.env, GP_BENCH_FRESH_MEMO: FRESH_MEMO ? "1" : "0" }
     })
     child.once("exit", (code) => reject(new Error(`server ${args[0]} exited with ${code}`)))
     const lines = createInterface({ input: child.stdout! })
+    // After the first line (the port), each line answers one "cpu" request on stdin.
+    const waiting: Array<(micros: number) => void> = []
+    const cpuMicros = () =>
+      new Promise<number>((resolveCpu) => {
+        waiting.push(resolveCpu)
+        child.stdin!.write("cpu\n")
+      })
     lines.once("line", (line) => {
       const { port, key } = JSON.parse(line) as { port: number; key?: string }
-      resolvePromise({ child, url: `http://127.0.0.1:${port}`, ...(key !== undefined ? { key } : {}) })
+      lines.on("line", (answer) => waiting.shift()?.((JSON.parse(answer) as { cpuMicros: number }).cpuMicros))
+      resolvePromise({ child, url: `http://127.0.0.1:${port}`, cpuMicros, ...(key !== undefined ? { key } : {}) })
     })
   })
 
 interface Result {
   readonly requestsPerSecond: number
+  /** Server CPU time per answered request (µs). */
+  readonly cpuMicrosPerRequest: number
   readonly p50Ms: number
   readonly p99Ms: number
   readonly non2xx: number
@@ -76,25 +88,28 @@ interface Result {
 
 /** The part of autocannon's result this benchmark reads. */
 interface AutocannonResult {
-  readonly requests: { readonly average: number }
+  readonly requests: { readonly average: number; readonly total: number }
   readonly latency: { readonly p50: number; readonly p99: number }
   readonly non2xx: number
   readonly errors: number
 }
 
-const run = (url: string, durationS: number, headers: Record<string, string> = {}): Promise<Result> =>
-  new Promise((resolvePromise, reject) => {
-    autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: durationS, pipelining: 1, headers }, (error: unknown, result: AutocannonResult) => {
-      if (error) return reject(error)
-      resolvePromise({
+const run = async (server: Started, durationS: number, headers: Record<string, string> = {}): Promise<Result> => {
+  const cpuBefore = await server.cpuMicros()
+  const result = await new Promise<AutocannonResult>((resolvePromise, reject) => {
+    autocannon({ url: `${server.url}${PATH}`, connections: CONNECTIONS, duration: durationS, pipelining: 1, headers }, (error: unknown, result: AutocannonResult) =>
+      error ? reject(error) : resolvePromise(result))
+  })
+  const cpuAfter = await server.cpuMicros()
+  return {
         requestsPerSecond: result.requests.average,
+        cpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total),
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
         non2xx: result.non2xx,
         errors: result.errors
-      })
-    })
-  })
+  }
+}
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -103,6 +118,7 @@ const median = (values: ReadonlyArray<number>) => {
 }
 const summarize = (results: ReadonlyArray<Result>): Result => ({
   requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
+  cpuMicrosPerRequest: median(results.map((r) => r.cpuMicrosPerRequest)),
   p50Ms: median(results.map((r) => r.p50Ms)),
   p99Ms: median(results.map((r) => r.p99Ms)),
   non2xx: results.reduce((n, r) => n + r.non2xx, 0),
@@ -123,27 +139,33 @@ const main = async () => {
     children.push(bare.child)
 
     console.log(`warming up (${WARMUP_S} s each)…`)
-    await run(bare.url, WARMUP_S)
-    await run(guildpulse.url, WARMUP_S)
+    await run(bare, WARMUP_S)
+    await run(guildpulse, WARMUP_S)
 
     const scopedHeaders = { Authorization: `Bearer ${guildpulse.key ?? ""}` }
     const check = await fetch(`${guildpulse.url}${PATH}`, { headers: scopedHeaders })
     if (check.status !== 200) throw new Error(`scoped warm-up answered ${check.status}`)
-    await run(guildpulse.url, WARMUP_S, scopedHeaders)
+    await run(guildpulse, WARMUP_S, scopedHeaders)
 
     const results = { bare: [] as Array<Result>, guildpulse: [] as Array<Result>, scoped: [] as Array<Result> }
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? (["bare", "guildpulse", "scoped"] as const) : (["scoped", "guildpulse", "bare"] as const)
       for (const name of order) {
         console.log(`round ${round + 1}/${ROUNDS}: ${name} (${DURATION_S} s, ${CONNECTIONS} connections)…`)
-        results[name].push(await run(name === "bare" ? bare.url : guildpulse.url, DURATION_S, name === "scoped" ? scopedHeaders : {}))
+        results[name].push(await run(name === "bare" ? bare : guildpulse, DURATION_S, name === "scoped" ? scopedHeaders : {}))
       }
     }
     const b = summarize(results.bare)
     const g = summarize(results.guildpulse)
     const sc = summarize(results.scoped)
     // An authenticated request (scoped key, verified-key cache warm) against the anonymous one, same server.
-    const scopedRatio = { throughput: sc.requestsPerSecond / g.requestsPerSecond, p99: sc.p99Ms / g.p99Ms }
+    // `cpuThroughput`: requests per server CPU second, scoped over anonymous (what throughput would be on a
+    // core of its own; unlike req/s, other load on the machine does not move it).
+    const scopedRatio = {
+      throughput: sc.requestsPerSecond / g.requestsPerSecond,
+      cpuThroughput: g.cpuMicrosPerRequest / sc.cpuMicrosPerRequest,
+      p99: sc.p99Ms / g.p99Ms
+    }
     const ratio = {
       throughput: g.requestsPerSecond / b.requestsPerSecond,
       p50: g.p50Ms / b.p50Ms,
@@ -156,11 +178,13 @@ const main = async () => {
     console.log(row("req/s", b.requestsPerSecond.toFixed(0), g.requestsPerSecond.toFixed(0), `${ratio.throughput.toFixed(2)}×`))
     console.log(row("p50 (ms)", b.p50Ms.toFixed(1), g.p50Ms.toFixed(1), `${ratio.p50.toFixed(2)}×`))
     console.log(row("p99 (ms)", b.p99Ms.toFixed(1), g.p99Ms.toFixed(1), `${ratio.p99.toFixed(2)}×`))
+    console.log(row("CPU µs/req", b.cpuMicrosPerRequest.toFixed(1), g.cpuMicrosPerRequest.toFixed(1), `${(b.cpuMicrosPerRequest / g.cpuMicrosPerRequest).toFixed(2)}×`))
     console.log(row("non-2xx", String(b.non2xx), String(g.non2xx), ""))
     console.log("")
     console.log(row("", "anonymous", "scoped key", "ratio"))
     console.log(row("req/s", g.requestsPerSecond.toFixed(0), sc.requestsPerSecond.toFixed(0), `${scopedRatio.throughput.toFixed(2)}×`))
     console.log(row("p99 (ms)", g.p99Ms.toFixed(1), sc.p99Ms.toFixed(1), `${scopedRatio.p99.toFixed(2)}×`))
+    console.log(row("CPU µs/req", g.cpuMicrosPerRequest.toFixed(1), sc.cpuMicrosPerRequest.toFixed(1), `${scopedRatio.cpuThroughput.toFixed(2)}×`))
     console.log(row("non-2xx", String(g.non2xx), String(sc.non2xx), ""))
     console.log(`scoped key target (≥ 0.9× anonymous throughput): ${scopedRatio.throughput >= 0.9 ? "met" : "NOT met"}`)
     const targets = { throughputAtLeast: 0.9, p99AtMost: 1.2 }
@@ -176,6 +200,7 @@ const main = async () => {
           benchmark: "adapter-express http",
           date: new Date().toISOString(),
           node: process.version,
+          loadAverage: loadavg(),
           setup: {
             connections: CONNECTIONS,
             durationSeconds: DURATION_S,
