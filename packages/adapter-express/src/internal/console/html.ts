@@ -154,6 +154,9 @@ export const clientScript = `(() => {
       }
     });
     source.addEventListener("signedout", () => { source.close(); window.location.reload(); });
+    // A form sent from this page (sign-out included) ends the stream first: its end must not race the navigation.
+    document.addEventListener("submit", () => source.close());
+    window.addEventListener("pagehide", () => source.close());
   }
   const bindCopy = (root) => {
     for (const button of root.querySelectorAll("button[data-copy]")) {
