@@ -157,34 +157,37 @@ const sameProfile = (a: Profile, b: Profile): boolean => {
  * leaves equal ones untouched so their version does not move) and puts their tokens in the vault.
  * Profiles added through the API and absent from the file are kept.
  */
-export const seed = (settings: Settings) =>
+export const seed = (settings: Pick<Settings, "profiles" | "tokens">) =>
   Effect.gen(function* () {
     const repository = yield* ProfileRepository.ProfileRepository
     const vault = yield* SecretVault.SecretVault
     const profiles = yield* Profiles.Profiles
     const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+    // Instances starting together on one store seed the same profiles: a write that lost the race (a version
+    // conflict) reads the profile again and decides afresh, so every instance starts.
+    const seedOne = (raw: unknown) =>
+      Effect.gen(function* () {
+        const input = Schema.decodeUnknownSync(ProfileInput)(raw)
+        const token = settings.tokens.get(input.key)
+        if (token !== undefined) yield* vault.put(input.key, token)
+        const current = yield* repository.get(input.key)
+        const tokenMeta = token !== undefined
+          ? Option.match(current, {
+              onNone: () => ({ present: true, status: "valid" as const, rotatedAt: now }),
+              onSome: (p) => (p.token.present ? p.token : { present: true, status: "valid" as const, rotatedAt: now })
+            })
+          : { present: false, status: "missing" as const }
+        const wanted = fromInput(input, now, tokenMeta)
+        if (Option.isSome(current) && sameProfile(current.value, wanted) && current.value.token.present === tokenMeta.present) {
+          return current.value
+        }
+        const { profile } = yield* profiles.put(input.key, raw, Option.match(current, { onNone: () => 0, onSome: (p) => p.version }))
+        const withToken: Profile = { ...profile, token: tokenMeta, version: profile.version + 1 }
+        yield* repository.put(withToken, profile.version)
+        return withToken
+      }).pipe(Effect.retry({ while: (error) => error._tag === "Conflict", times: 5 }))
     const seeded: Array<Profile> = []
-    for (const raw of settings.profiles) {
-      const input = Schema.decodeUnknownSync(ProfileInput)(raw)
-      const token = settings.tokens.get(input.key)
-      if (token !== undefined) yield* vault.put(input.key, token)
-      const current = yield* repository.get(input.key)
-      const tokenMeta = token !== undefined
-        ? Option.match(current, {
-            onNone: () => ({ present: true, status: "valid" as const, rotatedAt: now }),
-            onSome: (p) => (p.token.present ? p.token : { present: true, status: "valid" as const, rotatedAt: now })
-          })
-        : { present: false, status: "missing" as const }
-      const wanted = fromInput(input, now, tokenMeta)
-      if (Option.isSome(current) && sameProfile(current.value, wanted) && current.value.token.present === tokenMeta.present) {
-        seeded.push(current.value)
-        continue
-      }
-      const { profile } = yield* profiles.put(input.key, raw, Option.match(current, { onNone: () => 0, onSome: (p) => p.version }))
-      const withToken = { ...profile, token: tokenMeta, version: profile.version + 1 }
-      yield* repository.put(withToken, profile.version)
-      seeded.push(withToken)
-    }
+    for (const raw of settings.profiles) seeded.push(yield* seedOne(raw))
     return seeded
   })
 

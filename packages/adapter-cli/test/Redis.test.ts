@@ -16,7 +16,7 @@ import {
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startRedisServer, type RedisServer } from "../../store-redis/test/harness/redisServer.js"
-import { start, startSandbox, startServe, tempDir, type Running } from "./harness.js"
+import { run, start, startSandbox, startServe, tempDir, type Running } from "./harness.js"
 import { threeProfiles } from "./profiles.js"
 
 const ADMIN_KEY = "redis-test-admin-key-0123456789"
@@ -150,6 +150,13 @@ describe("two web instances and a worker on one Redis (REDIS_URL)", () => {
     for (const [key, route] of Object.entries(sourceRoute)) {
       expect({ key, calls: await upstreamCalls(route) }).toEqual({ key, calls: 1 })
     }
+  })
+
+  it("a port already taken: the instance says so and exits 1 (its Redis connections closed without a crash)", async () => {
+    const port = new URL(web1.url).port
+    const result = await run(["serve", "--role", "web"], { env: { ...env, PORT: port }, cwd: dir })
+    expect({ code: result.code, inUse: result.stderr.includes(`Port ${port} on 127.0.0.1 is already in use`) }).toEqual({ code: 1, inUse: true })
+    expect(result.stderr).not.toContain("Connection is closed")
   })
 
   it("SIGTERM on a web instance holding a refresh lock: every request it accepted is answered, no lock is left in Redis", async () => {
