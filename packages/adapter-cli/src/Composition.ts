@@ -251,6 +251,7 @@ export const start = async (options: ServeOptions): Promise<Running> => {
     tokens,
     extraRoutes: ObservabilityRoutes.routes(http),
     readiness: http.readiness,
+    ...(settings.console !== undefined ? { console: { observability: http, idleTimeoutMs: settings.console.idleTimeoutMs } } : {}),
     disposeRuntimeOnClose: false
   })
   let listening: Listening

@@ -191,6 +191,14 @@ export const GuildPulseConfig = Schema.Struct({
       format: Schema.optional(LogFormatName).annotations({ description: "json or pretty (env LOG_FORMAT wins). Default pretty." })
     })
   ).annotations({ description: "Logs (stdout)." }),
+  console: Schema.optional(
+    Schema.Struct({
+      enabled: Schema.Boolean.annotations({ description: "Serve the operator console at /console (sign-in with an API key). Default false." }),
+      idleMinutes: Schema.optional(Schema.Int.pipe(Schema.between(1, 1440, { message: () => "must be an integer from 1 to 1440" }))).annotations({
+        description: "A console session ends after this many minutes without a request. Default 30."
+      })
+    })
+  ).annotations({ description: "The operator console (server-rendered pages; off unless enabled, on with --sandbox)." }),
   allowInlineSecrets: Schema.optional(Schema.Boolean).annotations({
     description: "Accept secrets written in this file ({ \"value\": … }). Default false."
   }),

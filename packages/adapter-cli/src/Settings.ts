@@ -56,7 +56,11 @@ export interface Settings {
   readonly channels: ReadonlyArray<ResolvedChannel>
   /** OTLP/HTTP collector base URL (traces), or undefined for no export. */
   readonly otlpEndpoint: string | undefined
+  /** The operator console at /console: undefined when off. */
+  readonly console?: { readonly idleTimeoutMs: number } | undefined
 }
+
+export const DEFAULT_CONSOLE_IDLE_MINUTES = 30
 
 export class SettingsError extends Data.TaggedError("SettingsError")<{
   readonly reason: "config_file" | "environment" | "secret"
@@ -285,7 +289,8 @@ export const resolveSettings = (loaded: { readonly file: string | undefined; rea
       display: config.display,
       tokens,
       channels,
-      otlpEndpoint
+      otlpEndpoint,
+      console: config.console?.enabled === true ? { idleTimeoutMs: (config.console.idleMinutes ?? DEFAULT_CONSOLE_IDLE_MINUTES) * 60_000 } : undefined
     }
     return settings
   })

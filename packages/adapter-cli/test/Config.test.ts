@@ -22,6 +22,7 @@ describe("guildpulse config", () => {
     const dir = tempDir()
     const file = writeJson(dir, "bad.json", {
       server: { port: 70000 },
+      console: { enabled: true, idleMinutes: 0 },
       profiles: [
         { key: "Bad Key", label: "x", guildId: "12" },
         { key: "ok", label: "ok", guildId: "613425648685547541", sources: { widget: "yes" } }
@@ -36,6 +37,7 @@ describe("guildpulse config", () => {
     expect(lines.some((l) => l.startsWith("profiles[0].key: "))).toBe(true)
     expect(lines).toContain('profiles[1].sources.widget: Expected boolean, actual "yes"')
     expect(lines).toContain("colour: is not a known setting")
+    expect(lines).toContain("console.idleMinutes: must be an integer from 1 to 1440")
   })
 
   it("GUILDPULSE_CONFIG names the file; environment values are checked too", async () => {

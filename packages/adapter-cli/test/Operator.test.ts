@@ -24,6 +24,27 @@ describe("operator commands against a running guildpulse serve --sandbox", () =>
     await serve?.exited
   })
 
+  it("serve --sandbox turns the operator console on: sign in with the admin key, the health dashboard", async () => {
+    expect(serve.stdout()).toContain(`console    ${serve.url}/console/ (sign in with an API key)`)
+    const form = await fetch(`${serve.url}/console/login`)
+    expect(form.status).toBe(200)
+    const pre = /gp_console_login=([^;]+)/.exec(form.headers.get("set-cookie") ?? "")![1]!
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!
+    const signedIn = await fetch(`${serve.url}/console/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: `gp_console_login=${pre}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf, key: ADMIN_KEY }).toString()
+    })
+    expect(signedIn.status).toBe(303)
+    const session = /gp_console=([^;]+)/.exec(signedIn.headers.get("set-cookie") ?? "")![1]!
+    const dashboard = await fetch(`${serve.url}/console/`, { headers: { cookie: `gp_console=${session}` } })
+    expect(dashboard.status).toBe(200)
+    const html = await dashboard.text()
+    for (const key of ["large", "small", "no-widget"]) expect(html).toContain(`<tr data-profile="${key}"`)
+    expect(html).not.toContain(ADMIN_KEY)
+  })
+
   it("profiles list: a table for people, JSON for scripts", async () => {
     const tableOut = await cli(["profiles", "list"])
     expect(tableOut.code).toBe(0)

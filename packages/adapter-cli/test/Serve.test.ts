@@ -61,6 +61,11 @@ describe("guildpulse serve against a separately started guildpulse sandbox", () 
     expect(out).toMatch(/invite\s+guild 874519203746512384\s+sources invite\n/)
   })
 
+  it("the operator console is off unless the config file turns it on", async () => {
+    expect(serve.stdout()).toContain("console    off (console.enabled in the config file)")
+    expect((await fetch(`${serve.url}/console/login`)).status).toBe(404)
+  })
+
   it("answers stats with the sandbox's numbers for a widget, a bot and an invite profile", async () => {
     const widget = (await getJson(`${serve.url}/v1/profiles/widget/stats`)).body as View
     expect(widget.counts.online).toBe(countsAt(guild(SMALL_GUILD_ID), fetchedAtOf(widget, "widget")).presenceCount)

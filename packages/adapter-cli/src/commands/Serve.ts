@@ -74,6 +74,7 @@ const summary = (settings: Settings.Settings, running: Composition.Running, role
     `  discord    ${discord}`,
     `  config     ${settings.configFile ?? "none (defaults and environment)"}`,
     `  admin API  ${settings.adminKey !== undefined ? "enabled (bootstrap key configured)" : "disabled (set GUILDPULSE_ADMIN_KEY)"}`,
+    `  console    ${settings.console === undefined ? "off (console.enabled in the config file)" : running.listening !== undefined ? `${running.listening.url}/console/ (sign in with an API key)` : "on (web role)"}`,
     `  profiles   ${running.profiles.length === 0 ? "none (add some to the config file)" : running.profiles.length}`
   ]
   for (const profile of running.profiles) {
@@ -112,6 +113,8 @@ export const serveCommand = Command.make(
           discordBaseUrl = `${fake.url}/api`
           discord = `${discordBaseUrl} (sandbox in this process; controls at ${fake.url}/__sandbox/stats)`
           if (settings.profiles.length === 0) settings = { ...settings, profiles: sandboxProfiles, tokens: sandboxTokens() }
+          // The sandbox is for trying things: its operator console is on.
+          if (settings.console === undefined) settings = { ...settings, console: { idleTimeoutMs: Settings.DEFAULT_CONSOLE_IDLE_MINUTES * 60_000 } }
         }
         // Built once here so that a bad profile surfaces as a usage error, not a crash inside the engine.
         for (const profile of settings.profiles) fromInput(Schema.decodeUnknownSync(ProfileInput)(profile), new Date(0).toISOString())
