@@ -34,6 +34,22 @@ describe("widget, badge and assets", () => {
     expect(res.text).toMatch(/data-theme="dark"/)
   })
 
+  it("accepts the legacy plugin's attribute names: mapped, clamped, links and tokens ignored, bad values a 400 naming them", async () => {
+    const res = await request(h.app).get(
+      "/v1/profiles/main/widget?theme=radix&show_total=false&stat_bg_color=%23202225&border_radius=500&label_online=Connect%C3%A9s&invite_url=https%3A%2F%2Fevil.example&bot_token=MTIz.secret&server_id=1"
+    )
+    expect(res.status).toBe(200)
+    expect(res.text).toMatch(/data-theme="light"/)
+    expect(res.text).toContain("Connectés")
+    expect(res.text).toContain("--gp-radius:64px")
+    expect(res.text).toContain("#202225")
+    expect(res.text).not.toContain("evil.example")
+    expect(res.text).not.toContain("secret")
+    const bad = await request(h.app).get("/v1/profiles/main/widget?stat_bg_color=red;x&layout=diagonal")
+    expect(bad.status).toBe(400)
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(["layout", "stat_bg_color"])
+  })
+
   it("400 names the offending query parameter", async () => {
     const unknown = await request(h.app).get("/v1/profiles/main/widget?colour=red")
     expect(unknown.status).toBe(400)

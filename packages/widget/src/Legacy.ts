@@ -21,6 +21,8 @@ export interface LegacyMapping {
   /** Attribute names whose value was not used (unknown, unsupported, invalid, or a token). */
   readonly ignored: Array<string>
   readonly warnings: Array<string>
+  /** The attributes whose value was refused (a subset of `ignored`), with what was expected: the service answers 400 naming them. */
+  readonly invalid: Array<{ readonly field: string; readonly message: string }>
 }
 
 /** Legacy themes without an exact counterpart, and the nearest GuildPulse theme. */
@@ -40,7 +42,7 @@ const ICON_MAX = 16
 
 
 /** Attributes the new widget knows but does not support, with the reason given to the user. */
-const unsupported: Readonly<Record<string, string>> = {
+export const legacyUnsupported: Readonly<Record<string, string>> = {
   show_discord_icon: "the Discord logo is not part of the GuildPulse card",
   discord_icon_position: "the Discord logo is not part of the GuildPulse card",
   demo: "demo data is decided by the profile's fallback setting on the GuildPulse server",
@@ -281,6 +283,7 @@ export const fromLegacyAttributes = (attrs: LegacyAttributes): LegacyMapping => 
   const draft: Draft = { options: {}, icons: {}, labels: {}, colors: {}, invite: {}, cta: {}, boostsLabel: {}, ctaEnabled: undefined, compact: false }
   const ignored: Array<string> = []
   const warnings: Array<string> = []
+  const invalid: Array<{ field: string; message: string }> = []
   const ignore = (name: string, why?: string): void => {
     ignored.push(name)
     if (why !== undefined) warnings.push(`${name}: ${why}`)
@@ -294,7 +297,7 @@ export const fromLegacyAttributes = (attrs: LegacyAttributes): LegacyMapping => 
       ignore(name, "tokens are never read from page markup; set the bot token on the GuildPulse server")
       continue
     }
-    const reason = Object.hasOwn(unsupported, key) ? unsupported[key] : undefined
+    const reason = Object.hasOwn(legacyUnsupported, key) ? legacyUnsupported[key] : undefined
     if (reason !== undefined) {
       ignore(name, reason)
       continue
@@ -306,12 +309,15 @@ export const fromLegacyAttributes = (attrs: LegacyAttributes): LegacyMapping => 
     }
     const parsed = mapping.parse(raw)
     if (parsed._tag === "empty") ignore(name)
-    else if (parsed._tag === "invalid") ignore(name, `ignored, ${parsed.expected}`)
+    else if (parsed._tag === "invalid") {
+      ignore(name, `ignored, ${parsed.expected}`)
+      invalid.push({ field: name, message: parsed.expected })
+    }
     else {
       for (const note of parsed.notes ?? []) warnings.push(`${name}: ${note}`)
       const warning = mapping.apply(draft, parsed.value)
       if (typeof warning === "string") warnings.push(`${name}: ${warning}`)
     }
   }
-  return { options: finish(draft, warnings), ignored, warnings }
+  return { options: finish(draft, warnings), ignored, warnings, invalid }
 }

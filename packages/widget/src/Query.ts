@@ -14,6 +14,8 @@ import { ValidationError, Validation, WidgetOptions } from "@guildpulse/core"
 import type { ValidationIssue } from "@guildpulse/core"
 import { Either } from "effect"
 import { BadgeOptions } from "./Badge.js"
+import { fromLegacyAttributes, legacyThemeMap } from "./Legacy.js"
+import { legacyAttributes, legacyQueryIgnored } from "./LegacySchema.js"
 
 /**
  * A parsed query string, as Express (`req.query`) or `Object.fromEntries(searchParams)` give it. Values other
@@ -185,9 +187,66 @@ const paramFor = (path: string, byPath: ReadonlyMap<string, string>): string => 
 const decodeWidgetOptions = Validation.decodeEither(WidgetOptions)
 const decodeBadgeOptions = Validation.decodeEither(BadgeOptions)
 
-/** Parses the widget route's query string into `WidgetOptions` overrides (Right), or names the bad parameters. */
-export const parseWidgetQuery = (query: QueryInput): Either.Either<WidgetOptions, ValidationError> =>
-  parseQuery(widgetQueryParams, decodeWidgetOptions, query)
+/** Whether `name` is a legacy plugin attribute the widget route accepts (`show_online`, `stat_bg_color`, …). */
+export const isLegacyQueryName = (name: string): boolean =>
+  !Object.hasOwn(widgetQueryParams, name) && (Object.hasOwn(legacyAttributes, name) || name.startsWith("bot_token"))
+
+/**
+ * Names both vocabularies share (`theme`, `layout`, `animated`…) are parsed as GuildPulse parameters; the
+ * values only the legacy plugin knew are translated first (`theme=radix` → the nearest theme, `yes`/`on`).
+ */
+const legacyValue = (name: string, raw: string): string => {
+  const lowered = raw.trim().toLowerCase()
+  if (name === "theme") return Object.hasOwn(legacyThemeMap, lowered) ? (legacyThemeMap[lowered] ?? raw) : lowered
+  if (name === "layout" || name === "align") return lowered
+  if (name === "animated") return ["yes", "on"].includes(lowered) ? "true" : ["no", "off"].includes(lowered) ? "false" : lowered
+  return raw
+}
+
+/** One level deep: a query's `labels`/`colors`/`icons` add to the legacy attributes' ones. */
+const mergeOneLevel = (base: WidgetOptions, over: WidgetOptions): WidgetOptions => {
+  const out: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key]
+    out[key] = typeof value === "object" && value !== null && typeof prior === "object" && prior !== null ? { ...prior, ...value } : value
+  }
+  return out as WidgetOptions
+}
+
+/**
+ * Parses the widget route's query string into `WidgetOptions` overrides (Right), or names the bad parameters.
+ *
+ * The legacy plugin's attribute names are accepted too (`show_online=false&stat_bg_color=%23202225`), mapped
+ * by `fromLegacyAttributes`: sizes are clamped to their range, a value that cannot be read (a bad colour, an
+ * unknown layout) is a 400 naming the attribute. Legacy data-selection attributes, unsupported features,
+ * links and `bot_token*` are accepted and ignored (`legacyQueryIgnored`); a GuildPulse parameter wins over a
+ * legacy attribute setting the same option.
+ */
+export const parseWidgetQuery = (query: QueryInput): Either.Either<WidgetOptions, ValidationError> => {
+  const native: Record<string, unknown> = {}
+  const legacy: Record<string, string> = {}
+  const issues: Array<ValidationIssue> = []
+  for (const name of Object.keys(query)) {
+    const raw = query[name]
+    if (raw === undefined) continue
+    if (!isLegacyQueryName(name)) {
+      native[name] = typeof raw === "string" && Object.hasOwn(widgetQueryParams, name) ? legacyValue(name, raw) : raw
+      continue
+    }
+    if (typeof raw !== "string") {
+      issues.push({ field: name, message: Array.isArray(raw) ? "must be given once" : "must be a single value" })
+      continue
+    }
+    if (legacyQueryIgnored.has(name) || name.startsWith("bot_token")) continue
+    legacy[name] = raw
+  }
+  const mapped = fromLegacyAttributes(legacy)
+  issues.push(...mapped.invalid)
+  const parsed = parseQuery(widgetQueryParams, decodeWidgetOptions, native)
+  if (Either.isLeft(parsed)) issues.push(...parsed.left.issues)
+  if (issues.length > 0) return Either.left(new ValidationError({ issues }))
+  return Either.right(mergeOneLevel(mapped.options, Either.getOrThrow(parsed)))
+}
 
 /** Parses the badge route's query string into `BadgeOptions` (Right), or names the bad parameters. */
 export const parseBadgeQuery = (query: QueryInput): Either.Either<BadgeOptions, ValidationError> =>

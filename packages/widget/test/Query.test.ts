@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { parseBadgeQuery, parseWidgetQuery, widgetQueryParams } from "../src/index.js"
+import { fromLegacyAttributes, legacyAttributes, legacyQueryIgnored, parseBadgeQuery, parseWidgetQuery, widgetQueryParams } from "../src/index.js"
 
 const issuesOf = <A>(result: Either.Either<A, { readonly issues: ReadonlyArray<{ field: string; message: string }> }>) =>
   Either.isLeft(result) ? result.left.issues : []
@@ -82,6 +82,43 @@ describe("parseWidgetQuery", () => {
 
   it("does not treat inherited names as parameters", () => {
     expect(issuesOf(parseWidgetQuery({ toString: "x", __proto__: "y" } as Record<string, string>)).map((i) => i.field)).toContain("toString")
+  })
+})
+
+describe("parseWidgetQuery with the legacy plugin's attribute names", () => {
+  it("maps every supported legacy attribute the same way as fromLegacyAttributes", () => {
+    for (const [name, spec] of Object.entries(legacyAttributes)) {
+      if (legacyQueryIgnored.has(name) || Object.hasOwn(widgetQueryParams, name)) continue
+      const sample = spec.type === "boolean" ? "true" : spec.type === "number" ? "20" : spec.enum?.[1] ?? (name.includes("color") ? "#123456" : "abc")
+      const viaQuery = parseWidgetQuery({ [name]: sample })
+      expect(viaQuery, name).toEqual(Either.right(fromLegacyAttributes({ [name]: sample }).options))
+    }
+  })
+
+  it("clamps sizes and snaps the avatar; refuses unreadable values naming the attribute", () => {
+    expect(parseWidgetQuery({ border_radius: "500", gap: "-3", refresh_interval: "1", avatar_size: "100" })).toEqual(
+      Either.right({ borderRadiusPx: 64, gapPx: 0, refreshIntervalSeconds: 10, avatarSize: 128 })
+    )
+    const issues = issuesOf(parseWidgetQuery({ stat_bg_color: "red", show_online: "perhaps", cta_style: "x", width: "1px;x", padding: "wide" }))
+    expect(issues.map((i) => i.field).sort()).toEqual(["padding", "show_online", "stat_bg_color", "width"])
+  })
+
+  it("translates legacy values of the shared names, and a GuildPulse parameter wins", () => {
+    expect(parseWidgetQuery({ theme: "Shadcn", animated: "no", layout: "VERTICAL" })).toEqual(Either.right({ theme: "light", animated: false, layout: "vertical" }))
+    expect(parseWidgetQuery({ show_total: "false", showMembers: "true", label_online: "A", labelMembers: "B" })).toEqual(
+      Either.right({ showMembers: true, labels: { online: "A", members: "B" } })
+    )
+  })
+
+  it("ignores data selection, unsupported features, links and tokens without echoing them", () => {
+    const secret = "MTIz.not-a-real.token"
+    const result = parseWidgetQuery({ invite_url: "https://evil.example", cta_enabled: "1", cta_url: "https://evil.example", cta_label: "x", server_id: "1", profile: "p", demo: "1", bot_token: secret, bot_token_2: secret })
+    expect(result).toEqual(Either.right({}))
+  })
+
+  it("still refuses unknown names and repeated legacy attributes", () => {
+    expect(issuesOf(parseWidgetQuery({ show_onlien: "true" }))[0]?.field).toBe("show_onlien")
+    expect(issuesOf(parseWidgetQuery({ show_online: ["true", "false"] }))[0]).toEqual({ field: "show_online", message: "must be given once" })
   })
 })
 

@@ -1,10 +1,10 @@
 /** `GET /v1/profiles/:profile/widget`: the server-rendered card, as a fragment or a standalone page for iframes. */
 import { Html, WidgetOptions } from "@guildpulse/core"
-import { parseWidgetQuery, renderWidget, widgetCss, widgetQueryParams } from "@guildpulse/widget"
+import { legacyAttributes, legacyQueryIgnored, parseWidgetQuery, renderWidget, widgetCss, widgetQueryParams } from "@guildpulse/widget"
 import type { Request } from "express"
-import { Clock, Either } from "effect"
+import { Clock, Either, Schema } from "effect"
 import * as Problem from "../Problem.js"
-import { publicAccess, type RouteSpec } from "../Routes.js"
+import { publicAccess, type ParamDoc, type RouteSpec } from "../Routes.js"
 import { Flag, parseFlag } from "../Schemas.js"
 import { assetVersion, embed } from "./assetRoutes.js"
 import { optionParamDocs } from "./optionDocs.js"
@@ -24,6 +24,21 @@ export const mergeOptions = (defaults: WidgetOptions, overrides: WidgetOptions):
         : value
   }
   return out as WidgetOptions
+}
+
+/** The legacy WordPress plugin's attribute names, accepted by the widget route (see `parseWidgetQuery`). */
+const legacyParamDocs = (): Record<string, ParamDoc> => {
+  const out: Record<string, ParamDoc> = {}
+  for (const [name, spec] of Object.entries(legacyAttributes)) {
+    if (Object.hasOwn(widgetQueryParams, name)) continue
+    out[name] = {
+      schema: Schema.String,
+      description: legacyQueryIgnored.has(name)
+        ? `Legacy plugin attribute (${spec.label}): accepted and ignored here`
+        : `Legacy plugin attribute (${spec.label}), mapped onto the widget options`
+    }
+  }
+  return out
 }
 
 const standaloneCsp = (frameAncestors: string) =>
@@ -50,7 +65,7 @@ export const widgetRoute = (state: PublicState): RouteSpec => ({
       "An HTML fragment (`<guildpulse-stats>…`) rendered with the profile's display defaults, overridden by query parameters. `standalone=1` returns a full page (CSS inline, the embed script, a strict CSP) suitable for an iframe.",
     tags: ["public"],
     pathParams: { profile: profileParam },
-    query: { standalone: { schema: Flag, description: "Return a full HTML page instead of a fragment" }, ...optionParamDocs(widgetQueryParams, WidgetOptions) },
+    query: { standalone: { schema: Flag, description: "Return a full HTML page instead of a fragment" }, ...optionParamDocs(widgetQueryParams, WidgetOptions), ...legacyParamDocs() },
     rateLimited: true,
     responses: {
       200: { description: "HTML fragment or page", contentType: "text/html", headers: ["ETag", "Cache-Control", "Content-Security-Policy"] },
