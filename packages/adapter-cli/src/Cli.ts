@@ -7,6 +7,7 @@ import { NodeContext } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { CliError, EXIT_USAGE } from "./CliError.js"
 import { doctorCommand } from "./commands/Doctor.js"
+import { importWpCommand } from "./commands/ImportWp.js"
 import { auditCommand, keysCommand } from "./commands/Keys.js"
 import { eventsCommand, healthCommand, profilesCommand, refreshCommand, statsCommand } from "./commands/Operator.js"
 import { configCommand, sandboxCommand, serveCommand } from "./commands/Serve.js"
@@ -28,7 +29,8 @@ export const root = Command.make("guildpulse").pipe(
     eventsCommand,
     keysCommand,
     auditCommand,
-    tokensCommand
+    tokensCommand,
+    importWpCommand
   ])
 )
 
