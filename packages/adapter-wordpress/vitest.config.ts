@@ -5,5 +5,5 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@guildpulse/source"] } },
   // The end-to-end test runs a real WordPress (MariaDB + php) and a real `guildpulse serve --sandbox`:
   // timeouts are safety nets for a saturated machine, not expectations.
-  test: { name: "adapter-wordpress", include: ["test/**/*.test.ts"], fileParallelism: false, testTimeout: 240_000, hookTimeout: 240_000 }
+  test: { name: "adapter-wordpress", include: ["test/**/*.test.ts"], globalSetup: ["./test/globalSetup.ts"], fileParallelism: false, testTimeout: 240_000, hookTimeout: 240_000 }
 })

@@ -5,6 +5,7 @@
  * HTTP with adapter-express.
  */
 import { ApiKeyAuth, createServer, ObservabilityRoutes, type Listening } from "@guildpulse/adapter-express"
+import { importRoute } from "@guildpulse/adapter-wordpress"
 import { DiscordLive, TokenValidator } from "@guildpulse/connector-discord"
 import {
   ApiKeyRepository,
@@ -249,7 +250,8 @@ export const start = async (options: ServeOptions): Promise<Running> => {
     timeouts: settings.timeouts,
     ...(settings.trustProxy !== undefined ? { trustProxy: settings.trustProxy } : {}),
     tokens,
-    extraRoutes: ObservabilityRoutes.routes(http),
+    // The WordPress plugin's import (the legacy plugin's settings → profiles) runs here, next to the profiles API.
+    extraRoutes: [...ObservabilityRoutes.routes(http), importRoute()],
     readiness: http.readiness,
     ...(settings.console !== undefined ? { console: { observability: http, idleTimeoutMs: settings.console.idleTimeoutMs } } : {}),
     disposeRuntimeOnClose: false
