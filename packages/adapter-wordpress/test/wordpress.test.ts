@@ -203,6 +203,10 @@ describe("the GuildPulse WordPress plugin in a real WordPress", () => {
       expect(shown).toContain(now.online)
       expect(shown).toContain(now.members)
       // Its inspector offers the legacy attributes.
+      await tab.evaluate(() => {
+        const wp = (window as unknown as { wp: { data: { dispatch: (s: string) => { openGeneralSidebar: (n: string) => void } } } }).wp
+        wp.data.dispatch("core/edit-post").openGeneralSidebar("edit-post/block")
+      })
       await tab.getByRole("button", { name: "Counts", exact: true }).click()
       await expect(tab.getByLabel("Show presence breakdown").count()).resolves.toBe(1)
     } finally {
