@@ -11,7 +11,8 @@ const benchmarks = [
   { name: "http", file: "packages/adapter-express/bench/http.bench.ts" },
   { name: "redis", file: "packages/store-redis/bench/redis.bench.ts" },
   { name: "sqlite", file: "packages/store-sqlite/bench/sqlite.bench.ts" },
-  { name: "recovery", file: "bench/recovery.bench.ts" }
+  { name: "recovery", file: "bench/recovery.bench.ts" },
+  { name: "wordpress", file: "packages/adapter-wordpress/bench/wordpress.bench.ts" }
 ]
 const only = process.argv.slice(2)
 let failed = 0
