@@ -114,6 +114,14 @@ describe("the GuildPulse WordPress plugin in a real WordPress", () => {
     expect(legacy).toContain("old-card")
     expect(values(legacy)).toContain(noWidget?.online)
     expect(values(legacy)).toContain(noWidget?.members)
+
+    // The classic widget renders through the same function.
+    const widget = await php(
+      "the_widget('GuildPulse_Stats_Widget', array('title' => 'Our Discord', 'profile' => 'small', 'show_total' => 0), array('before_title' => '<h2>', 'after_title' => '</h2>'));"
+    )
+    expect(widget).toContain("<h2>Our Discord</h2>")
+    expect(values(widget)).toContain(small?.online)
+    expect(values(widget)).not.toContain(small?.members)
     expect(pluginLogLines(site.debugLog)).toEqual([])
   })
 
@@ -256,5 +264,15 @@ describe("the GuildPulse WordPress plugin in a real WordPress", () => {
       for (const socket of sockets) socket.destroy()
       await new Promise((done) => hole.close(done))
     }
+  })
+
+  it("uninstall removes the plugin's settings, caches and last-good copies, and keeps the legacy option", async () => {
+    const count = async () => Number((await php("global $wpdb; echo $wpdb->get_var(\"SELECT COUNT(*) FROM $wpdb->options WHERE option_name LIKE '%guildpulse%'\");")).trim())
+    const before = await count()
+    expect(before).toBeGreaterThan(3)
+    await php("deactivate_plugins('guildpulse/guildpulse.php'); uninstall_plugin('guildpulse/guildpulse.php');")
+    const after = await count()
+    expect(after).toBe(0)
+    expect((await php("echo is_array(get_option('discord_server_stats_options')) ? 'kept' : 'gone';")).trim()).toBe("kept")
   })
 })
