@@ -9,6 +9,7 @@ const benchmarks = [
   { name: "connector", file: "packages/connector-discord/bench/connector.bench.ts" },
   { name: "widget", file: "packages/widget/bench/render.bench.ts" },
   { name: "http", file: "packages/adapter-express/bench/http.bench.ts" },
+  { name: "console", file: "packages/adapter-express/bench/console.bench.ts" },
   { name: "redis", file: "packages/store-redis/bench/redis.bench.ts" },
   { name: "sqlite", file: "packages/store-sqlite/bench/sqlite.bench.ts" },
   { name: "recovery", file: "bench/recovery.bench.ts" },
