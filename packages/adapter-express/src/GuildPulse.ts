@@ -14,6 +14,7 @@ import * as Authenticator from "./Authenticator.js"
 import * as Console from "./Console.js"
 import * as Cors from "./Cors.js"
 import { adminRoutes } from "./internal/adminRoutes.js"
+import { analyticsRoutes } from "./internal/analyticsRoutes.js"
 import { governanceRoutes } from "./internal/governanceRoutes.js"
 import { tokenRoutes } from "./internal/tokenRoutes.js"
 import { makeHandle, type EngineHandle } from "./internal/engine.js"
@@ -190,6 +191,7 @@ export const guildPulse = (options: GuildPulseOptions): GuildPulseRouter => {
       readiness: options.readiness
     }),
     ...adminRoutes({ bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect, invalidate: hot.forget }),
+    ...analyticsRoutes({ logDefect }),
     ...(options.governance !== undefined
       ? governanceRoutes({ governance: options.governance, bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES, logDefect })
       : []),

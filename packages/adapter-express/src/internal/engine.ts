@@ -4,6 +4,8 @@
  * back to awaiting the same fiber when the effect goes asynchronous (a refresh, a Redis round-trip).
  */
 import {
+  Analytics,
+  AnalyticsStore,
   type Engine,
   EventLog,
   ProfileRepository,
@@ -14,7 +16,7 @@ import {
   Stats,
   StoreHealth
 } from "@guildpulse/core"
-import { Effect, Exit, Fiber, Runtime } from "effect"
+import { Effect, Exit, Fiber, Option, Runtime } from "effect"
 
 export type Run = <A, E>(effect: Effect.Effect<A, E, Engine.Services>) => Exit.Exit<A, E> | Promise<Exit.Exit<A, E>>
 
@@ -29,6 +31,8 @@ export interface EngineHandle {
   readonly scheduler: RefreshScheduler.RefreshScheduler["Type"]
   readonly events: EventLog.EventLog["Type"]
   readonly storeHealth: StoreHealth.StoreHealth["Type"]
+  /** The runtime's `Analytics`, or one over its `AnalyticsStore`; undefined when it provides neither. */
+  readonly analytics: Analytics.Analytics["Type"] | undefined
   /** The engine's clock (its `Clock` service), read without running an effect. */
   readonly nowMs: () => number
 }
@@ -61,7 +65,12 @@ export const makeHandle = (runtime: Runtime.Runtime<Engine.Services>): EngineHan
     })
   )
   const clock = Runtime.runSync(runtime)(Effect.clock)
-  return { runtime, run: makeRun(runtime), nowMs: () => clock.unsafeCurrentTimeMillis(), ...services }
+  const analytics = Runtime.runSync(runtime)(
+    Effect.map(Effect.all([Effect.serviceOption(Analytics.Analytics), Effect.serviceOption(AnalyticsStore.AnalyticsStore)]), ([service, store]) =>
+      Option.getOrUndefined(Option.orElse(service, () => Option.map(store, Analytics.make)))
+    )
+  )
+  return { runtime, run: makeRun(runtime), nowMs: () => clock.unsafeCurrentTimeMillis(), analytics, ...services }
 }
 
 export const isPromise = <A>(value: A | Promise<A>): value is Promise<A> =>
