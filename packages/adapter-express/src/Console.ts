@@ -326,6 +326,23 @@ ${Views.textField({ name: "key", label: "API key", type: "password", hint: "The 
     return JSON.parse(exit.value.body) as Health.HealthReport
   }
 
+  /**
+   * The health report for the live streams: open dashboards of the same access (every profile, or the same
+   * allow-list) share one computation per interval instead of one each.
+   */
+  const sharedHealth = new Map<string, { readonly atMs: number; readonly report: Promise<Health.HealthReport | undefined> }>()
+  const liveHealthOf = (engine: EngineHandle, principal: Principal): Promise<Health.HealthReport | undefined> => {
+    const key = `${can(principal, "health:read") ? "h" : "-"}:${principal.profiles === "*" ? "*" : [...principal.profiles].sort().join(",")}`
+    const nowMs = engine.nowMs()
+    const cached = sharedHealth.get(key)
+    if (cached !== undefined && nowMs - cached.atMs >= 0 && nowMs - cached.atMs < liveMs * 0.9) return cached.report
+    for (const [k, v] of sharedHealth) if (!(nowMs - v.atMs < liveMs)) sharedHealth.delete(k)
+    const report = healthOf(engine, principal)
+    report.catch(() => sharedHealth.delete(key))
+    if (sharedHealth.size < 1000) sharedHealth.set(key, { atMs: nowMs, report })
+    return report
+  }
+
   const visibleProfiles = async (ctx: Ctx): Promise<ReadonlyArray<Profile> | Failure> => {
     const list = await run(ctx.engine, "profile list", ctx.engine.profiles.list)
     if (isFailure(list)) return list
@@ -409,7 +426,7 @@ ${Views.healthTable(ctx.base, report, "Problems first; circuits, error rates and
       if (observability === undefined || !can(ctx.principal, "health:read")) return forbidden(ctx, "This key lacks the 'health:read' scope.")
       let last = ""
       stream(ctx, async (write) => {
-        const report = await healthOf(ctx.engine, ctx.principal)
+        const report = await liveHealthOf(ctx.engine, ctx.principal)
         if (report === undefined) return
         const payload = { "health-rows": Views.healthRows(ctx.base, report), "health-summary": Views.healthSummary(report) }
         const text = JSON.stringify(payload)
@@ -564,7 +581,7 @@ ${canWrite ? `<h2>Danger zone</h2><form method="post" action="${esc(ctx.base)}/p
       let lastHealth = ""
       let newest = (await recentEvents(ctx, profile.key, 1))[0]?.ts
       stream(ctx, async (write) => {
-        const report = await healthOf(ctx.engine, ctx.principal)
+        const report = await liveHealthOf(ctx.engine, ctx.principal)
         const health = report?.profiles.find((p) => p.profile === profile.key)
         const view = await run(ctx.engine, "stats", ctx.engine.stats.view(profile))
         const payload: Record<string, string> = {}

@@ -4,6 +4,10 @@
  * sign-out, a revoked key ending its session, a key limited to one profile seeing only that profile, and the
  * API's validation messages shown at the form's fields.
  */
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import type { ObservabilityHttp } from "@guildpulse/observability"
+import { Effect } from "effect"
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ApiKeyAuth } from "../src/index.js"
@@ -210,5 +214,109 @@ describe("console pages and scopes", () => {
     const csrf = csrfOf(main.text)
     expect((await request(h.app).post("/console/profiles/main/delete").set("Cookie", cookie).type("form").send({ csrf })).status).toBe(403)
     expect((await request(h.app).get("/v1/profiles/main").set(auth)).status).toBe(200)
+  })
+})
+
+describe("console live streams", () => {
+  const calls: Array<unknown> = []
+  const report = (profiles: ReadonlyArray<string>) => ({
+    status: "ok",
+    ready: true,
+    checkedAt: "2026-06-01T12:00:00.000Z",
+    checks: {},
+    scheduler: { running: true, queueDepth: 0, deadLetters: [] },
+    invalidRequests: { count: 0, windowSeconds: 600, guardLimit: 1000 },
+    profiles: profiles.map((profile) => ({
+      profile,
+      label: profile,
+      status: "ok",
+      reasons: [],
+      freshness: { state: "fresh", ageSeconds: 1, fetchedAt: null, nextRefreshAt: null, reasons: [] },
+      lastSuccessAt: null,
+      lastError: null,
+      sources: [],
+      fallbackRatio: null,
+      served: { total: 0, fallback: 0, ratio: null, byState: {} },
+      rateLimit: { headroom: null, buckets: [] },
+      job: { scheduled: false, nextRunAt: null, lastRunAt: null, consecutiveFailures: 0, deadLettered: false },
+      token: { status: "valid", present: true, expiresAt: null, daysUntilExpiry: null }
+    }))
+  })
+  const observability = {
+    health: (access: { profiles: "*" | ReadonlySet<string> }) =>
+      Effect.sync(() => {
+        calls.push(access.profiles === "*" ? "*" : [...access.profiles])
+        const all = ["main", "cold", "demo", "secret"]
+        return { status: 200, headers: {}, body: JSON.stringify(report(access.profiles === "*" ? all : all.filter((p) => (access.profiles as ReadonlySet<string>).has(p)))) }
+      })
+  } as unknown as ObservabilityHttp.ObservabilityHttp["Type"]
+
+  let live: Harness
+  let base: string
+  let server: Server
+  beforeAll(async () => {
+    live = await makeHarness({ governance: ApiKeyAuth.governanceMemory({ scrypt: { cost: 2 ** 10 } }), console: { observability, liveIntervalMs: 60_000 } })
+    server = live.app.listen(0, "127.0.0.1")
+    await new Promise((r) => server.once("listening", r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise((r) => server.close(r))
+    await live.close()
+  })
+
+  const signInAt = async (key: string) => {
+    const form = await fetch(`${base}/console/login`)
+    const pre = /gp_console_login=([^;]+)/.exec(form.headers.get("set-cookie") ?? "")![1]!
+    const res = await fetch(`${base}/console/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: `gp_console_login=${pre}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf: csrfOf(await form.text())!, key }).toString()
+    })
+    return `gp_console=${/gp_console=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")![1]!}`
+  }
+
+  /** The first `replace` event of a live stream. */
+  const firstUpdate = async (cookie: string): Promise<Record<string, string>> => {
+    const controller = new AbortController()
+    const res = await fetch(`${base}/console/live`, { headers: { cookie }, signal: controller.signal })
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8")
+    const reader = res.body!.getReader()
+    let text = ""
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) throw new Error(`stream ended: ${text}`)
+      text += Buffer.from(value).toString("utf8")
+      const match = /event: replace\ndata: (.*)\n\n/.exec(text)
+      if (match !== null) {
+        controller.abort()
+        return JSON.parse(match[1]!) as Record<string, string>
+      }
+    }
+  }
+
+  it("streams the rows a key may see; streams of the same access share one health computation", async () => {
+    const admin = await signInAt(ADMIN_KEY)
+    const other = await signInAt(ADMIN_KEY)
+    calls.length = 0
+    const [a, b] = await Promise.all([firstUpdate(admin), firstUpdate(other)])
+    expect(calls).toEqual(["*"])
+    expect(a["health-rows"]).toBe(b["health-rows"])
+    expect(a["health-rows"]).toContain('data-profile="cold"')
+    const issued = await request(live.app).post("/v1/keys").set(auth).send({ name: "main only", scopes: ["health:read"], profiles: ["main"] })
+    const limited = await signInAt(issued.body.secret)
+    const rows = (await firstUpdate(limited))["health-rows"]!
+    expect(calls).toEqual(["*", ["main"]])
+    expect(rows).toContain('data-profile="main"')
+    for (const other of ["cold", "demo", "secret"]) expect(rows).not.toContain(other)
+  })
+
+  it("a stream is refused to a key without health:read, and to no session", async () => {
+    const issued = await request(live.app).post("/v1/keys").set(auth).send({ name: "profiles only", scopes: ["profiles:read"] })
+    const cookie = await signInAt(issued.body.secret)
+    expect((await fetch(`${base}/console/live`, { headers: { cookie } })).status).toBe(403)
+    expect((await fetch(`${base}/console/live`, { redirect: "manual" })).status).toBe(303)
   })
 })
