@@ -13,6 +13,7 @@ import {
   AuditLog,
   Engine,
   fromInput,
+  isProfileKey,
   ProfileInput,
   ProfileRepository,
   Profiles,
@@ -201,6 +202,8 @@ export const validateTokens = (settings: Settings) =>
       const outcome = yield* Effect.either(validator.validate(token))
       const now = new Date(yield* Clock.currentTimeMillis).toISOString()
       if (outcome._tag === "Left" && outcome.left.reason !== "unauthorized") continue
+      // The settings' keys are the config's, as written; one that is no profile key names no stored profile.
+      if (!isProfileKey(key)) continue
       const current = yield* repository.get(key)
       if (Option.isNone(current)) continue
       const status = outcome._tag === "Right" ? ("valid" as const) : ("invalid" as const)

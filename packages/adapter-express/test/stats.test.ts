@@ -1,14 +1,15 @@
-import { Engine, ProfileRepository, SnapshotStore, StoreError, type Snapshot } from "@guildpulse/core"
+import { Engine, ProfileRepository, SnapshotStore, StoreError, type ProfileKey, type Snapshot } from "@guildpulse/core"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import express from "express"
 import request from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { guildPulse } from "../src/index.js"
 import { ADMIN_KEY, auth, defaultProfiles, makeHarness, makeSource, testRetry, type Harness } from "./fixtures.js"
+import { profileKey } from "@guildpulse/core/testing"
 
 /** Waits until the profile's stored snapshot satisfies `done`: a background round has landed. */
 const roundStored = async (h: Harness, profile: string, done: (snapshot: Snapshot) => boolean): Promise<void> => {
-  const read = Effect.flatMap(SnapshotStore.SnapshotStore, (store) => store.get(profile))
+  const read = Effect.flatMap(SnapshotStore.SnapshotStore, (store) => store.get(profileKey(profile)))
   for (;;) {
     const stored = await h.runtime.runPromise(read)
     if (stored._tag === "Some" && done(stored.value)) return
@@ -249,7 +250,7 @@ describe("sub-second memo of fresh answers", () => {
       expect(first.status).toBe(200)
       expect(first.headers["cache-control"]).toMatch(/^public/)
       // Deleted behind the router's back (as another process would): the memo cannot know, the engine would.
-      await h.runtime.runPromise(Effect.flatMap(ProfileRepository.ProfileRepository, (repo) => repo.delete("main")))
+      await h.runtime.runPromise(Effect.flatMap(ProfileRepository.ProfileRepository, (repo) => repo.delete(profileKey("main"))))
       const authed = await request(h.app).get("/v1/profiles/main/stats").set(auth)
       expect(authed.status).toBe(200)
       expect(authed.text).toBe(first.text)
@@ -272,7 +273,7 @@ describe("store failures", () => {
       ProfileRepository.ProfileRepository,
       Effect.map(ProfileRepository.makeMemory(defaultProfiles()), (repo) => ({
         ...repo,
-        get: (key: string) =>
+        get: (key: ProfileKey) =>
           down.value ? Effect.fail(new StoreError({ reason: "unavailable", store: "profiles", message: "connection refused" })) : repo.get(key)
       }))
     )

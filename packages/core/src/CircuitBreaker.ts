@@ -5,14 +5,15 @@
 import { Clock, Context, Effect, Layer, Metric, Option, Random, Schema } from "effect"
 import * as Policy from "./CircuitBreakerPolicy.js"
 import type { CallOutcome, CircuitBreakerOptions, CircuitState, CircuitStateName } from "./CircuitBreakerPolicy.js"
-import { CircuitStore } from "./CircuitStore.js"
+import { CircuitStore, type CircuitStoreKey } from "./CircuitStore.js"
 import * as CoreMetrics from "./CoreMetrics.js"
 import { CircuitOpen, UpstreamReason, type UpstreamError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
 import type { UpstreamSource } from "./GuildStats.js"
+import type { ProfileKey } from "./Identifiers.js"
 
 export interface CircuitKey {
-  readonly profile: string
+  readonly profile: ProfileKey
   readonly source: UpstreamSource
   /** The profile's version: a change re-probes a misconfigured circuit at once. */
   readonly profileVersion: number
@@ -27,14 +28,14 @@ export class CircuitBreaker extends Context.Tag("@guildpulse/core/CircuitBreaker
     /** Admit, run, record. */
     readonly protect: <A>(key: CircuitKey, call: Effect.Effect<A, UpstreamError>) => Effect.Effect<A, UpstreamError | CircuitOpen>
     /** The effective state now (an expired throttle reads as closed). */
-    readonly state: (profile: string, source: UpstreamSource) => Effect.Effect<CircuitState>
-    readonly reset: (profile: string) => Effect.Effect<void>
+    readonly state: (profile: ProfileKey, source: UpstreamSource) => Effect.Effect<CircuitState>
+    readonly reset: (profile: ProfileKey) => Effect.Effect<void>
     /** When the source may next be called, and whether it is misconfigured (what the scheduler plans with). */
     readonly availability: (key: CircuitKey) => Effect.Effect<{ readonly misconfigured: boolean; readonly atMs: number }>
   }
 >() {}
 
-export const storeKey = (profile: string, source: UpstreamSource): string => `${profile}:${source}`
+export const storeKey = (profile: ProfileKey, source: UpstreamSource): CircuitStoreKey => `${profile}:${source}`
 
 const stateCode: Record<CircuitStateName, number> = { closed: 0, open: 1, half_open: 2, throttled: 3, misconfigured: 4 }
 
@@ -99,7 +100,7 @@ export const make = (options: CircuitBreakerOptions = Policy.defaultCircuitBreak
         yield* transition(key, from, to)
       }).pipe(Effect.catchTag("StoreError", () => Effect.void))
 
-    const state = (profile: string, source: UpstreamSource): Effect.Effect<CircuitState> =>
+    const state = (profile: ProfileKey, source: UpstreamSource): Effect.Effect<CircuitState> =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const stored = current(yield* store.get(storeKey(profile, source)))

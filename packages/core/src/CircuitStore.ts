@@ -5,17 +5,25 @@
 import { Context, Effect, Layer, Option } from "effect"
 import type { CircuitState } from "./CircuitBreakerPolicy.js"
 import type { StoreError } from "./Errors.js"
+import type { UpstreamSource } from "./GuildStats.js"
+import type { ProfileKey } from "./Identifiers.js"
+
+/** A circuit's key in the store: `<profile>:<source>` (`CircuitBreaker.storeKey` builds it). */
+export type CircuitStoreKey = `${ProfileKey}:${UpstreamSource}`
+
+/** The prefix `delete` takes: every circuit of one profile (`<profile>:`). */
+export type CircuitStorePrefix = `${ProfileKey}:`
 
 export class CircuitStore extends Context.Tag("@guildpulse/core/CircuitStore")<
   CircuitStore,
   {
-    readonly get: (key: string) => Effect.Effect<Option.Option<CircuitState>, StoreError>
+    readonly get: (key: CircuitStoreKey) => Effect.Effect<Option.Option<CircuitState>, StoreError>
     /** Atomically replaces the state with `f(current)`, returning the value `f` computed. */
     readonly modify: <A>(
-      key: string,
+      key: CircuitStoreKey,
       f: (current: Option.Option<CircuitState>) => readonly [A, CircuitState]
     ) => Effect.Effect<A, StoreError>
-    readonly delete: (keyPrefix: string) => Effect.Effect<void, StoreError>
+    readonly delete: (keyPrefix: CircuitStorePrefix) => Effect.Effect<void, StoreError>
   }
 >() {}
 

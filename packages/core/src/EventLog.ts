@@ -4,9 +4,10 @@
  */
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import type { EventInput, EventLevel, EventType, GuildPulseEvent } from "./Event.js"
+import type { ProfileKey } from "./Identifiers.js"
 
 export interface EventQuery {
-  readonly profile?: string | ReadonlyArray<string>
+  readonly profile?: ProfileKey | ReadonlyArray<ProfileKey>
   readonly type?: EventType | string
   readonly level?: EventLevel
   readonly sinceMs?: number
@@ -34,7 +35,7 @@ const levelRank: Record<EventLevel, number> = { debug: 0, info: 1, warn: 2, erro
 /** Pure filter shared by every EventLog implementation. */
 export const matches = (event: GuildPulseEvent, query: EventQuery): boolean => {
   if (query.profile !== undefined) {
-    const profiles = typeof query.profile === "string" ? [query.profile] : query.profile
+    const profiles: ReadonlyArray<string> = typeof query.profile === "string" ? [query.profile] : query.profile
     if (event.profile === undefined || !profiles.includes(event.profile)) return false
   }
   if (query.type !== undefined && event.type !== query.type && !event.type.startsWith(`${query.type}.`)) return false

@@ -5,20 +5,21 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { Conflict } from "./Errors.js"
 import type { StoreError } from "./Errors.js"
+import type { ProfileKey } from "./Identifiers.js"
 import type { Profile } from "./Profile.js"
 
 export class ProfileRepository extends Context.Tag("@guildpulse/core/ProfileRepository")<
   ProfileRepository,
   {
-    readonly get: (key: string) => Effect.Effect<Option.Option<Profile>, StoreError>
+    readonly get: (key: ProfileKey) => Effect.Effect<Option.Option<Profile>, StoreError>
     readonly list: Effect.Effect<ReadonlyArray<Profile>, StoreError>
     readonly put: (profile: Profile, expectedVersion: number) => Effect.Effect<void, Conflict | StoreError>
-    readonly delete: (key: string, expectedVersion?: number) => Effect.Effect<boolean, Conflict | StoreError>
+    readonly delete: (key: ProfileKey, expectedVersion?: number) => Effect.Effect<boolean, Conflict | StoreError>
   }
 >() {}
 
 /** The version check shared by every implementation (pure). */
-export const checkVersion = (key: string, current: Profile | undefined, expectedVersion: number): Conflict | undefined => {
+export const checkVersion = (key: ProfileKey, current: Profile | undefined, expectedVersion: number): Conflict | undefined => {
   const actual = current?.version ?? 0
   if (actual === expectedVersion) return undefined
   return new Conflict({
@@ -32,7 +33,7 @@ export const checkVersion = (key: string, current: Profile | undefined, expected
 
 export const makeMemory = (initial: ReadonlyArray<Profile> = []) =>
   Effect.sync(() => {
-    const profiles = new Map<string, Profile>(initial.map((p) => [p.key, p]))
+    const profiles = new Map<ProfileKey, Profile>(initial.map((p) => [p.key, p]))
     return ProfileRepository.of({
       get: (key) => Effect.sync(() => Option.fromNullable(profiles.get(key))),
       list: Effect.sync(() => [...profiles.values()].sort((a, b) => a.key.localeCompare(b.key))),

@@ -79,7 +79,7 @@ export const make = Effect.gen(function* () {
     withEffectiveToken(profile).pipe(Effect.provideService(SecretVault, vault), Effect.provideService(SnapshotStore, snapshots))
   const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
-  const load = (key: string) =>
+  const load = (key: ProfileKey) =>
     Effect.flatMap(repository.get(key), Option.match({
       onNone: () => Effect.fail(new ProfileNotFound({ profile: key })),
       onSome: Effect.succeed

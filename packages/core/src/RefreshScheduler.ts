@@ -12,6 +12,7 @@
 import { Clock, Context, Duration, Effect, FiberMap, Layer, Option, Random } from "effect"
 import { ProfileNotFound, type StoreError, type ValidationError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
+import type { ProfileKey } from "./Identifiers.js"
 import type { Profile } from "./Profile.js"
 import { ProfileRepository } from "./ProfileRepository.js"
 import { Refresher } from "./Refresher.js"
@@ -42,10 +43,10 @@ export class RefreshScheduler extends Context.Tag("@guildpulse/core/RefreshSched
   {
     /** (Re)arms the profile's job; replaces any previous job of the same profile. */
     readonly schedule: (profile: Profile) => Effect.Effect<void, StoreError>
-    readonly unschedule: (profile: string) => Effect.Effect<void>
+    readonly unschedule: (profile: ProfileKey) => Effect.Effect<void>
     /** Runs the profile's refresh soon and re-arms its job; returns when the attempt is expected. */
     readonly trigger: (
-      profile: string
+      profile: ProfileKey
     ) => Effect.Effect<{ readonly nextAttemptAtMs: number }, ProfileNotFound | ValidationError | StoreError>
     readonly status: Effect.Effect<SchedulerStatus>
   }

@@ -13,6 +13,7 @@ import { ProfileNotFound, UpstreamError } from "./Errors.js"
 import type { CircuitOpen, StoreError, ValidationError } from "./Errors.js"
 import { EventLog } from "./EventLog.js"
 import { headlineFields, type SourceStats, type UpstreamSource } from "./GuildStats.js"
+import type { ProfileKey } from "./Identifiers.js"
 import { Lock } from "./Lock.js"
 import { merge, resolvePriority } from "./Merge.js"
 import { activeSources, type Profile } from "./Profile.js"
@@ -61,12 +62,12 @@ export class Refresher extends Context.Tag("@guildpulse/core/Refresher")<
   Refresher,
   {
     /** Refreshes a profile by key now (joining a round already running). */
-    readonly refresh: (profile: string) => Effect.Effect<Snapshot, ProfileNotFound | ValidationError | StoreError>
+    readonly refresh: (profile: ProfileKey) => Effect.Effect<Snapshot, ProfileNotFound | ValidationError | StoreError>
     /** Same, for a profile already loaded; `wanted` says which snapshot made the caller ask. */
     readonly refreshProfile: (profile: Profile, wanted?: RoundWanted) => Effect.Effect<Snapshot, StoreError>
     /** Starts a background round unless one is running; returns at once. */
     readonly revalidate: (profile: Profile, wanted?: RoundWanted) => Effect.Effect<void>
-    readonly isRefreshing: (profile: string) => boolean
+    readonly isRefreshing: (profile: ProfileKey) => boolean
   }
 >() {}
 

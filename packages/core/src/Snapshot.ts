@@ -5,6 +5,7 @@
 import { Schema } from "effect"
 import { UpstreamReason } from "./Errors.js"
 import { FieldProvenance, StatsFields, UpstreamSource } from "./GuildStats.js"
+import { ProfileKey } from "./Identifiers.js"
 
 /**
  * Why a view is not plainly fresh. Listed in `freshness.reasons` in this one stable order: misconfigurations
@@ -52,7 +53,7 @@ export const SourceReport = Schema.Struct({
 export type SourceReport = typeof SourceReport.Type
 
 export const Snapshot = Schema.Struct({
-  profile: Schema.String,
+  profile: ProfileKey,
   guildId: Schema.String,
   fields: StatsFields,
   provenance: Schema.partial(Schema.Record({ key: Schema.String, value: FieldProvenance })),

@@ -11,6 +11,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import type { StoreError } from "./Errors.js"
+import type { ProfileKey } from "./Identifiers.js"
 import type { Snapshot } from "./Snapshot.js"
 
 export interface PutOptions {
@@ -24,9 +25,9 @@ export type PutResult = "stored" | "fenced"
 export class SnapshotStore extends Context.Tag("@guildpulse/core/SnapshotStore")<
   SnapshotStore,
   {
-    readonly get: (profile: string) => Effect.Effect<Option.Option<Snapshot>, StoreError>
+    readonly get: (profile: ProfileKey) => Effect.Effect<Option.Option<Snapshot>, StoreError>
     readonly put: (snapshot: Snapshot, options?: PutOptions) => Effect.Effect<PutResult, StoreError>
-    readonly delete: (profile: string) => Effect.Effect<void, StoreError>
+    readonly delete: (profile: ProfileKey) => Effect.Effect<void, StoreError>
   }
 >() {}
 
@@ -35,9 +36,9 @@ export class SnapshotStore extends Context.Tag("@guildpulse/core/SnapshotStore")
  * Shared by the in-process stores (memory, the embedded store).
  */
 export const makeFences = () => {
-  const fences = new Map<string, number>()
+  const fences = new Map<ProfileKey, number>()
   return {
-    admit: (profile: string, fencing: number | undefined): boolean => {
+    admit: (profile: ProfileKey, fencing: number | undefined): boolean => {
       if (fencing === undefined) return true
       const last = fences.get(profile)
       if (last !== undefined && fencing < last) return false
@@ -48,7 +49,7 @@ export const makeFences = () => {
 }
 
 export const makeMemory = Effect.sync(() => {
-  const snapshots = new Map<string, Snapshot>()
+  const snapshots = new Map<ProfileKey, Snapshot>()
   const fences = makeFences()
   return SnapshotStore.of({
     get: (profile) => Effect.sync(() => Option.fromNullable(snapshots.get(profile))),

@@ -87,14 +87,14 @@ export const make = (options: TokensOptions = {}) =>
     const rotateAfterDays = options.rotateAfterDays ?? DEFAULT_ROTATE_AFTER_DAYS
     const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
-    const load = (key: string) =>
+    const load = (key: ProfileKey) =>
       Effect.flatMap(repository.get(key), Option.match({
         onNone: () => Effect.fail(new ProfileNotFound({ profile: key })),
         onSome: Effect.succeed
       }))
 
     /** Writes the token metadata onto the latest version of the profile (re-read on a concurrent change). */
-    const writeMetadata = (key: string, next: (current: Profile) => TokenMetadata) =>
+    const writeMetadata = (key: ProfileKey, next: (current: Profile) => TokenMetadata) =>
       Effect.flatMap(load(key), (current) => {
         const token = next(current)
         return Effect.as(repository.put({ ...current, token, version: current.version + 1 }, current.version), token)
@@ -152,7 +152,7 @@ export const make = (options: TokensOptions = {}) =>
       )
 
     /** Records a check's outcome on the profile and says so in an event; `unknown` records nothing. */
-    const record = (key: string, outcome: Check) =>
+    const record = (key: ProfileKey, outcome: Check) =>
       Effect.gen(function* () {
         const now = yield* nowIso
         switch (outcome._tag) {

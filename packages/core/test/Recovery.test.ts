@@ -11,7 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Layer, Option, Random, TestClock } from "effect"
 import { Engine, freshnessOf, RefreshScheduler, SnapshotStore, StatsSource, UpstreamError } from "../src/index.js"
 import type { StatsFields, UpstreamSource } from "../src/index.js"
-import { healthy, profile } from "./fixtures.js"
+import { healthy, profile, profileKey } from "./fixtures.js"
 
 const T0 = Date.UTC(2026, 10, 25, 12)
 const TTL_SECONDS = 60
@@ -87,7 +87,7 @@ const measure = (boundSeconds: number, stepSeconds: number) =>
     const p = profile({ refresh: { ttlSeconds: TTL_SECONDS, maxStaleSeconds: 604_800 } })
     let fresh = Number.POSITIVE_INFINITY
     for (let second = 0; second <= boundSeconds; second += stepSeconds) {
-      const snapshot = yield* snapshots.get("main")
+      const snapshot = yield* snapshots.get(profileKey("main"))
       const now = yield* Clock.currentTimeMillis
       if (Option.isSome(snapshot) && freshnessOf(snapshot.value, p, now).state === "fresh") {
         fresh = Math.min(fresh, second)
@@ -99,7 +99,7 @@ const measure = (boundSeconds: number, stepSeconds: number) =>
       const { EventLog } = yield* Effect.promise(() => import("../src/index.js"))
       const page = yield* (yield* EventLog.EventLog).query({ limit: 200 })
       for (const e of [...page.events].reverse()) if (e.type.startsWith("refresh") || e.type.startsWith("circuit") || e.type.startsWith("sched")) console.log(((Date.parse(e.ts) - T0) / 1000).toFixed(1), e.type, e.source ?? "", e.message)
-      console.log(JSON.stringify(yield* snapshots.get("main")))
+      console.log(JSON.stringify(yield* snapshots.get(profileKey("main"))))
     }
     return { fresh, clean: Number.POSITIVE_INFINITY } satisfies Recovery
   })
@@ -123,7 +123,7 @@ const run = (mode: Mode, manualRefreshes: number, boundSeconds: number, stepSeco
       for (let i = 0; i < manualRefreshes; i++) {
         yield* TestClock.adjust(Duration.millis(spacingMs))
         elapsedMs += spacingMs
-        yield* scheduler.trigger("main")
+        yield* scheduler.trigger(profileKey("main"))
         yield* TestClock.adjust("0 millis")
       }
       yield* TestClock.adjust(Duration.millis(FAULT_SECONDS * 1000 - elapsedMs))

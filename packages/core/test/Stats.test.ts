@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, TestClock } from "effect"
-import { Engine, EventLog, Lock, Profiles, Refresher, RefreshScheduler, SnapshotStore, Stats } from "../src/index.js"
-import { engine, healthy, layerScripted, profile, TestSource } from "./fixtures.js"
+import { Engine, EventLog, Lock, Profiles, Refresher, RefreshScheduler, SnapshotStore, Stats, type ProfileKey } from "../src/index.js"
+import { engine, healthy, layerScripted, profile, TestSource, profileKey } from "./fixtures.js"
 
 const T0 = Date.UTC(2026, 10, 25, 12)
 
@@ -127,7 +127,7 @@ describe("Stats.get freshness", () => {
       assert.deepStrictEqual(view.freshness.reasons, ["rate_limited"])
       // Retry after = until the next planned attempt: never before Discord's Retry-After (30 s), then the
       // failure backoff's ±20 % jitter decides (Random), so the plan stored with the snapshot is the expected value.
-      const planned = yield* (yield* SnapshotStore.SnapshotStore).get("main")
+      const planned = yield* (yield* SnapshotStore.SnapshotStore).get(profileKey("main"))
       assert.isTrue(Option.isSome(planned))
       const plannedInMs = Option.getOrThrow(planned).nextRefreshAtMs - T0
       assert.isAtLeast(plannedInMs, 30_000, "never before Discord's Retry-After")
@@ -193,9 +193,9 @@ describe("Stats.get freshness", () => {
       const store = yield* SnapshotStore.SnapshotStore
       const events = yield* EventLog.EventLog
       yield* stats.get("main")
-      const snapshot = yield* store.get("main")
+      const snapshot = yield* store.get(profileKey("main"))
       assert.strictEqual(snapshot._tag, "Some")
-      const page = yield* events.query({ profile: "main" })
+      const page = yield* events.query({ profile: profileKey("main") })
       const types = page.events.map((e) => e.type)
       assert.include(types, "refresh.succeeded")
       assert.strictEqual(types.filter((t) => t === "upstream.request").length, 3)
@@ -224,7 +224,7 @@ describe("Stats.get freshness", () => {
       const stats = yield* Stats.Stats
       const refresher = yield* Refresher.Refresher
       const script = yield* TestSource
-      yield* refresher.refresh("main")
+      yield* refresher.refresh(profileKey("main"))
       assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 })
       yield* TestClock.adjust("2 seconds")
       hideOnce = true
@@ -254,13 +254,14 @@ describe("Refresher and scheduler input", () => {
       const refresher = yield* Refresher.Refresher
       const scheduler = yield* RefreshScheduler.RefreshScheduler
       for (const bad of ["", "UPPER", "a/b", "x".repeat(65)]) {
-        const e1 = yield* Effect.flip(refresher.refresh(bad))
-        const e2 = yield* Effect.flip(scheduler.trigger(bad))
+        // A caller outside TypeScript: the malformed key reaches the ports unbranded.
+        const e1 = yield* Effect.flip(refresher.refresh(bad as ProfileKey))
+        const e2 = yield* Effect.flip(scheduler.trigger(bad as ProfileKey))
         assert.strictEqual(e1._tag, "ValidationError")
         assert.strictEqual(e2._tag, "ValidationError")
         if (e1._tag === "ValidationError") assert.strictEqual(e1.issues[0]?.field, "profile")
       }
-      assert.strictEqual((yield* Effect.flip(refresher.refresh("ghost")))._tag, "ProfileNotFound")
+      assert.strictEqual((yield* Effect.flip(refresher.refresh(profileKey("ghost"))))._tag, "ProfileNotFound")
     }).pipe(Effect.provide(engine())))
 })
 
@@ -294,9 +295,9 @@ describe("Refresher across instances (shared Lock)", () => {
       const store = yield* SnapshotStore.SnapshotStore
       const script = yield* TestSource
       const lease = yield* lock.acquire("refresh:main", 30_000) // "another instance" is refreshing
-      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh("main"))
+      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh(profileKey("main")))
       yield* TestClock.adjust("1 second")
-      const theirs = { profile: "main", guildId: profile().guildId, fields: { online: 7, members: 70 }, provenance: { online: { source: "widget" as const, fetchedAtMs: T0 + 1000 }, members: { source: "bot" as const, fetchedAtMs: T0 + 1000 } }, sources: [], attemptedAtMs: T0 + 1000, consecutiveFailures: 0, nextRefreshAtMs: T0 + 60_000, reasons: [], profileVersion: 1 }
+      const theirs = { profile: profileKey("main"), guildId: profile().guildId, fields: { online: 7, members: 70 }, provenance: { online: { source: "widget" as const, fetchedAtMs: T0 + 1000 }, members: { source: "bot" as const, fetchedAtMs: T0 + 1000 } }, sources: [], attemptedAtMs: T0 + 1000, consecutiveFailures: 0, nextRefreshAtMs: T0 + 60_000, reasons: [], profileVersion: 1 }
       yield* store.put(theirs)
       yield* TestClock.adjust("200 millis")
       const snapshot = yield* Fiber.join(fiber)
@@ -311,7 +312,7 @@ describe("Refresher across instances (shared Lock)", () => {
       const lock = yield* Lock.Lock
       const script = yield* TestSource
       yield* lock.acquire("refresh:main", 30_000) // never released, never finishes
-      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh("main"))
+      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh(profileKey("main")))
       yield* TestClock.adjust("31 seconds")
       const snapshot = yield* Fiber.join(fiber)
       assert.strictEqual(snapshot.fields.online, 120)
@@ -327,17 +328,17 @@ describe("Refresher fencing (a round outliving its lease)", () => {
       const store = yield* SnapshotStore.SnapshotStore
       const script = yield* TestSource
       for (const source of ["widget", "bot", "invite"] as const) script.set(source, { ...healthy[source], delayMs: 3000 })
-      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh("main"))
+      const fiber = yield* Effect.fork((yield* Refresher.Refresher).refresh(profileKey("main")))
       yield* TestClock.adjust("2500 millis") // our lease (2 s) has expired, the round is still waiting for answers
       const lease = yield* lock.acquire("refresh:main", 30_000) // "another instance" takes over
       assert.isTrue(lease._tag === "Some")
-      const theirs = { profile: "main", guildId: profile().guildId, fields: { online: 7, members: 70 }, provenance: { online: { source: "widget" as const, fetchedAtMs: T0 + 2500 }, members: { source: "bot" as const, fetchedAtMs: T0 + 2500 } }, sources: [], attemptedAtMs: T0 + 2500, consecutiveFailures: 0, nextRefreshAtMs: T0 + 60_000, reasons: [], profileVersion: 1 }
+      const theirs = { profile: profileKey("main"), guildId: profile().guildId, fields: { online: 7, members: 70 }, provenance: { online: { source: "widget" as const, fetchedAtMs: T0 + 2500 }, members: { source: "bot" as const, fetchedAtMs: T0 + 2500 } }, sources: [], attemptedAtMs: T0 + 2500, consecutiveFailures: 0, nextRefreshAtMs: T0 + 60_000, reasons: [], profileVersion: 1 }
       assert.strictEqual(yield* store.put(theirs, { fencing: lease._tag === "Some" ? lease.value.fencing : 0 }), "stored")
       yield* TestClock.adjust("1 second")
       const snapshot = yield* Fiber.join(fiber)
       assert.deepStrictEqual(script.calls, { widget: 1, bot: 1, invite: 1 }, "our round did run")
       assert.strictEqual(snapshot.fields.online, 7, "the refresher answers with the newer snapshot")
-      const stored = yield* store.get("main")
+      const stored = yield* store.get(profileKey("main"))
       assert.strictEqual(stored._tag === "Some" ? stored.value.fields.online : undefined, 7, "the stale round was not stored")
     }).pipe(Effect.provide(engine({ refresher: { lockLeaseMs: 2000 } }))))
 })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Random, TestClock } from "effect"
 import { EventLog, Lock, RateLimitStore } from "../src/index.js"
+import { profileKey } from "./fixtures.js"
 
 describe("Lock (memory)", () => {
   it.effect("is exclusive, expires, increases the fencing token, and only the owner releases", () =>
@@ -75,7 +76,7 @@ describe("EventLog (memory)", () => {
         yield* log.emit({ level: i % 2 === 0 ? "info" : "warn", type: i % 3 === 0 ? "refresh.failed" : "refresh.succeeded", profile: i < 6 ? "a" : "b", message: `e${i}` })
         yield* TestClock.adjust("1 second")
       }
-      const a = yield* log.query({ profile: "a" })
+      const a = yield* log.query({ profile: profileKey("a") })
       assert.deepStrictEqual(a.events.map((e) => e.message), ["e5", "e4", "e3", "e2"], "e0 and e1 fell out of the ring")
       const warn = yield* log.query({ level: "warn", type: "refresh" })
       assert.isTrue(warn.events.every((e) => e.level === "warn"))

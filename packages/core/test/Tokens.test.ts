@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option, Redacted, TestClock } from "effect"
 import { EventLog, ProfileKey, ProfileRepository, SecretCrypto, SecretVault, Tokens, TokenVerifier } from "../src/index.js"
-import { vaultTestKeys } from "../src/testing/index.js"
+import { vaultTestKeys, profileKey } from "../src/testing/index.js"
 import { engine } from "./fixtures.js"
 
 const GUILD = "123456789012345678"
@@ -22,7 +22,7 @@ const withTokens = (bots = discordBots(), options: Tokens.TokensOptions = { reva
 }
 
 const storedToken = Effect.flatMap(SecretVault.SecretVault, (vault) => Effect.map(vault.get(ProfileKey.make("main")), Option.map(Redacted.value)))
-const metadata = Effect.flatMap(ProfileRepository.ProfileRepository, (repository) => Effect.map(repository.get("main"), (p) => Option.getOrThrow(p).token))
+const metadata = Effect.flatMap(ProfileRepository.ProfileRepository, (repository) => Effect.map(repository.get(profileKey("main")), (p) => Option.getOrThrow(p).token))
 const eventsOf = (type: "token.set" | "token.invalid" | "token.validated" | "token.rotation_due" | "token.removed") =>
   Effect.flatMap(EventLog.EventLog, (log) => Effect.map(log.query({ type }), (page) => page.events))
 

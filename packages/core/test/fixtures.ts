@@ -5,7 +5,7 @@ import type { Profile, UpstreamSource } from "../src/index.js"
 import { layerScripted, profileFixture } from "../src/testing/index.js"
 import type { Behaviour } from "../src/testing/index.js"
 
-export { healthy, layerScripted, TestSource } from "../src/testing/index.js"
+export { healthy, layerScripted, profileKey, TestSource } from "../src/testing/index.js"
 export type { Behaviour, Script } from "../src/testing/index.js"
 
 export const profile = (overrides: Partial<Profile> = {}): Profile => profileFixture("main", { label: "Main", ...overrides })

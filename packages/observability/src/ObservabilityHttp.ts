@@ -120,9 +120,9 @@ export const parseEventQuery = (query: Query): Effect.Effect<EventLog.EventQuery
     const rawProfiles = query["profile"]
     if (rawProfiles !== undefined) {
       const list = (typeof rawProfiles === "string" ? [rawProfiles] : rawProfiles).flatMap((p) => p.split(",")).map((p) => p.trim()).filter((p) => p !== "")
-      const bad = list.filter((p) => !isProfileKey(p))
-      if (bad.length > 0 || list.length === 0) issues.push({ field: "profile", message: "must be profile keys (1-64 characters of a-z, 0-9, '_' or '-'), comma-separated" })
-      else out.profile = list
+      const keys = list.filter(isProfileKey)
+      if (keys.length < list.length || list.length === 0) issues.push({ field: "profile", message: "must be profile keys (1-64 characters of a-z, 0-9, '_' or '-'), comma-separated" })
+      else out.profile = keys
     }
     const type = single("type")
     if (type !== undefined) {
@@ -200,7 +200,8 @@ export const make = Effect.gen(function* () {
       let scoped = parsed
       if (access.profiles !== "*") {
         const asked = parsed.profile === undefined ? undefined : typeof parsed.profile === "string" ? [parsed.profile] : parsed.profile
-        const visible = asked === undefined ? [...access.profiles] : asked.filter((p) => allowed(access, p))
+        // The access's profiles are plain strings; one that is no profile key matches no event.
+        const visible = asked === undefined ? [...access.profiles].filter(isProfileKey) : asked.filter((p) => allowed(access, p))
         if (visible.length === 0) return json(200, { events: [], nextCursor: null })
         scoped = { ...parsed, profile: visible }
       }

@@ -6,7 +6,7 @@ import * as AnalyticsRecorder from "../src/AnalyticsRecorder.js"
 import * as Notifier from "../src/Notifier.js"
 import type { AlertNotice, NotifierMessage } from "../src/Notifier.js"
 import * as Observability from "../src/Observability.js"
-import { engine, healthy, profile, T0, TestSource } from "./fixtures.js"
+import { engine, healthy, profile, profileKey, T0, TestSource } from "./fixtures.js"
 
 const only = (enabled: ReadonlyArray<AlertRules.RuleId>, overrides: AlertRules.RuleSetPatch = {}): AlertRules.AlertRulesEncoded => ({
   defaults: Object.fromEntries(
@@ -31,7 +31,7 @@ const alertsOf = (messages: ReadonlyArray<NotifierMessage>) =>
   messages.filter((m): m is AlertNotice => m.kind === "alert").map((m) => `${m.status}:${m.rule}:${m.profile}`)
 
 const evaluate = Effect.flatMap(Alerts, (alerts) => alerts.evaluate)
-const refresh = (key = "main") => Effect.flatMap(Refresher.Refresher, (r) => Effect.ignore(r.refresh(key)))
+const refresh = (key = "main") => Effect.flatMap(Refresher.Refresher, (r) => Effect.ignore(r.refresh(profileKey(key))))
 // Not retried inside the round (no backoff sleeps to drive with the TestClock).
 const failing = { _tag: "fail", error: { reason: "decode", message: "malformed body" } } as const
 

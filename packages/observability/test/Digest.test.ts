@@ -8,7 +8,7 @@ import * as Digest from "../src/Digest.js"
 import * as Notifier from "../src/Notifier.js"
 import type { DigestReport } from "../src/Notifier.js"
 import * as Observability from "../src/Observability.js"
-import { engine, profile, TestSource } from "./fixtures.js"
+import { engine, profile, TestSource, profileKey } from "./fixtures.js"
 
 const HOUR = 3_600_000
 
@@ -75,7 +75,7 @@ describe("Digest", () => {
         script.set("widget", failing ? { _tag: "fail", error: { reason: "decode", message: "bad" } } : { _tag: "ok", fields: { online: 100 + (k % 8) } })
         script.set("bot", failing ? { _tag: "fail", error: { reason: "decode", message: "bad" } } : { _tag: "ok", fields: { members: 1500 + k } })
         script.set("invite", { _tag: "fail", error: { reason: "decode", message: "bad" } })
-        yield* Effect.ignore(refresher.refresh("main"))
+        yield* Effect.ignore(refresher.refresh(profileKey("main")))
         yield* AnalyticsRecorder.sampleOnce
         yield* alerts.evaluate
         yield* TestClock.adjust("3 hours")

@@ -5,7 +5,7 @@ import { Health } from "../src/Health.js"
 import * as HealthModule from "../src/Health.js"
 import * as Observability from "../src/Observability.js"
 import { ObservabilityHttp } from "../src/ObservabilityHttp.js"
-import { engine, layerScripted, profile, T0, TestSource } from "./fixtures.js"
+import { engine, layerScripted, profile, T0, TestSource, profileKey } from "./fixtures.js"
 
 const app = (options: Parameters<typeof engine>[0] = {}) =>
   Observability.layer({ alerts: false, digest: false, recorder: false }).pipe(Layer.provideMerge(engine(options)))
@@ -23,7 +23,7 @@ describe("Health", () => {
       for (let i = 1; i <= 4; i++) {
         script.set("widget", { _tag: "ok", fields: { online: 100 + i }, delayMs: i * 100 })
         script.set("invite", i % 2 === 0 ? { _tag: "fail", error: { reason: "decode", message: "unexpected body" } } : { _tag: "ok", fields: { members: 1490 } })
-        yield* Effect.fork(refresher.refresh("main"))
+        yield* Effect.fork(refresher.refresh(profileKey("main")))
         yield* TestClock.adjust("1 second")
       }
       yield* stats.get("main")
@@ -31,7 +31,7 @@ describe("Health", () => {
       // Two minutes later (past the 60 s ttl) a round fails entirely: the data is served as degraded.
       yield* TestClock.adjust("2 minutes")
       script.setAll({ _tag: "fail", error: { reason: "decode", message: "unexpected body" } })
-      yield* refresher.refresh("main")
+      yield* refresher.refresh(profileKey("main"))
       yield* stats.get("main")
       // What the Discord connector emits per HTTP call: rate-limit headers (not counted as a second call).
       yield* (yield* EventLog.EventLog).emit({
@@ -75,9 +75,9 @@ describe("Health", () => {
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)
       const script = yield* TestSource
-      yield* (yield* Refresher.Refresher).refresh("second")
+      yield* (yield* Refresher.Refresher).refresh(profileKey("second"))
       script.setAll({ _tag: "fail", error: { reason: "unknown_guild", status: 404, discordCode: 10004, message: "Unknown Guild" } })
-      yield* Effect.ignore((yield* Refresher.Refresher).refresh("main"))
+      yield* Effect.ignore((yield* Refresher.Refresher).refresh(profileKey("main")))
       const report = yield* (yield* Health).report()
       const main = report.profiles.find((p) => p.profile === "main")!
       assert.strictEqual(main.status, "down")
@@ -103,7 +103,7 @@ describe("Health", () => {
       yield* TestClock.setTime(T0)
       const before = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "main")!
       assert.deepStrictEqual(before.token, { status: "valid", present: true, expiresAt: null, daysUntilExpiry: null })
-      yield* (yield* Refresher.Refresher).refresh("main")
+      yield* (yield* Refresher.Refresher).refresh(profileKey("main"))
       const main = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "main")!
       assert.strictEqual(main.sources.find((s) => s.source === "bot")?.last?.ok, true)
       assert.deepStrictEqual(main.token, { status: "valid", present: true, expiresAt: null, daysUntilExpiry: null })
@@ -113,7 +113,7 @@ describe("Health", () => {
       const script = yield* TestSource
       script.set("bot", { _tag: "fail", error: { reason: "unauthorized", status: 401, message: "401: Unauthorized" } })
       yield* TestClock.adjust("2 minutes")
-      yield* (yield* Refresher.Refresher).refresh("main")
+      yield* (yield* Refresher.Refresher).refresh(profileKey("main"))
       const refused = (yield* (yield* Health).report()).profiles.find((p) => p.profile === "main")!
       assert.strictEqual(refused.token.status, "invalid")
       assert.strictEqual(refused.token.problem, "Discord refused the token (unauthorized)", "health says why")

@@ -8,7 +8,7 @@ import * as Observability from "../src/Observability.js"
 import { ObservabilityHttp } from "../src/ObservabilityHttp.js"
 import { Prometheus } from "../src/Prometheus.js"
 import * as PrometheusModule from "../src/Prometheus.js"
-import { engine, profile, T0, TestSource } from "./fixtures.js"
+import { engine, profile, T0, TestSource, profileKey } from "./fixtures.js"
 import { parse, value } from "./prometheus.js"
 
 const recording = Notifier.recordingChannel("ops")
@@ -34,9 +34,9 @@ describe("Prometheus exposition", () => {
       script.set("widget", { _tag: "ok", fields: { online: 120 }, delayMs: 70 })
       const refresher = yield* Refresher.Refresher
       const stats = yield* Stats.Stats
-      yield* Effect.fork(refresher.refresh("main"))
+      yield* Effect.fork(refresher.refresh(profileKey("main")))
       yield* TestClock.adjust("10 seconds") // retries of the failing invite source back off inside the round
-      yield* Effect.fork(refresher.refresh("main"))
+      yield* Effect.fork(refresher.refresh(profileKey("main")))
       yield* TestClock.adjust("10 seconds")
       for (let i = 0; i < 3; i++) yield* stats.get("main")
       yield* (yield* Alerts).sendTest()
@@ -111,7 +111,7 @@ describe("Prometheus exposition", () => {
       script.setAll({ _tag: "ok", fields: { online: 42, members: 900 } })
       const profiles = yield* Profiles.Profiles
       yield* profiles.create({ key: "doomed", label: "Doomed", guildId: "81384788765712384", sources: { widget: true, bot: false, invite: false } })
-      yield* Effect.ignore((yield* Refresher.Refresher).refresh("doomed"))
+      yield* Effect.ignore((yield* Refresher.Refresher).refresh(profileKey("doomed")))
       const before = yield* scrape
       assert.strictEqual(value(before, "guildpulse_guild_online", { profile: "doomed" }), 42)
       assert.strictEqual(value(before, "guildpulse_circuit_state", { profile: "doomed", source: "widget" }), 0)

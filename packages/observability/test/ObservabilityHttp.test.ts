@@ -4,7 +4,7 @@ import { AlertRulesStore, EventLog, ProfileRepository, Refresher, StoreError } f
 import * as Notifier from "../src/Notifier.js"
 import * as Observability from "../src/Observability.js"
 import { make, ObservabilityHttp, parseEventQuery } from "../src/ObservabilityHttp.js"
-import { engine, profile, T0 } from "./fixtures.js"
+import { engine, profile, T0, profileKey } from "./fixtures.js"
 
 const ops = Notifier.recordingChannel("ops")
 const app = Observability.layer({ channels: [ops.channel], alerts: { run: false }, digest: false, recorder: false }).pipe(
@@ -21,8 +21,8 @@ describe("ObservabilityHttp", () => {
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)
       const refresher = yield* Refresher.Refresher
-      yield* refresher.refresh("main")
-      yield* refresher.refresh("other")
+      yield* refresher.refresh(profileKey("main"))
+      yield* refresher.refresh(profileKey("other"))
       yield* (yield* EventLog.EventLog).emit({ level: "error", type: "store.state", message: "redis reconnecting" })
       const http = yield* ObservabilityHttp
       const all = JSON.parse((yield* http.events({})).body) as EventsBody
@@ -59,7 +59,7 @@ describe("ObservabilityHttp", () => {
       const repeated = yield* Effect.flip(parseEventQuery({ level: ["info", "warn"] }))
       assert.deepStrictEqual(repeated.issues, [{ field: "level", message: "must be given once" }])
       const ok = yield* parseEventQuery({ profile: ["main", "a,b"], since: "1764072000000", until: "2026-11-25T12:00:00Z", limit: "10" })
-      assert.deepStrictEqual(ok, { profile: ["main", "a", "b"], sinceMs: 1764072000000, untilMs: Date.UTC(2026, 10, 25, 12), limit: 10 })
+      assert.deepStrictEqual(ok, { profile: [profileKey("main"), profileKey("a"), profileKey("b")], sinceMs: 1764072000000, untilMs: Date.UTC(2026, 10, 25, 12), limit: 10 })
     }))
 
   it.effect("its errors are problem+json in the one GuildPulse wire format (urn type, title, code, no-store)", () =>
@@ -105,7 +105,7 @@ describe("ObservabilityHttp", () => {
       const badTest = yield* Effect.flip(http.testAlert({ channels: "ops" }))
       assert.strictEqual(badTest.issues[0]!.field, "channels")
       // Deleting a profile does not break health.
-      yield* (yield* ProfileRepository.ProfileRepository).delete("other")
+      yield* (yield* ProfileRepository.ProfileRepository).delete(profileKey("other"))
       assert.strictEqual((yield* http.health()).status, 200)
     }).pipe(Effect.provide(app)))
 })

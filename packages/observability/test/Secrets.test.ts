@@ -13,7 +13,7 @@ import * as WebhookNotifier from "../src/WebhookNotifier.js"
 import { Alerts } from "../src/Alerts.js"
 import { redactText } from "../src/Redaction.js"
 import { writeFileSync } from "node:fs"
-import { profile } from "./fixtures.js"
+import { profile, profileKey } from "./fixtures.js"
 import { otlpSpans, startReceiver, type Receiver } from "./servers.js"
 
 const TOKEN = "sandbox-bot-token-XYZ"
@@ -88,14 +88,14 @@ describe("no secret in any output of a refresh cycle", () => {
         const outputs = yield* Effect.gen(function* () {
           const refresher = yield* Refresher.Refresher
           const stats = yield* Stats.Stats
-          yield* refresher.refresh("main")
+          yield* refresher.refresh(profileKey("main"))
           yield* stats.get("main")
-          yield* refresher.refresh("main")
-          yield* refresher.refresh("main")
+          yield* refresher.refresh(profileKey("main"))
+          yield* refresher.refresh(profileKey("main"))
           yield* stats.get("main", { bypassCache: true })
           yield* (yield* Profiles.Profiles).update("main" as ProfileKey, { label: "Renamed" })
           // A changed profile re-probes its misconfigured bot once (whichever of this and the scheduler's round runs it).
-          yield* refresher.refresh("main")
+          yield* refresher.refresh(profileKey("main"))
           yield* (yield* Alerts).sendTest()
           const http = yield* ObservabilityHttp
           const bodies = yield* Effect.all([http.health(), http.metrics(), http.events({ limit: "1000" }), http.events({ level: "debug", limit: "1000" })])

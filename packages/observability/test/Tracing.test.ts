@@ -2,7 +2,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { Refresher } from "@guildpulse/core"
 import * as Tracing from "../src/Tracing.js"
-import { engine, TestSource } from "./fixtures.js"
+import { engine, TestSource, profileKey } from "./fixtures.js"
 import { otlpSpans, startReceiver, type Receiver } from "./servers.js"
 
 describe("Tracing over OTLP/HTTP", () => {
@@ -22,7 +22,7 @@ describe("Tracing over OTLP/HTTP", () => {
       yield* Effect.gen(function* () {
         const script = yield* TestSource
         script.set("invite", { _tag: "fail", error: { reason: "server_error", status: 503, message: "upstream 503" } })
-        yield* (yield* Refresher.Refresher).refresh("main")
+        yield* (yield* Refresher.Refresher).refresh(profileKey("main"))
       }).pipe(Effect.provide(engine().pipe(Layer.provide(tracing))))
       // The layer is closed: spans were flushed.
       const spans = otlpSpans(collector.requests)

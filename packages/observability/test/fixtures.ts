@@ -6,7 +6,7 @@ import type { Behaviour } from "@guildpulse/core/testing"
 import * as Observability from "../src/Observability.js"
 import type * as Telemetry from "../src/Telemetry.js"
 
-export { healthy, layerScripted } from "@guildpulse/core/testing"
+export { healthy, layerScripted, profileKey } from "@guildpulse/core/testing"
 export type { Behaviour, Script } from "@guildpulse/core/testing"
 export { TestSource }
 

@@ -47,7 +47,7 @@ export const make: Effect.Effect<Context.Tag.Service<CircuitStore.CircuitStore>,
       }
     )
 
-  const get = (key: string) => read(key).pipe(
+  const get = (key: CircuitStore.CircuitStoreKey) => read(key).pipe(
     Effect.map((r) => r.state),
     Effect.catchIf(isOutage, () => local.get(key))
   )
@@ -72,10 +72,10 @@ export const make: Effect.Effect<Context.Tag.Service<CircuitStore.CircuitStore>,
       return yield* new StoreError({ reason: "timeout", store: STORE, message: `circuit '${key}' too contended: ${MAX_CAS_ATTEMPTS} attempts` })
     })
 
-  const modify = <A>(key: string, f: (current: Option.Option<CircuitState>) => readonly [A, CircuitState]): Effect.Effect<A, StoreError> =>
+  const modify = <A>(key: CircuitStore.CircuitStoreKey, f: (current: Option.Option<CircuitState>) => readonly [A, CircuitState]): Effect.Effect<A, StoreError> =>
     modifyShared(key, f).pipe(Effect.catchIf(isOutage, () => local.modify(key, f)))
 
-  const del = (keyPrefix: string): Effect.Effect<void, StoreError> =>
+  const del = (keyPrefix: CircuitStore.CircuitStorePrefix): Effect.Effect<void, StoreError> =>
     Effect.gen(function* () {
       yield* local.delete(keyPrefix)
       const all = yield* connection.run(STORE, (client) => client.smembers(keys.circuitIndex))

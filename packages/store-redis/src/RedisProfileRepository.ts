@@ -11,7 +11,7 @@
  * `StoreError("unavailable")` — an optimistic version check cannot be done offline.
  */
 import { Clock, Context, Effect, Either, Layer, Option, Schema, Scope } from "effect"
-import { Conflict, Profile, ProfileRepository, StoreError } from "@guildpulse/core"
+import { Conflict, Profile, ProfileRepository, StoreError, type ProfileKey } from "@guildpulse/core"
 import { jsonCodec } from "./internal/codec.js"
 import { LocalCopy } from "./internal/localCopy.js"
 import * as Lua from "./internal/lua.js"
@@ -73,7 +73,7 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
 
     const decode = (json: string) => codec.decode(json)
 
-    const get = (key: string): Effect.Effect<Option.Option<Profile>, StoreError> =>
+    const get = (key: ProfileKey): Effect.Effect<Option.Option<Profile>, StoreError> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const cached = copy.fresh(key, now)
         if (cached !== undefined) return Effect.succeed(Option.some(cached))
@@ -127,7 +127,7 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
         copy.set(profile.key, profile, yield* Clock.currentTimeMillis)
       })
 
-    const del = (key: string, expectedVersion?: number): Effect.Effect<boolean, Conflict | StoreError> =>
+    const del = (key: ProfileKey, expectedVersion?: number): Effect.Effect<boolean, Conflict | StoreError> =>
       Effect.gen(function* () {
         const reply = yield* connection.run(STORE, (client) =>
           evalScript(client, Lua.profileDelete, [keys.profiles, keys.profileVersions], [

@@ -27,6 +27,7 @@ import {
   EventLog,
   headlineFetchedAtMs,
   ProfileNotFound,
+  isProfileKey,
   ProfileRepository,
   Refresher,
   RefreshPolicy,
@@ -122,6 +123,8 @@ export const make = (
       Effect.gen(function* () {
         const data = dataOf(job)
         const key = data.profile
+        // The job's data comes from Redis: a profile that is no profile key (never written so) has nothing to refresh.
+        if (!isProfileKey(key)) return { _tag: "Done" } as const
         const unscheduled = () => Effect.orElseSucceed(op("check", () => connection.client.sismember(keys.unscheduled, key)), () => 0)
         if ((yield* unscheduled()) === 1) return { _tag: "Done" } as const
         const loaded = yield* Effect.either(profiles.get(key))

@@ -11,7 +11,7 @@
  *   and the write are one Lua script. A put during an outage is kept with its token and checked on write-back.
  */
 import { Clock, Context, Effect, Either, Layer, Option, Schema, Scope } from "effect"
-import { Snapshot, SnapshotStore, StoreError } from "@guildpulse/core"
+import { Snapshot, SnapshotStore, StoreError, type ProfileKey } from "@guildpulse/core"
 import { jsonCodec } from "./internal/codec.js"
 import { LocalCopy } from "./internal/localCopy.js"
 import * as Lua from "./internal/lua.js"
@@ -79,7 +79,7 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
     })
   )
 
-  const get = (profile: string): Effect.Effect<Option.Option<Snapshot>, StoreError> =>
+  const get = (profile: ProfileKey): Effect.Effect<Option.Option<Snapshot>, StoreError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const cached = copy.fresh(profile, now)
       if (cached !== undefined) return Effect.succeed(Option.some(cached))
@@ -126,7 +126,7 @@ export const make: Effect.Effect<Context.Tag.Service<SnapshotStore.SnapshotStore
       return "stored"
     })
 
-  const del = (profile: string): Effect.Effect<void, StoreError> =>
+  const del = (profile: ProfileKey): Effect.Effect<void, StoreError> =>
     Effect.gen(function* () {
       pending.delete(profile)
       yield* connection.run(STORE, (client) =>

@@ -8,7 +8,7 @@ import { Config, ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { EventLog, Lock, ProfileKey, ProfileRepository, SecretVault, SnapshotStore } from "@guildpulse/core"
 import { RedisConnection, RedisEventLog, RedisSecretVault, RedisStores } from "../src/index.js"
-import { profileFixture, snapshotFixture } from "./fixtures/domain.js"
+import { profileFixture, snapshotFixture, profileKey } from "./fixtures/domain.js"
 import { keyA, onlyNewKey, rotatedMasterKeys, testMasterKeys } from "./fixtures/keys.js"
 import { uniquePrefix, useRedisServer } from "./harness/useRedisServer.js"
 import { waitFor } from "./harness/waitFor.js"
@@ -50,7 +50,7 @@ describe("Redis stores", () => {
       ])
       const other = yield* Effect.gen(function* () {
         return {
-          snapshot: yield* (yield* SnapshotStore.SnapshotStore).get("main"),
+          snapshot: yield* (yield* SnapshotStore.SnapshotStore).get(profileKey("main")),
           profiles: yield* (yield* ProfileRepository.ProfileRepository).list,
           lock: yield* (yield* Lock.Lock).acquire("refresh:main", 5000),
           events: yield* (yield* EventLog.EventLog).query({})
@@ -75,10 +75,10 @@ describe("Redis stores", () => {
           .exec()
       )
       yield* Effect.gen(function* () {
-        const error = yield* Effect.flip((yield* ProfileRepository.ProfileRepository).get("bad"))
+        const error = yield* Effect.flip((yield* ProfileRepository.ProfileRepository).get(profileKey("bad")))
         assert.strictEqual(error._tag, "StoreError")
         if (error._tag === "StoreError") assert.strictEqual(error.reason, "corrupt")
-        assert.isTrue(Option.isNone(yield* (yield* SnapshotStore.SnapshotStore).get("bad")))
+        assert.isTrue(Option.isNone(yield* (yield* SnapshotStore.SnapshotStore).get(profileKey("bad"))))
       }).pipe(Effect.provide(stores(prefix)))
     }))
 
@@ -93,16 +93,16 @@ describe("Redis stores", () => {
       const profilesB = Effect.provide(ProfileRepository.ProfileRepository, b)
       yield* Effect.flatMap(snapshotsA, (s) => s.put(snapshotFixture("main", 1000)))
       yield* Effect.flatMap(profilesA, (r) => r.put(profileFixture("main"), 0))
-      assert.strictEqual(Option.getOrThrow(yield* Effect.flatMap(snapshotsB, (s) => s.get("main"))).attemptedAtMs, 1000)
-      assert.strictEqual(Option.getOrThrow(yield* Effect.flatMap(profilesB, (r) => r.get("main"))).version, 1)
+      assert.strictEqual(Option.getOrThrow(yield* Effect.flatMap(snapshotsB, (s) => s.get(profileKey("main")))).attemptedAtMs, 1000)
+      assert.strictEqual(Option.getOrThrow(yield* Effect.flatMap(profilesB, (r) => r.get(profileKey("main")))).version, 1)
       yield* Effect.flatMap(snapshotsA, (s) => s.put(snapshotFixture("main", 2000)))
       yield* Effect.flatMap(profilesA, (r) => r.put({ ...profileFixture("main"), version: 2 }, 1))
       // The pub/sub message is the event; the safety bound (30 s) is half the cache TTL.
       yield* waitFor(
         "instance B sees A's writes before its cache TTL",
         Effect.gen(function* () {
-          const snapshot = Option.getOrThrow(yield* Effect.flatMap(snapshotsB, (s) => s.get("main")))
-          const profile = Option.getOrThrow(yield* Effect.flatMap(profilesB, (r) => r.get("main")))
+          const snapshot = Option.getOrThrow(yield* Effect.flatMap(snapshotsB, (s) => s.get(profileKey("main"))))
+          const profile = Option.getOrThrow(yield* Effect.flatMap(profilesB, (r) => r.get(profileKey("main"))))
           return snapshot.attemptedAtMs === 2000 && profile.version === 2
         }),
         30_000
@@ -127,7 +127,7 @@ describe("Redis stores", () => {
       const rare: Array<string> = []
       let cursor: string | undefined
       for (let page = 0; page < 20; page++) {
-        const result: EventLog.EventPage = yield* log.query({ profile: "rare", limit: 40, ...(cursor !== undefined ? { cursor } : {}) })
+        const result: EventLog.EventPage = yield* log.query({ profile: profileKey("rare"), limit: 40, ...(cursor !== undefined ? { cursor } : {}) })
         rare.push(...result.events.map((e) => e.message))
         if (Option.isNone(result.nextCursor)) break
         cursor = result.nextCursor.value
@@ -211,8 +211,8 @@ describe("Redis stores", () => {
       assert.strictEqual(yield* storeB.put(newer, { fencing }), "stored")
       assert.strictEqual(yield* storeA.put(snapshotFixture("main", 1000), { fencing: stale.fencing }), "fenced")
       assert.strictEqual(yield* Effect.promise(() => client.get(`${prefix}snapfence:main`)), String(fencing))
-      assert.deepStrictEqual(Option.getOrThrow(yield* storeA.get("main")), newer, "A reads the newer snapshot, not its own")
-      assert.deepStrictEqual(Option.getOrThrow(yield* storeB.get("main")), newer)
+      assert.deepStrictEqual(Option.getOrThrow(yield* storeA.get(profileKey("main"))), newer, "A reads the newer snapshot, not its own")
+      assert.deepStrictEqual(Option.getOrThrow(yield* storeB.get(profileKey("main"))), newer)
     }))
 
   it.scopedLive("read REDIS_URL, GUILDPULSE_REDIS_PREFIX and GUILDPULSE_MASTER_KEYS from the environment", () =>

@@ -14,7 +14,7 @@ import { Queue } from "bullmq"
 import { EventLog, ProfileRepository, RefreshScheduler, SnapshotStore, Stats, StatsSource, UpstreamError } from "@guildpulse/core"
 import type { Profile, StatsFields } from "@guildpulse/core"
 import { RedisConnection, RedisEngine, RedisProfileRepository, RedisRefreshScheduler } from "../src/index.js"
-import { fastProfile, healthyFields, profileFixture } from "./fixtures/domain.js"
+import { fastProfile, healthyFields, profileFixture, profileKey } from "./fixtures/domain.js"
 import { testMasterKeys } from "./fixtures/keys.js"
 import { uniquePrefix, useRedisServer } from "./harness/useRedisServer.js"
 
@@ -179,7 +179,7 @@ describe("RedisRefreshScheduler", () => {
       assert.strictEqual((yield* stats.get("p")).freshness.state, "fresh")
       const calls = source.callsOf("p").length
       assert.strictEqual(calls, 2, "widget and invite, once")
-      const snapshot = Option.getOrThrow(yield* Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get("p")).pipe(Effect.provide(web.context)))
+      const snapshot = Option.getOrThrow(yield* Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get(profileKey("p"))).pipe(Effect.provide(web.context)))
 
       // The worker takes the job: it was queued before that round, so it follows the round's plan.
       const worker = yield* build(engine(prefix, source))
@@ -213,7 +213,7 @@ describe("RedisRefreshScheduler", () => {
       first.open()
       const spacedByPolicy = (runs: number) =>
         Effect.gen(function* () {
-          const snapshot = Option.getOrThrow(yield* snapshots.get("fast"))
+          const snapshot = Option.getOrThrow(yield* snapshots.get(profileKey("fast")))
           const job = (yield* jobOf(queue, "fast"))!
           const delay = snapshot.nextRefreshAtMs - snapshot.attemptedAtMs
           // ttl 2 s × 0.9 × (1 ± 0.1) = 1.62–1.98 s after the round's numbers.
@@ -268,7 +268,7 @@ describe("RedisRefreshScheduler", () => {
       const status = yield* scheduler.status
       assert.isFalse(status.deadLetters.includes("broken"))
       assert.isFalse(status.deadLetters.includes("throttled"))
-      assert.strictEqual((yield* events.query({ type: "scheduler.dead_letter", profile: "broken" })).events.length, 0)
+      assert.strictEqual((yield* events.query({ type: "scheduler.dead_letter", profile: profileKey("broken") })).events.length, 0)
 
       // throttled: a 2.5 s retry-after beats the 1 s backoff.
       assert.isTrue(yield* waitUntil(() => source.callsOf("throttled").length >= 2))
@@ -279,7 +279,7 @@ describe("RedisRefreshScheduler", () => {
       assert.deepStrictEqual(status.deadLetters, ["typo"])
       assert.strictEqual((yield* jobOf(queue, "typo"))?.state, "delayed", "parked, still queued for its hourly probe")
       assert.strictEqual(source.callsOf("typo").length, 1)
-      assert.strictEqual((yield* events.query({ type: "scheduler.dead_letter", profile: "typo" })).events.length, 1)
+      assert.strictEqual((yield* events.query({ type: "scheduler.dead_letter", profile: profileKey("typo") })).events.length, 1)
       // The operator fixes the profile: the changed profile is probed at once and the job is no longer parked.
       source.behaviours.set("typo", { _tag: "ok" })
       const fixed = { ...fastProfile("typo", 1), version: 2 }
@@ -307,13 +307,13 @@ describe("RedisRefreshScheduler", () => {
       assert.isTrue(yield* armedAfter(queue, "main", 1))
       // A round asks widget and invite (no bot token in the vault).
       assert.strictEqual(source.callsOf("main").length, 2)
-      const missing = yield* Effect.flip(scheduler.trigger("nope"))
+      const missing = yield* Effect.flip(scheduler.trigger(profileKey("nope")))
       assert.strictEqual(missing._tag, "ProfileNotFound")
       // Triggering a delayed job runs it now.
-      yield* scheduler.trigger("main")
+      yield* scheduler.trigger(profileKey("main"))
       assert.isTrue(yield* armedAfter(queue, "main", 2))
       assert.strictEqual(source.callsOf("main").length, 4)
-      yield* scheduler.unschedule("main")
+      yield* scheduler.unschedule(profileKey("main"))
       assert.strictEqual(yield* jobOf(queue, "main"), undefined)
       assert.deepStrictEqual((yield* scheduler.status).jobs, [])
       yield* running.close
@@ -333,7 +333,7 @@ describe("RedisRefreshScheduler", () => {
       yield* Scope.close(scope, Exit.void)
       const queue = yield* inspect(prefix)
       assert.strictEqual((yield* jobOf(queue, "slow"))?.state, "delayed")
-      const stored = yield* Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get("slow")).pipe(
+      const stored = yield* Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get(profileKey("slow"))).pipe(
         Effect.provide(yield* Layer.build(engine(prefix, scripted(), { worker: false, scheduleAllOnStart: false })))
       )
       assert.isTrue(Option.isSome(stored), "the round completed and was stored")
@@ -351,7 +351,7 @@ describe("RedisRefreshScheduler", () => {
       yield* running.close
       const queue = yield* inspect(prefix)
       assert.strictEqual((yield* jobOf(queue, "stuck"))?.state, "waiting", "returned, ready for another worker")
-      const stored = yield* Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get("stuck")).pipe(
+      const stored = yield* Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get(profileKey("stuck"))).pipe(
         Effect.provide(yield* Layer.build(engine(prefix, scripted(), { worker: false, scheduleAllOnStart: false })))
       )
       assert.isTrue(Option.isNone(stored), "the round was interrupted, not finished")

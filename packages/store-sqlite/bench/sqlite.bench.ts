@@ -25,8 +25,8 @@ import { cpus, loadavg, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { AnalyticsStore, Engine, EventLog, fromInput, ProfileRepository, Refresher, SnapshotStore, Stats, StatsSource } from "@guildpulse/core"
-import type { GuildId, InviteCode, Profile, ProfileKey, Snapshot } from "@guildpulse/core"
+import { AnalyticsStore, Engine, EventLog, fromInput, ProfileKey, ProfileRepository, Refresher, SnapshotStore, Stats, StatsSource } from "@guildpulse/core"
+import type { GuildId, InviteCode, Profile, Snapshot } from "@guildpulse/core"
 import { SqliteDatabase, SqliteEngine, SqliteStores } from "../src/index.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
@@ -118,7 +118,7 @@ const seedProfiles = async (dataDir: string) => {
   )
 }
 
-const refreshAll = (keys: ReadonlyArray<string>) =>
+const refreshAll = (keys: ReadonlyArray<ProfileKey>) =>
   Effect.gen(function* () {
     const refresher = yield* Refresher.Refresher
     yield* Effect.forEach(keys, (key) => refresher.refresh(key), { concurrency: 64, discard: true })
@@ -130,7 +130,7 @@ const cpuMs = () => {
 }
 
 const round = async (dataDir: string) => {
-  const keys = Array.from({ length: ROUND_PROFILES }, (_, i) => `p${i}`)
+  const keys = Array.from({ length: ROUND_PROFILES }, (_, i) => ProfileKey.make(`p${i}`))
   // Memory: the same round without persistence.
   const memory = ManagedRuntime.make(Engine.layerMemory({ scheduler: false, profiles: keys.map(profileOf) }).pipe(Layer.provide(source)))
   await memory.runPromise(Effect.void)
@@ -203,7 +203,7 @@ const restartChild = async (dataDir: string) => {
 const seedRestart = async (dataDir: string) => {
   await seedProfiles(dataDir)
   const runtime = ManagedRuntime.make(SqliteEngine.layer({ dataDir, masterKeys: MASTER_KEYS, scheduler: false }).pipe(Layer.provide(source)))
-  await runtime.runPromise(refreshAll(Array.from({ length: ROUND_PROFILES }, (_, i) => `p${i}`)))
+  await runtime.runPromise(refreshAll(Array.from({ length: ROUND_PROFILES }, (_, i) => ProfileKey.make(`p${i}`))))
   await runtime.dispose()
 }
 
@@ -237,11 +237,11 @@ const ninetyDays = async (dataDir: string) => {
   const PROFILES = 100
   const DAY_MS = 86_400_000
   const start = Math.floor(Date.now() / 60_000) * 60_000 - 90 * DAY_MS
-  const keys = Array.from({ length: PROFILES }, (_, i) => `s${i}` as ProfileKey)
+  const keys = Array.from({ length: PROFILES }, (_, i) => ProfileKey.make(`s${i}`))
   const runtime = ManagedRuntime.make(SqliteStores.layer({ dataDir, masterKeys: MASTER_KEYS, flushIntervalMs: 5000 }))
   const path = join(dataDir, SqliteDatabase.DATABASE_FILE)
   const sizes: Record<string, number> = {}
-  const snapshotAt = (key: string, atMs: number): Snapshot => ({
+  const snapshotAt = (key: ProfileKey, atMs: number): Snapshot => ({
     profile: key,
     guildId: "123456789012345678",
     fields: { ...fields, presence: { online: 60, idle: 25, dnd: 15, sampleSize: 100 } },

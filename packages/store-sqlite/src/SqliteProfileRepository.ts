@@ -6,7 +6,7 @@
  */
 import { Context, Effect, Either, Layer, Option, Schema, Scope } from "effect"
 import { Profile, ProfileRepository } from "@guildpulse/core"
-import type { Conflict, StoreError } from "@guildpulse/core"
+import type { Conflict, ProfileKey, StoreError } from "@guildpulse/core"
 import { jsonCodec } from "./internal/json.js"
 import { SqliteDatabase } from "./SqliteDatabase.js"
 
@@ -97,7 +97,7 @@ export const make: Effect.Effect<Context.Tag.Service<ProfileRepository.ProfileRe
       })
     )
 
-  const del = (key: string, expectedVersion?: number): Effect.Effect<boolean, Conflict | StoreError> =>
+  const del = (key: ProfileKey, expectedVersion?: number): Effect.Effect<boolean, Conflict | StoreError> =>
     permit.withPermits(1)(
       Effect.flatMap(lookup(key), (current): Effect.Effect<boolean, Conflict | StoreError> => {
         if (current === undefined) return Effect.succeed(false)

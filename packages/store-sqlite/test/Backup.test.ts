@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 import { ProfileKey, ProfileRepository, SecretVault, SnapshotStore } from "@guildpulse/core"
 import { SqliteBackup, SqliteStores } from "../src/index.js"
-import { profileFixture, snapshotFixture } from "./fixtures/domain.js"
+import { profileFixture, snapshotFixture, profileKey } from "./fixtures/domain.js"
 import { testMasterKeys } from "./fixtures/keys.js"
 
 const root = mkdtempSync(join(tmpdir(), "gp-sqlite-backup-"))
@@ -20,7 +20,7 @@ const sha256 = (path: string) => createHash("sha256").update(readFileSync(path))
 
 const contents = Effect.gen(function* () {
   const repo = yield* ProfileRepository.ProfileRepository
-  const snapshot = yield* (yield* SnapshotStore.SnapshotStore).get("one")
+  const snapshot = yield* (yield* SnapshotStore.SnapshotStore).get(profileKey("one"))
   const token = yield* (yield* SecretVault.SecretVault).get(ProfileKey.make("one"))
   return {
     profiles: (yield* repo.list).map((p) => p.key),

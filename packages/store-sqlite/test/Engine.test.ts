@@ -74,8 +74,8 @@ describe("SqliteEngine across restarts", () => {
   it.effect("resumes the schedule: profiles not yet due keep their time, overdue ones are spread over 30 s", () =>
     Effect.gen(function* () {
       const dataDir = freshDir()
-      const overdueKeys = Array.from({ length: 20 }, (_, i) => `o${i}`)
-      const onTimeKeys = Array.from({ length: 20 }, (_, i) => `t${i}`)
+      const overdueKeys = Array.from({ length: 20 }, (_, i) => ProfileKey.make(`o${i}`))
+      const onTimeKeys = Array.from({ length: 20 }, (_, i) => ProfileKey.make(`t${i}`))
       yield* TestClock.setTime(T0)
       const before = countingSource()
       yield* Effect.gen(function* () {

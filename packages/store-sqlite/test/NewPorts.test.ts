@@ -14,7 +14,7 @@ import { AlertRulesStore, AnalyticsStore, ApiKeyRepository, AuditLog, ProfileRep
 import { profileFixture } from "@guildpulse/core/testing"
 import type { ProfileKey } from "@guildpulse/core"
 import { SqliteAlertRulesStore, SqliteAnalyticsStore, SqliteApiKeyRepository, SqliteAuditLog, SqliteDatabase, SqliteProfileRepository, SqliteSnapshotStore, SqliteStoreHealth } from "../src/index.js"
-import { snapshotFixture } from "./fixtures/domain.js"
+import { snapshotFixture, profileKey } from "./fixtures/domain.js"
 
 const root = mkdtempSync(join(tmpdir(), "gp-sqlite-ports-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -248,19 +248,19 @@ describe("reading on demand after a restart (SnapshotStore, ProfileRepository)",
         }))
       yield* withBoth(dataDir, (snapshots, profiles) =>
         Effect.gen(function* () {
-          yield* snapshots.delete("one") // never read in this process
-          assert.strictEqual(Option.getOrThrow(yield* snapshots.get("two")).profile, "two")
-          assert.isTrue(Option.isNone(yield* snapshots.get("one")), "deleted before the file knows")
-          assert.isTrue(yield* profiles.delete("c", 1))
+          yield* snapshots.delete(profileKey("one")) // never read in this process
+          assert.strictEqual(Option.getOrThrow(yield* snapshots.get(profileKey("two"))).profile, "two")
+          assert.isTrue(Option.isNone(yield* snapshots.get(profileKey("one"))), "deleted before the file knows")
+          assert.isTrue(yield* profiles.delete(profileKey("c"), 1))
           yield* profiles.put({ ...profileFixture("d"), label: "changed", version: 2 }, 1)
           assert.deepStrictEqual(keys(yield* profiles.list), ["a", "b", "d"])
-          assert.isTrue(Option.isNone(yield* profiles.get("c")))
+          assert.isTrue(Option.isNone(yield* profiles.get(profileKey("c"))))
         }))
       yield* withBoth(dataDir, (snapshots, profiles) =>
         Effect.gen(function* () {
-          assert.isTrue(Option.isNone(yield* snapshots.get("one")))
-          assert.isTrue(Option.isSome(yield* snapshots.get("two")))
-          assert.strictEqual(Option.getOrThrow(yield* profiles.get("d")).label, "changed")
+          assert.isTrue(Option.isNone(yield* snapshots.get(profileKey("one"))))
+          assert.isTrue(Option.isSome(yield* snapshots.get(profileKey("two"))))
+          assert.strictEqual(Option.getOrThrow(yield* profiles.get(profileKey("d"))).label, "changed")
           assert.deepStrictEqual(keys(yield* profiles.list), ["a", "b", "d"])
         }))
     }))

@@ -10,7 +10,7 @@ import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { EventLog, ProfileRepository, SnapshotStore } from "@guildpulse/core"
 import { SqliteDatabase, SqliteStores } from "../src/index.js"
-import { profileFixture, snapshotFixture } from "./fixtures/domain.js"
+import { profileFixture, snapshotFixture, profileKey } from "./fixtures/domain.js"
 import { bundleWorker, spawnWorker } from "./harness/worker.js"
 
 const root = mkdtempSync(join(tmpdir(), "gp-sqlite-owner-"))
@@ -92,7 +92,7 @@ describe("one process owns a data directory", () => {
     assert.strictEqual((await worker.exited).code, 0, worker.stderr())
     const found = await Effect.runPromise(
       Effect.gen(function* () {
-        const snapshot = yield* (yield* SnapshotStore.SnapshotStore).get("main")
+        const snapshot = yield* (yield* SnapshotStore.SnapshotStore).get(profileKey("main"))
         const events = yield* (yield* EventLog.EventLog).query({ type: "store.state" })
         return { attemptedAtMs: Option.map(snapshot, (s) => s.attemptedAtMs), messages: events.events.map((e) => e.message) }
       }).pipe(Effect.provide(SqliteStores.layer({ dataDir, masterKeys: `k1:${Buffer.alloc(32, 3).toString("base64")}` })))

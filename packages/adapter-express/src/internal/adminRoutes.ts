@@ -3,7 +3,7 @@
  * `If-Match`), manual refresh, and the event log. A key limited to some profiles sees nothing of the others:
  * reads of another profile are 404, writes are 403.
  */
-import { Validation, type Profile } from "@guildpulse/core"
+import { Validation, type Profile, type ProfileKey } from "@guildpulse/core"
 import { Effect, Either, Option, Schema } from "effect"
 import { canAccessProfile, type Principal } from "../Authenticator.js"
 import * as Problem from "../Problem.js"
@@ -51,7 +51,7 @@ const withEngine = (context: RouteContext, f: (engine: EngineHandle) => void | P
   context.engine === undefined ? context.sendProblem(Problem.unavailable("The engine is starting; retry shortly.")) : f(context.engine)
 
 
-const profileKeyOf = (context: RouteContext): string | Problem.ProblemResponse => {
+const profileKeyOf = (context: RouteContext): ProfileKey | Problem.ProblemResponse => {
   const key = context.req.params["profile"]
   return isProfileKey(key) ? key : invalidProfileKey(String(key))
 }
@@ -59,7 +59,7 @@ const profileKeyOf = (context: RouteContext): string | Problem.ProblemResponse =
 /** What every write checks first: the profile in the path, the caller's right to change it, `If-Match`. */
 const writeTarget = (
   context: RouteContext
-): { readonly key: string; readonly precondition: Precondition } | Problem.ProblemResponse => {
+): { readonly key: ProfileKey; readonly precondition: Precondition } | Problem.ProblemResponse => {
   const key = profileKeyOf(context)
   if (isProblem(key)) return key
   if (!canAccessProfile(principalOf(context), key)) return Problem.forbidden(`This key may not change profile '${key}'.`)
@@ -348,12 +348,13 @@ const eventsRoute = (state: AdminState): RouteSpec => ({
         return context.sendProblem(Problem.invalidField("until", "must not be before since"))
       }
       const principal = principalOf(context)
-      let profile: string | ReadonlyArray<string> | undefined = q.profile
+      let profile: ProfileKey | ReadonlyArray<ProfileKey> | undefined = q.profile
       if (principal.profiles !== "*") {
         if (profile !== undefined && !principal.profiles.has(profile)) {
           return context.sendJson(200, { events: [], nextCursor: null })
         }
-        profile ??= [...principal.profiles]
+        // A principal's profiles are plain strings (an authenticator may build them); one that is no profile key matches no event.
+        profile ??= [...principal.profiles].filter(isProfileKey)
       }
       const query = {
         ...(profile !== undefined ? { profile } : {}),

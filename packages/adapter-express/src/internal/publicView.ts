@@ -56,7 +56,7 @@ const mayRead = (principal: Principal | undefined, key: string) =>
  */
 export const lookupView = (
   engine: EngineHandle,
-  key: string,
+  key: ProfileKey,
   principal: Principal | undefined,
   limitedMs: number,
   bypass: boolean

@@ -1,10 +1,14 @@
 /** The behaviour every `CircuitStore` shares: `modify` is atomic per key, `delete` goes by prefix. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { CircuitBreakerPolicy, CircuitStore } from "../index.js"
+import { CircuitBreaker, CircuitBreakerPolicy, CircuitStore } from "../index.js"
+import { profileKey } from "./fixtures.js"
 
 const failuresOf = (state: Option.Option<CircuitBreakerPolicy.CircuitState>) =>
   Option.match(state, { onNone: () => 0, onSome: (s) => (s._tag === "Closed" ? s.consecutiveFailures : -1) })
+
+const main = profileKey("main")
+const circuit = (profile: string, source: "bot" | "widget") => CircuitBreaker.storeKey(profileKey(profile), source)
 
 const bump = (state: Option.Option<CircuitBreakerPolicy.CircuitState>) => {
   const current = Option.getOrElse(state, () => CircuitBreakerPolicy.initialState())
@@ -21,12 +25,12 @@ export const describeCircuitStoreContract = (name: string, makeLayer: (namespace
     it.live("stores what modify computes and returns its value", () =>
       Effect.gen(function* () {
         const store = yield* CircuitStore.CircuitStore
-        assert.isTrue(Option.isNone(yield* store.get("main:bot")))
+        assert.isTrue(Option.isNone(yield* store.get(circuit("main", "bot"))))
         const open: CircuitBreakerPolicy.CircuitState = { _tag: "Open", openedAtMs: 1, openUntilMs: 30_001, intervalMs: 30_000, reason: "server_error" }
-        const result = yield* store.modify("main:bot", (current) => [Option.isNone(current) ? "was-empty" : "had-state", open] as const)
+        const result = yield* store.modify(circuit("main", "bot"), (current) => [Option.isNone(current) ? "was-empty" : "had-state", open] as const)
         assert.strictEqual(result, "was-empty")
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main:bot")), open)
-        const again = yield* store.modify("main:bot", (current) => [Option.map(current, (s) => s._tag), current.pipe(Option.getOrThrow)] as const)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(circuit("main", "bot"))), open)
+        const again = yield* store.modify(circuit("main", "bot"), (current) => [Option.map(current, (s) => s._tag), current.pipe(Option.getOrThrow)] as const)
         assert.deepStrictEqual(again, Option.some("Open"))
       }).pipe(Effect.provide(fresh())))
 
@@ -34,19 +38,19 @@ export const describeCircuitStoreContract = (name: string, makeLayer: (namespace
       Effect.gen(function* () {
         const store = yield* CircuitStore.CircuitStore
         const n = 40
-        const seen = yield* Effect.forEach(Array.from({ length: n }), () => store.modify("main:widget", bump), { concurrency: "unbounded" })
-        assert.strictEqual(failuresOf(yield* store.get("main:widget")), n)
+        const seen = yield* Effect.forEach(Array.from({ length: n }), () => store.modify(circuit("main", "widget"), bump), { concurrency: "unbounded" })
+        assert.strictEqual(failuresOf(yield* store.get(circuit("main", "widget"))), n)
         assert.deepStrictEqual([...seen].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i + 1), "each caller saw a distinct state")
       }).pipe(Effect.provide(fresh())))
 
     it.live("deletes by key prefix only", () =>
       Effect.gen(function* () {
         const store = yield* CircuitStore.CircuitStore
-        for (const key of ["main:bot", "main:widget", "mainx:bot", "other:bot"]) yield* store.modify(key, bump)
-        yield* store.delete("main:")
-        assert.isTrue(Option.isNone(yield* store.get("main:bot")))
-        assert.isTrue(Option.isNone(yield* store.get("main:widget")))
-        assert.strictEqual(failuresOf(yield* store.get("mainx:bot")), 1)
-        assert.strictEqual(failuresOf(yield* store.get("other:bot")), 1)
+        for (const key of [circuit("main", "bot"), circuit("main", "widget"), circuit("mainx", "bot"), circuit("other", "bot")]) yield* store.modify(key, bump)
+        yield* store.delete(`${main}:`)
+        assert.isTrue(Option.isNone(yield* store.get(circuit("main", "bot"))))
+        assert.isTrue(Option.isNone(yield* store.get(circuit("main", "widget"))))
+        assert.strictEqual(failuresOf(yield* store.get(circuit("mainx", "bot"))), 1)
+        assert.strictEqual(failuresOf(yield* store.get(circuit("other", "bot"))), 1)
       }).pipe(Effect.provide(fresh())))
   })

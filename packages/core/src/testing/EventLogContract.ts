@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { EventLog } from "../index.js"
 import type { GuildPulseEvent } from "../index.js"
+import { profileKey } from "./fixtures.js"
 
 export const describeEventLogContract = (
   name: string,
@@ -30,15 +31,15 @@ export const describeEventLogContract = (
     it.live("answers newest first, filtered by profile, type prefix, level and time", () =>
       Effect.gen(function* () {
         const log = yield* emitTwelve
-        assert.deepStrictEqual(messages((yield* log.query({ profile: "a" })).events), ["e5", "e4", "e3", "e2", "e1", "e0"])
-        assert.deepStrictEqual(messages((yield* log.query({ profile: ["b", "a"], limit: 3 })).events), ["e11", "e10", "e9"])
+        assert.deepStrictEqual(messages((yield* log.query({ profile: profileKey("a") })).events), ["e5", "e4", "e3", "e2", "e1", "e0"])
+        assert.deepStrictEqual(messages((yield* log.query({ profile: [profileKey("b"), profileKey("a")], limit: 3 })).events), ["e11", "e10", "e9"])
         assert.deepStrictEqual(messages((yield* log.query({ type: "refresh.failed" })).events), ["e9", "e6", "e3", "e0"])
         assert.strictEqual((yield* log.query({ type: "refresh" })).events.length, 12, "type matches as a prefix")
         assert.strictEqual((yield* log.query({ type: "refre" })).events.length, 0, "but only on a dot boundary")
         assert.isTrue((yield* log.query({ level: "warn" })).events.every((e) => e.level === "warn"))
         assert.deepStrictEqual(messages((yield* log.query({ sinceMs: base + 10_000 })).events), ["e11", "e10"])
         assert.deepStrictEqual(messages((yield* log.query({ untilMs: base + 1000 })).events), ["e1", "e0"])
-        assert.deepStrictEqual(messages((yield* log.query({ profile: "b", level: "warn", sinceMs: base + 7000 })).events), ["e11", "e9", "e7"])
+        assert.deepStrictEqual(messages((yield* log.query({ profile: profileKey("b"), level: "warn", sinceMs: base + 7000 })).events), ["e11", "e9", "e7"])
         const one = (yield* log.query({ limit: 1 })).events[0]!
         assert.isString(one.id)
         assert.strictEqual(one.ts, ts(11))
@@ -59,7 +60,7 @@ export const describeEventLogContract = (
         const filtered: Array<string> = []
         cursor = undefined
         for (let page = 0; page < 10; page++) {
-          const result: EventLog.EventPage = yield* log.query({ profile: "a", limit: 4, ...(cursor !== undefined ? { cursor } : {}) })
+          const result: EventLog.EventPage = yield* log.query({ profile: profileKey("a"), limit: 4, ...(cursor !== undefined ? { cursor } : {}) })
           filtered.push(...messages(result.events))
           if (Option.isNone(result.nextCursor)) break
           cursor = result.nextCursor.value

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option } from "effect"
 import { ProfileRepository } from "../index.js"
 import type { Profile } from "../index.js"
-import { profileFixture } from "./fixtures.js"
+import { profileFixture, profileKey } from "./fixtures.js"
 import type { ContractOptions } from "./SnapshotStoreContract.js"
 
 const next = (profile: Profile): Profile => ({ ...profile, label: `${profile.label}+`, version: profile.version + 1 })
@@ -20,11 +20,11 @@ export const describeProfileRepositoryContract = (
     it.live("creates with expected version 0 and reads back the same profile (brands decoded)", () =>
       Effect.gen(function* () {
         const repo = yield* ProfileRepository.ProfileRepository
-        assert.isTrue(Option.isNone(yield* repo.get("main")))
+        assert.isTrue(Option.isNone(yield* repo.get(profileKey("main"))))
         assert.deepStrictEqual(yield* repo.list, [])
         const profile = { ...profileFixture("main"), display: { theme: "dark" as const, colors: { accent: "#5865f2" } } }
         yield* repo.put(profile, 0)
-        assert.deepStrictEqual(Option.getOrThrow(yield* repo.get("main")), profile)
+        assert.deepStrictEqual(Option.getOrThrow(yield* repo.get(profileKey("main"))), profile)
       }).pipe(Effect.provide(fresh())))
 
     it.live("refuses to create twice and refuses a stale version with Conflict", () =>
@@ -47,7 +47,7 @@ export const describeProfileRepositoryContract = (
           assert.strictEqual(stale.expectedVersion, 1)
           assert.strictEqual(stale.actualVersion, 2)
         }
-        assert.strictEqual(Option.getOrThrow(yield* repo.get("main")).version, 2)
+        assert.strictEqual(Option.getOrThrow(yield* repo.get(profileKey("main"))).version, 2)
       }).pipe(Effect.provide(fresh())))
 
     it.live("lists profiles sorted by key", () =>
@@ -60,14 +60,14 @@ export const describeProfileRepositoryContract = (
     it.live("deletes: unknown → false, stale version → Conflict, right version or none → true", () =>
       Effect.gen(function* () {
         const repo = yield* ProfileRepository.ProfileRepository
-        assert.isFalse(yield* repo.delete("nope"))
+        assert.isFalse(yield* repo.delete(profileKey("nope")))
         yield* repo.put(profileFixture("a"), 0)
         yield* repo.put(profileFixture("b"), 0)
-        const conflict = yield* Effect.flip(repo.delete("a", 7))
+        const conflict = yield* Effect.flip(repo.delete(profileKey("a"), 7))
         assert.strictEqual(conflict._tag, "Conflict")
-        assert.isTrue(yield* repo.delete("a", 1))
-        assert.isTrue(yield* repo.delete("b"))
-        assert.isTrue(Option.isNone(yield* repo.get("a")))
+        assert.isTrue(yield* repo.delete(profileKey("a"), 1))
+        assert.isTrue(yield* repo.delete(profileKey("b")))
+        assert.isTrue(Option.isNone(yield* repo.get(profileKey("a"))))
         assert.deepStrictEqual(yield* repo.list, [])
         yield* repo.put(profileFixture("a"), 0)
       }).pipe(Effect.provide(fresh())))
@@ -92,7 +92,7 @@ export const describeProfileRepositoryContract = (
           const namespace = `prof-restart${++seq}`
           const profile = profileFixture("main")
           yield* Effect.provide(Effect.flatMap(ProfileRepository.ProfileRepository, (r) => r.put(profile, 0)), makeLayer(namespace))
-          const read = yield* Effect.provide(Effect.flatMap(ProfileRepository.ProfileRepository, (r) => r.get("main")), makeLayer(namespace))
+          const read = yield* Effect.provide(Effect.flatMap(ProfileRepository.ProfileRepository, (r) => r.get(profileKey("main"))), makeLayer(namespace))
           assert.deepStrictEqual(Option.getOrThrow(read), profile)
         }))
     }

@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { SnapshotStore } from "../index.js"
-import { snapshotFixture } from "./fixtures.js"
+import { snapshotFixture, profileKey } from "./fixtures.js"
 
 export interface ContractOptions {
   /** Two layers made with the same argument see the same data (a persistent, shared store). */
@@ -21,7 +21,7 @@ export const describeSnapshotStoreContract = (
     it.live("is empty at first", () =>
       Effect.gen(function* () {
         const store = yield* SnapshotStore.SnapshotStore
-        assert.isTrue(Option.isNone(yield* store.get("main")))
+        assert.isTrue(Option.isNone(yield* store.get(profileKey("main"))))
       }).pipe(Effect.provide(fresh())))
 
     it.live("round-trips a snapshot with every optional field, per profile", () =>
@@ -31,8 +31,8 @@ export const describeSnapshotStoreContract = (
         const b = { ...snapshotFixture("b"), fields: { members: 9 }, provenance: {}, sources: [], reasons: [] }
         yield* store.put(a)
         yield* store.put(b)
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("a")), a)
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("b")), b)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(profileKey("a"))), a)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(profileKey("b"))), b)
       }).pipe(Effect.provide(fresh())))
 
     it.live("put replaces, delete removes (and deleting nothing is fine)", () =>
@@ -41,10 +41,10 @@ export const describeSnapshotStoreContract = (
         yield* store.put(snapshotFixture("main", 1000))
         const newer = snapshotFixture("main", 2000)
         yield* store.put(newer)
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), newer)
-        yield* store.delete("main")
-        assert.isTrue(Option.isNone(yield* store.get("main")))
-        yield* store.delete("never-existed")
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(profileKey("main"))), newer)
+        yield* store.delete(profileKey("main"))
+        assert.isTrue(Option.isNone(yield* store.get(profileKey("main"))))
+        yield* store.delete(profileKey("never-existed"))
       }).pipe(Effect.provide(fresh())))
 
     it.live("fencing: a put with a lower token than one accepted is refused and changes nothing", () =>
@@ -53,14 +53,14 @@ export const describeSnapshotStoreContract = (
         const newer = snapshotFixture("main", 2000)
         assert.strictEqual(yield* store.put(newer, { fencing: 5 }), "stored")
         assert.strictEqual(yield* store.put(snapshotFixture("main", 1000), { fencing: 4 }), "fenced")
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), newer)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(profileKey("main"))), newer)
         // The same token again (one holder, several puts) and a higher one are accepted.
         const again = snapshotFixture("main", 3000)
         assert.strictEqual(yield* store.put(again, { fencing: 5 }), "stored")
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), again)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(profileKey("main"))), again)
         const latest = snapshotFixture("main", 4000)
         assert.strictEqual(yield* store.put(latest, { fencing: 9 }), "stored")
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), latest)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(profileKey("main"))), latest)
         // Tokens are per profile.
         assert.strictEqual(yield* store.put(snapshotFixture("other"), { fencing: 1 }), "stored")
       }).pipe(Effect.provide(fresh())))
@@ -71,10 +71,10 @@ export const describeSnapshotStoreContract = (
         yield* store.put(snapshotFixture("main", 2000), { fencing: 7 })
         const imported = snapshotFixture("main", 1000)
         assert.strictEqual(yield* store.put(imported), "stored")
-        assert.deepStrictEqual(Option.getOrThrow(yield* store.get("main")), imported)
-        yield* store.delete("main")
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(profileKey("main"))), imported)
+        yield* store.delete(profileKey("main"))
         assert.strictEqual(yield* store.put(snapshotFixture("main", 3000), { fencing: 6 }), "fenced")
-        assert.isTrue(Option.isNone(yield* store.get("main")))
+        assert.isTrue(Option.isNone(yield* store.get(profileKey("main"))))
         assert.strictEqual(yield* store.put(snapshotFixture("main", 3000), { fencing: 8 }), "stored")
       }).pipe(Effect.provide(fresh())))
 
@@ -84,7 +84,7 @@ export const describeSnapshotStoreContract = (
           const namespace = `snap-restart${++seq}`
           const snapshot = snapshotFixture("main")
           yield* Effect.provide(Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.put(snapshot)), makeLayer(namespace))
-          const read = yield* Effect.provide(Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get("main")), makeLayer(namespace))
+          const read = yield* Effect.provide(Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.get(profileKey("main"))), makeLayer(namespace))
           assert.deepStrictEqual(Option.getOrThrow(read), snapshot)
         }))
     }

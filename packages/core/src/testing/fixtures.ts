@@ -3,8 +3,14 @@
  * `StatsSource` whose answers a test sets per source and whose calls it counts.
  */
 import { Context, Duration, Effect, Layer } from "effect"
-import { fromInput, StatsSource, UpstreamError } from "../index.js"
-import type { GuildId, InviteCode, Profile, ProfileKey, Snapshot, StatsFields, UpstreamSource } from "../index.js"
+import { fromInput, ProfileKey, StatsSource, UpstreamError } from "../index.js"
+import type { GuildId, InviteCode, Profile, Snapshot, StatsFields, UpstreamSource } from "../index.js"
+
+/**
+ * A profile key of a test, checked (a malformed one throws at once): what a test passes to a port that takes a
+ * `ProfileKey`, instead of a cast.
+ */
+export const profileKey = (key: string): ProfileKey => ProfileKey.make(key)
 
 export const profileFixture = (key: string, overrides: Partial<Profile> = {}): Profile => ({
   ...fromInput(
@@ -22,7 +28,7 @@ export const profileFixture = (key: string, overrides: Partial<Profile> = {}): P
 })
 
 export const snapshotFixture = (profile: string, attemptedAtMs = Date.UTC(2026, 10, 25, 12)): Snapshot => ({
-  profile,
+  profile: profileKey(profile),
   guildId: "123456789012345678",
   fields: { online: 120, members: 1500, name: "Guild <b>", presence: { online: 60, idle: 25, dnd: 15, sampleSize: 100 }, boostTier: 1 },
   provenance: {
