@@ -440,7 +440,7 @@ ${Views.healthTable(ctx.base, report, "Problems first; circuits, error rates and
 
   // ------------------------------------------------------------------------------------ profile pages
 
-  const profileParam = (ctx: Ctx): string | undefined => {
+  const profileParam = (ctx: Ctx): ProfileKey | undefined => {
     const key = ctx.req.params["profile"]
     return typeof key === "string" && isProfileKey(key) && canAccessProfile(ctx.principal, key) ? key : undefined
   }
@@ -464,7 +464,7 @@ ${Views.healthTable(ctx.base, report, "Problems first; circuits, error rates and
     return profile
   }
 
-  const recentEvents = async (ctx: Ctx, key: string, limit = 30): Promise<ReadonlyArray<GuildPulseEvent>> => {
+  const recentEvents = async (ctx: Ctx, key: ProfileKey, limit = 30): Promise<ReadonlyArray<GuildPulseEvent>> => {
     if (!can(ctx.principal, "events:read")) return []
     const page = await run(ctx.engine, "events", ctx.engine.events.query({ profile: key, limit }))
     return isFailure(page) ? [] : page.events
