@@ -3,7 +3,7 @@
  * profile", both create it; the one that loses the race must re-read and start anyway (it used to fail with
  * a version conflict and exit).
  */
-import { Engine, ProfileRepository, StatsSource } from "@guildpulse/core"
+import { Engine, ProfileRepository, StatsSource, type ProfileKey } from "@guildpulse/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Layer, Ref } from "effect"
 import { seed } from "../src/Composition.js"
@@ -22,7 +22,7 @@ const racyRepository = Layer.effect(
     const bothRead = yield* Deferred.make<void>()
     return {
       ...inner,
-      get: (key: string) =>
+      get: (key: ProfileKey) =>
         Effect.gen(function* () {
           const found = yield* inner.get(key)
           const n = yield* Ref.updateAndGet(reads, (count) => count + 1)
