@@ -134,6 +134,25 @@ describe("analytics routes", () => {
     expect(full.body.profiles.map((p: { profile: string }) => p.profile).sort()).toEqual(["cold", "demo", "main", "secret"])
   })
 
+  it("the widget's showSparkline draws the last 24 hours of online counts as inline SVG; without history the card is unchanged", async () => {
+    const res = await request(h.app).get("/v1/profiles/main/widget?showSparkline=1")
+    expect(res.status).toBe(200)
+    const svg = /<svg class="gp-sparkline"[^>]*>(.*?)<\/svg>/.exec(res.text)
+    expect(svg).not.toBeNull()
+    expect(svg![1]).toContain("<title id=\"gp-main-spark-title\">Online over the last 24 hours</title>")
+    // The newest sample (online = MINUTES - 1) is the last point, at the right edge and the top.
+    const points = /points="([^"]+)"/.exec(svg![1]!)![1]!.split(" ")
+    expect(points.length).toBe(96)
+    expect(points[points.length - 1]).toBe("240,2")
+    expect(svg![1]).toContain(`${(MINUTES - 1).toLocaleString("en-US")} at the latest sample`)
+    expect(res.text).not.toContain("<script")
+    // `cold` has one sample in the last 24 hours: nothing to draw, the card is as without the option.
+    const cold = await request(h.app).get("/v1/profiles/cold/widget?showSparkline=1")
+    const plain = await request(h.app).get("/v1/profiles/cold/widget")
+    expect(cold.status).toBe(200)
+    expect(cold.text).toBe(plain.text)
+  })
+
   it("needs the analytics:read scope", async () => {
     const res = await request(h.app).get("/v1/profiles/main/analytics").set(bearer("noscope"))
     expect(res.status).toBe(403)
@@ -176,6 +195,9 @@ describe("analytics routes without an AnalyticsStore", () => {
         expect(res.status).toBe(404)
         expect(res.body.code).toBe("analytics_disabled")
       }
+      const widget = await request(h.app).get("/v1/profiles/main/widget?showSparkline=1")
+      expect(widget.status).toBe(200)
+      expect(widget.text).toBe((await request(h.app).get("/v1/profiles/main/widget")).text)
     } finally {
       await h.runtime.dispose()
     }

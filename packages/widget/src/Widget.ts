@@ -34,6 +34,60 @@ export interface RenderContext {
   readonly endpoint?: string
   /** Prefix of the ids in the fragment; give each card on a page its own. Defaults to `gp-<profile>`. */
   readonly idPrefix?: string
+  /**
+   * Recorded online counts (oldest first) drawn as the sparkline when `showSparkline` is set; fewer than two
+   * points draw nothing. The host reads them from analytics (e.g. the last 24 hours).
+   */
+  readonly sparkline?: ReadonlyArray<SparklinePoint>
+}
+
+export interface SparklinePoint {
+  readonly atMs: number
+  readonly online: number
+}
+
+const SPARK_WIDTH = 240
+const SPARK_HEIGHT = 40
+const sparkWords = {
+  en: { title: "Online over the last 24 hours", range: (min: string, max: string, last: string) => `Between ${min} and ${max} online; ${last} at the latest sample.` },
+  fr: { title: "En ligne ces dernières 24 heures", range: (min: string, max: string, last: string) => `Entre ${min} et ${max} en ligne ; ${last} au dernier relevé.` }
+} as const
+
+/**
+ * The sparkline: an inline SVG (no script) with a polyline of the online counts over their time span, an
+ * accessible name (`<title>`) and description (`<desc>`: lowest, highest, latest). Empty for fewer than two
+ * usable points.
+ */
+export const sparklineSvg = (points: ReadonlyArray<SparklinePoint>, locale: Locale, id: string): string => {
+  const usable = points.filter((p) => Number.isFinite(p.atMs) && Number.isFinite(p.online))
+  const first = usable[0]
+  const last = usable[usable.length - 1]
+  if (usable.length < 2 || first === undefined || last === undefined) return ""
+  let min = Infinity
+  let max = -Infinity
+  for (const p of usable) {
+    if (p.online < min) min = p.online
+    if (p.online > max) max = p.online
+  }
+  const spanMs = Math.max(1, last.atMs - first.atMs)
+  const spanV = max - min
+  const pad = 2
+  const coordinates = usable
+    .map((p) => {
+      const x = ((p.atMs - first.atMs) / spanMs) * SPARK_WIDTH
+      const y = spanV === 0 ? SPARK_HEIGHT / 2 : pad + (1 - (p.online - min) / spanV) * (SPARK_HEIGHT - 2 * pad)
+      return `${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`
+    })
+    .join(" ")
+  const words = sparkWords[locale]
+  const n = (v: number) => escapeHtml(formatNumber(locale, Math.round(v)))
+  return (
+    `<svg class="gp-sparkline" viewBox="0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}" preserveAspectRatio="none" role="img" aria-labelledby="${id}-spark-title ${id}-spark-desc" focusable="false">` +
+    `<title id="${id}-spark-title">${escapeHtml(words.title)}</title>` +
+    `<desc id="${id}-spark-desc">${words.range(n(min), n(max), n(last.online))}</desc>` +
+    `<polyline fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke" points="${coordinates}"></polyline>` +
+    `</svg>`
+  )
 }
 
 /** Default icons, as in the legacy plugin. */
@@ -295,6 +349,7 @@ export const renderWidget = (view: StatsView, options: WidgetOptions = {}, conte
   if (options.showPresence === true) html += presenceStat(resolved, view, options)
   if (options.showBoosts === true) html += boostStat(resolved, view, options)
   html += `</ul>`
+  if (options.showSparkline === true && resolved.show && context.sparkline !== undefined) html += sparklineSvg(context.sparkline, locale, id)
 
   // Footer: freshness (always when it is demo or unavailable, so those are never unlabelled), links.
   const showStatus = options.showStatus ?? true

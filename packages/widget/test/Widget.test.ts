@@ -439,3 +439,31 @@ describe("escaping (XSS)", () => {
     expect(renderWidget(quoted, {}, { nowMs: NOW_MS })).not.toContain("<img")
   })
 })
+
+describe("sparkline", () => {
+  const HOUR_MS = 3_600_000
+  const history = [0, 1, 2, 3].map((i) => ({ atMs: NOW_MS - (3 - i) * 8 * HOUR_MS, online: [10, 40, 20, 30][i]! }))
+  const sparkContext = { ...context, sparkline: history }
+
+  it("showSparkline draws the online counts as an inline SVG polyline with a title and a description", () => {
+    const html = renderWidget(freshView, { showSparkline: true }, sparkContext)
+    const elements = parseMarkup(html)
+    const [svg] = elements.filter((e) => e.name === "svg")
+    expect(svg?.attributes.get("class")).toBe("gp-sparkline")
+    expect(svg?.attributes.get("role")).toBe("img")
+    expect(svg?.attributes.get("aria-labelledby")).toBe("gp-main-spark-title gp-main-spark-desc")
+    // x spans 0–240 over the 24 hours; y puts the peak (40) at the top and the low (10) at the bottom (2 px padding).
+    const [polyline] = elements.filter((e) => e.name === "polyline")
+    expect(polyline?.attributes.get("points")).toBe("0,38 80,2 160,26 240,14")
+    expect(html).toContain('<title id="gp-main-spark-title">Online over the last 24 hours</title>')
+    expect(html).toContain('<desc id="gp-main-spark-desc">Between 10 and 40 online; 30 at the latest sample.</desc>')
+    expect(html).not.toContain("<script")
+  })
+
+  it("is absent without the option, without history, with one point, and on an unavailable view", () => {
+    expect(renderWidget(freshView, {}, sparkContext)).not.toContain("<svg")
+    expect(renderWidget(freshView, { showSparkline: true }, context)).toBe(renderWidget(freshView, {}, context))
+    expect(renderWidget(freshView, { showSparkline: true }, { ...context, sparkline: history.slice(0, 1) })).not.toContain("<svg")
+    expect(renderWidget(unavailableFor(["timeout"]), { showSparkline: true }, sparkContext)).not.toContain("<svg")
+  })
+})

@@ -86,7 +86,7 @@ export const withView = (
   context: RouteContext,
   where: string,
   query: Readonly<Record<string, unknown>> | undefined,
-  then: (found: Found, privateAnswer: boolean, bypass: boolean) => void
+  then: (found: Found, privateAnswer: boolean, bypass: boolean) => void | Promise<void>
 ): void | Promise<void> => {
   const engine = context.engine
   if (engine === undefined) return context.sendProblem(notReady())
@@ -112,7 +112,7 @@ export const withView = (
     if (exit._tag === "Failure") return failWith(context, exit.cause, state, where)
     // A bypass landed a new snapshot: whatever was memoised for this profile is out of date.
     if (bypass) state.hot.forget(key)
-    then(exit.value, principal !== undefined || bypass || !exit.value.profile.public, bypass)
+    return then(exit.value, principal !== undefined || bypass || !exit.value.profile.public, bypass)
   })
 }
 

@@ -1,13 +1,15 @@
 /** `GET /v1/profiles/:profile/widget`: the server-rendered card, as a fragment or a standalone page for iframes. */
 import { Html, WidgetOptions } from "@guildpulse/core"
 import { legacyAttributes, legacyQueryIgnored, parseWidgetQuery, renderWidget, widgetCss, widgetQueryParams } from "@guildpulse/widget"
+import type { SparklinePoint } from "@guildpulse/widget"
 import type { Request } from "express"
-import { Clock, Either, Schema } from "effect"
+import { Clock, Effect, Either, Exit, Schema } from "effect"
 import * as Problem from "../Problem.js"
 import { publicAccess, type ParamDoc, type RouteSpec } from "../Routes.js"
 import { Flag, parseFlag } from "../Schemas.js"
 import { assetVersion, embed } from "./assetRoutes.js"
 import { optionParamDocs } from "./optionDocs.js"
+import { onExit, type EngineHandle } from "./engine.js"
 import { profileParam, sendConditional, withView, type PublicState } from "./publicView.js"
 import { PRIVATE_CACHE_CONTROL, cacheControlOf } from "./viewCache.js"
 
@@ -51,6 +53,30 @@ const fragmentCsp = (frameAncestors: string) =>
  * hand one to everybody: the base is the configured `publicUrl`, or else a path relative to the page that
  * embeds the fragment — never the request's `Host` header, which anyone can forge to poison the cache.
  */
+const SPARKLINE_RANGE_MS = 24 * 3_600_000
+const SPARKLINE_POINTS = 96
+
+/**
+ * The last 24 hours of online counts for the sparkline, from the engine's analytics (none without them, and
+ * none when the store fails: the card renders as it would without the option).
+ */
+const sparklineOf = (
+  engine: EngineHandle | undefined,
+  profile: string,
+  nowMs: number,
+  f: (points: ReadonlyArray<SparklinePoint> | undefined) => void
+): void | Promise<void> => {
+  const analytics = engine?.analytics
+  if (engine === undefined || analytics === undefined) return f(undefined)
+  const series = analytics.series(profile as never, { fromMs: nowMs - SPARKLINE_RANGE_MS, toMs: nowMs + 1, maxPoints: SPARKLINE_POINTS })
+  return onExit(engine.run(Effect.either(series)), (exit) => {
+    if (Exit.isFailure(exit) || Either.isLeft(exit.value)) return f(undefined)
+    const points: Array<SparklinePoint> = []
+    for (const p of exit.value.right.points) if (p.online !== undefined) points.push({ atMs: p.atMs, online: p.online.avg })
+    f(points)
+  })
+}
+
 const linkBase = (state: PublicState, req: Request): string =>
   state.publicUrl !== undefined ? state.publicUrl : req.baseUrl
 
@@ -85,27 +111,31 @@ export const widgetRoute = (state: PublicState): RouteSpec => ({
       const statsPath = `/v1/profiles/${profile.key}/stats`
       // The engine's clock: the "updated … ago" of the card agrees with the view's own ages.
       const nowMs = context.engine?.nowMs() ?? Clock.make().unsafeCurrentTimeMillis()
-      const headers = context.headers
-      headers["Content-Type"] = HTML_TYPE
-      headers["X-Content-Type-Options"] = "nosniff"
-      headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-      headers["Cache-Control"] = privateAnswer ? PRIVATE_CACHE_CONTROL : cacheControlOf(view)
-      if (!standalone) {
-        headers["Content-Security-Policy"] = fragmentCsp(state.frameAncestors)
-        const html = renderWidget(view, options, { nowMs, endpoint: `${linkBase(state, context.req)}${statsPath}` })
-        return sendConditional(context, 200, headers, html)
+      const render = (sparkline: ReadonlyArray<SparklinePoint> | undefined) => {
+        const headers = context.headers
+        headers["Content-Type"] = HTML_TYPE
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        headers["Cache-Control"] = privateAnswer ? PRIVATE_CACHE_CONTROL : cacheControlOf(view)
+        if (!standalone) {
+          headers["Content-Security-Policy"] = fragmentCsp(state.frameAncestors)
+          const html = renderWidget(view, options, { nowMs, endpoint: `${linkBase(state, context.req)}${statsPath}`, ...(sparkline !== undefined ? { sparkline } : {}) })
+          return sendConditional(context, 200, headers, html)
+        }
+        headers["Content-Security-Policy"] = standaloneCsp(state.frameAncestors)
+        const base = context.basePath
+        const fragment = renderWidget(view, options, { nowMs, endpoint: `${base}${statsPath}`, ...(sparkline !== undefined ? { sparkline } : {}) })
+        const lang = options.locale === "fr" ? "fr" : "en"
+        const page =
+          `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
+          `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
+          `<title>${Html.escape(profile.label)}</title><style>html,body{margin:0;padding:0;background:transparent}</style>` +
+          `<style>${widgetCss()}</style></head><body>${fragment}` +
+          `<script src="${Html.escape(`${base}/embed.js?v=${assetVersion(embed())}`)}" defer></script></body></html>`
+        return sendConditional(context, 200, headers, page)
       }
-      headers["Content-Security-Policy"] = standaloneCsp(state.frameAncestors)
-      const base = context.basePath
-      const fragment = renderWidget(view, options, { nowMs, endpoint: `${base}${statsPath}` })
-      const lang = options.locale === "fr" ? "fr" : "en"
-      const page =
-        `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
-        `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
-        `<title>${Html.escape(profile.label)}</title><style>html,body{margin:0;padding:0;background:transparent}</style>` +
-        `<style>${widgetCss()}</style></head><body>${fragment}` +
-        `<script src="${Html.escape(`${base}/embed.js?v=${assetVersion(embed())}`)}" defer></script></body></html>`
-      return sendConditional(context, 200, headers, page)
+      if (options.showSparkline !== true) return render(undefined)
+      return sparklineOf(context.engine, profile.key, nowMs, render)
     })
   }
 })
