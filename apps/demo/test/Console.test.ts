@@ -132,6 +132,22 @@ describe("the operator console in Chromium", () => {
     expect(copied).toBe(await page.locator("#snippet-html").textContent())
   })
 
+  it("analytics: charts drawn by the chart library for 24 h / 7 d / 30 d, the heatmap, a comparison, the report", async () => {
+    await page.goto(`${server.url}/console/profiles/small?range=7d&compare=large`)
+    await expect.poll(() => page.locator("#chart-online").getAttribute("data-chart-ready")).toBe("true")
+    expect(await page.locator("#chart-online canvas").count()).toBe(1)
+    expect(await page.locator("#chart-members canvas").count()).toBe(1)
+    await expect.poll(() => page.locator("#chart-compare").getAttribute("data-chart-ready")).toBe("true")
+    expect(await page.getByRole("link", { name: "7 days" }).getAttribute("aria-current")).toBe("true")
+    expect(await page.locator("table.heatmap tbody tr").count()).toBe(7)
+    expect(await page.locator("table.heatmap thead th").count()).toBe(25)
+    await page.screenshot({ path: `${artifacts}/profile-analytics.png`, fullPage: true })
+    await page.getByRole("link", { name: "Report" }).click()
+    await page.waitForURL(`${server.url}/console/report`)
+    const ranked = await page.locator("tbody tr[data-profile]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-profile")).sort())
+    expect(ranked).toEqual(["large", "no-widget", "small"])
+  })
+
   it("creates a profile through the form, the API's validation error shown at the field first", async () => {
     await page.goto(`${server.url}/console/profiles/new`)
     await page.getByLabel("Key").fill("console-made")
@@ -223,7 +239,8 @@ describe("every page: axe-core, screenshots at 1280 and 375 px, light and dark",
       ["profile-new", "/console/profiles/new"],
       ["keys", "/console/keys"],
       ["alerts", "/console/alerts"],
-      ["audit", "/console/audit"]
+      ["audit", "/console/audit"],
+      ["report", "/console/report"]
     ]
     for (const scheme of ["light", "dark"] as const) {
       for (const width of [1280, 375]) {

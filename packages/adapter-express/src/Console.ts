@@ -9,6 +9,8 @@
  * Sessions live in this process's memory: behind a load balancer, pin console traffic to one instance (or
  * sign in again after a restart).
  */
+import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import type { Engine, GuildPulseEvent, Profile, ProfileKey, Tokens } from "@guildpulse/core"
 import { AuditLog, Redaction } from "@guildpulse/core"
 import type { Health, ObservabilityHttp } from "@guildpulse/observability"
@@ -162,6 +164,7 @@ export const consoleRouter = (deps: ConsoleDeps, options: ConsoleOptions = {}): 
     if (can(p, "profiles:write")) items.push({ href: `${ctx.base}/profiles/new`, label: "New profile", current: current === "new-profile" })
     if (deps.governance !== undefined && can(p, "keys:admin")) items.push({ href: `${ctx.base}/keys`, label: "API keys", current: current === "keys" })
     if (observability !== undefined && can(p, "alerts:write") && p.profiles === "*") items.push({ href: `${ctx.base}/alerts`, label: "Alert rules", current: current === "alerts" })
+    if (ctx.engine.analytics !== undefined && can(p, "analytics:read")) items.push({ href: `${ctx.base}/report`, label: "Report", current: current === "report" })
     if (deps.governance !== undefined && can(p, "audit:read")) items.push({ href: `${ctx.base}/audit`, label: "Audit log", current: current === "audit" })
     return { base: ctx.base, subject: ctx.session.subject, csrf: ctx.session.csrf, items }
   }
@@ -234,6 +237,25 @@ export const consoleRouter = (deps: ConsoleDeps, options: ConsoleOptions = {}): 
   }
   router.get("/assets/console.css", asset("text/css; charset=utf-8", css))
   router.get("/assets/console.js", asset("text/javascript; charset=utf-8", clientScript))
+  // The chart library (uPlot), served from the package's dependency as it is published.
+  const vendored = new Map<string, string>()
+  const vendor = (file: string, type: string) => (req: Request, res: Response) => {
+    let body = vendored.get(file)
+    if (body === undefined) {
+      try {
+        const require = createRequire(typeof __filename === "string" ? __filename : import.meta.url)
+        body = readFileSync(require.resolve(`uplot/dist/${file}`), "utf8")
+        vendored.set(file, body)
+      } catch (defect) {
+        deps.logDefect(`the console's chart library (uplot/dist/${file}) could not be read`, defect)
+        res.status(404).end()
+        return
+      }
+    }
+    asset(type, body)(req, res)
+  }
+  router.get("/assets/uplot.js", vendor("uPlot.iife.min.js", "text/javascript; charset=utf-8"))
+  router.get("/assets/uplot.css", vendor("uPlot.min.css", "text/css; charset=utf-8"))
 
   router.use(express.urlencoded({ extended: false, limit: "64kb", parameterLimit: 200 }))
 
@@ -555,6 +577,7 @@ ${Views.healthTable(ctx.base, report, "Problems first; circuits, error rates and
       const events = await recentEvents(ctx, profile.key)
       const done = typeof ctx.req.query["done"] === "string" ? doneText[ctx.req.query["done"]] : undefined
       const canWrite = can(ctx.principal, "profiles:write")
+      const analyticsHtml = await analyticsSection(ctx, profile)
       const body = `${done !== undefined ? notice("ok", done) : ""}
 <p id="live-status" class="muted" role="status"></p>
 ${canWrite ? `<p><a href="${esc(ctx.base)}/profiles/${esc(profile.key)}/edit">Edit profile</a></p>` : ""}
@@ -562,6 +585,7 @@ ${canWrite ? `<p><a href="${esc(ctx.base)}/profiles/${esc(profile.key)}/edit">Ed
 <div id="profile-numbers">${isFailure(view) ? notice("error", view.problem.detail) : Views.countsTable(view)}</div>
 ${health !== undefined ? `<h2>Health</h2><div id="profile-health">${Views.profileHealthSummary(health)}</div><h2>Sources and circuits</h2><div id="profile-sources">${Views.sourcesTable(health)}</div>` : ""}
 ${can(ctx.principal, "events:read") ? `<h2>Live events</h2><ul class="events" id="event-list" tabindex="0" aria-label="Latest events, newest first">${events.length === 0 ? "" : events.map(Views.eventItem).join("\n")}</ul>` : ""}
+${analyticsHtml !== "" ? `<h2>Analytics</h2>\n${analyticsHtml}` : ""}
 <h2>Token</h2>
 ${tokenSection(ctx, profile)}
 <h2>Embed</h2>
@@ -569,7 +593,8 @@ ${embedOptionsForm(ctx, profile)}
 <div id="embed-region">${embedSection(ctx, profile)}</div>
 ${canWrite && can(ctx.principal, "profiles:refresh") ? "" : ""}
 ${canWrite ? `<h2>Danger zone</h2><form method="post" action="${esc(ctx.base)}/profiles/${esc(profile.key)}/delete">${csrfField(ctx.session.csrf)}<input type="hidden" name="version" value="${profile.version}"><button class="danger" type="submit">Delete profile ${esc(profile.key)}</button></form>` : ""}`
-      send(ctx.res, 200, layout(ctx.base, { title: profile.label, nav: navOf(ctx, "profile"), body, live: `${ctx.base}/profiles/${profile.key}/live` }))
+      const charts = analyticsHtml !== "" ? { scripts: [`${ctx.base}/assets/uplot.js`], styles: [`${ctx.base}/assets/uplot.css`] } : {}
+      send(ctx.res, 200, layout(ctx.base, { title: profile.label, nav: navOf(ctx, "profile"), body, live: `${ctx.base}/profiles/${profile.key}/live`, ...charts }))
     })
   )
 
@@ -602,6 +627,82 @@ ${canWrite ? `<h2>Danger zone</h2><form method="post" action="${esc(ctx.base)}/p
           write("prepend", { "event-list": fresh.map(Views.eventItem).join("\n") })
         }
       })
+    })
+  )
+
+  // ------------------------------------------------------------------------------------ analytics
+
+  const analyticsOf = (ctx: Ctx) => (can(ctx.principal, "analytics:read") ? ctx.engine.analytics : undefined)
+  const rangeOf = (ctx: Ctx): Views.RangeName => {
+    const raw = ctx.req.query["range"]
+    return typeof raw === "string" && raw in Views.RANGES ? (raw as Views.RangeName) : "24h"
+  }
+
+  /** The profile's analytics (series, aggregates, heatmap, comparison), drawn by the chart library. */
+  const analyticsSection = async (ctx: Ctx, profile: Profile): Promise<string> => {
+    const analytics = analyticsOf(ctx)
+    if (analytics === undefined) return ""
+    const range = rangeOf(ctx)
+    const toMs = ctx.engine.nowMs()
+    const span = { fromMs: toMs - Views.RANGES[range], toMs }
+    const visible = await visibleProfiles(ctx)
+    const others = isFailure(visible) ? [] : visible.filter((p) => p.key !== profile.key)
+    const raw = ctx.req.query["compare"]
+    const wanted = new Set((Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).flatMap((v) => String(v).split(",")))
+    const compared = others.filter((p) => wanted.has(p.key)).slice(0, 5)
+    const key = profile.key as ProfileKey
+    const result = await run(
+      ctx.engine,
+      "analytics",
+      Effect.all([
+        analytics.series(key, { ...span, maxPoints: 240 }),
+        analytics.aggregates(key, span),
+        analytics.heatmap(key, { ...span, timeZone: "UTC" }),
+        compared.length === 0 ? Effect.succeed(undefined) : analytics.compare([key, ...compared.map((p) => p.key as ProfileKey)], { ...span, maxPoints: 240 })
+      ])
+    )
+    if (isFailure(result)) return notice("error", result.problem.detail)
+    const [series, aggregates, heatmap, comparison] = result
+    const href = (r: Views.RangeName) => `${ctx.base}/profiles/${profile.key}?range=${r}${compared.map((p) => `&compare=${encodeURIComponent(p.key)}`).join("")}`
+    const data = {
+      fromMs: span.fromMs,
+      toMs: span.toMs,
+      points: series.points.map((p) => ({ atMs: p.atMs, online: p.online?.avg ?? null, members: p.members?.avg ?? null })),
+      comparison: comparison === undefined ? null : comparison
+    }
+    return `${Views.rangeNav(href, range)}
+${Views.aggregatesTable(aggregates)}
+<div class="grid2">
+<figure><figcaption>Online over ${esc(range)}</figcaption><div class="chart" id="chart-online" role="img" aria-label="Line chart of online members over ${esc(range)}; the numbers are in the table above">${series.points.length === 0 ? "No samples yet." : "The chart needs JavaScript; the table above has the numbers."}</div></figure>
+<figure><figcaption>Members over ${esc(range)}</figcaption><div class="chart" id="chart-members" role="img" aria-label="Line chart of members over ${esc(range)}; the numbers are in the table above">${series.points.length === 0 ? "No samples yet." : "The chart needs JavaScript; the table above has the numbers."}</div></figure>
+</div>
+<h3>Activity heatmap</h3>
+${Views.heatmapTable(heatmap)}
+<h3>Comparison</h3>
+${others.length === 0 ? "<p class=\"muted\">No other profile to compare with.</p>" : `<form method="get" action="${esc(ctx.base)}/profiles/${esc(profile.key)}">
+<input type="hidden" name="range" value="${esc(range)}">
+<fieldset><legend>Compare online with</legend><div class="checks">${others.slice(0, 20).map((p) => `<label><input type="checkbox" name="compare" value="${esc(p.key)}"${compared.some((c) => c.key === p.key) ? " checked" : ""}> ${esc(p.label)}</label>`).join("")}</div></fieldset>
+<div><button class="secondary" type="submit">Compare</button></div></form>`}
+${comparison !== undefined ? `<figure><figcaption>Online: ${[profile, ...compared].map((p) => esc(p.label)).join(", ")}</figcaption><div class="chart" id="chart-compare" role="img" aria-label="Line chart comparing online members of ${[profile, ...compared].map((p) => esc(p.label)).join(", ")}">The chart needs JavaScript.</div></figure>
+<div class="scroll" tabindex="0" role="region" aria-label="Comparison"><table><thead><tr><th scope="col">Profile</th><th scope="col">Average online</th><th scope="col">Newest online</th></tr></thead><tbody>${comparison.series.map((s) => {
+  const values = s.online.filter((v): v is number => v !== null)
+  return `<tr><th scope="row">${esc(s.profile)}</th><td>${values.length === 0 ? "—" : (values.reduce((a, b) => a + b, 0) / values.length).toFixed(1)}</td><td>${values.length === 0 ? "—" : values[values.length - 1]}</td></tr>`
+}).join("")}</tbody></table></div>` : ""}
+${Views.jsonBlock("analytics-data", data)}`
+  }
+
+  router.get(
+    "/report",
+    signedIn(async (ctx) => {
+      const analytics = analyticsOf(ctx)
+      if (analytics === undefined) return can(ctx.principal, "analytics:read") ? notFound(ctx, "Analytics are not enabled on this server.") : forbidden(ctx, "This key lacks the 'analytics:read' scope.")
+      const range = rangeOf(ctx)
+      const toMs = ctx.engine.nowMs()
+      const visible = await visibleProfiles(ctx)
+      if (isFailure(visible)) return send(ctx.res, visible.problem.status, errorPage(ctx.base, visible.problem.status, "Unavailable", visible.problem.detail, navOf(ctx, "report")))
+      const result = await run(ctx.engine, "report", analytics.report(visible.map((p) => ({ key: p.key as ProfileKey, label: p.label })), { fromMs: toMs - Views.RANGES[range], toMs, timeZone: "UTC" }))
+      if (isFailure(result)) return send(ctx.res, result.problem.status, errorPage(ctx.base, result.problem.status, "Unavailable", result.problem.detail, navOf(ctx, "report")))
+      send(ctx.res, 200, layout(ctx.base, { title: "Multi-server report", nav: navOf(ctx, "report"), body: `${Views.rangeNav((r) => `${ctx.base}/report?range=${r}`, range)}\n${Views.reportView(ctx.base, result)}` }))
     })
   )
 

@@ -23,6 +23,7 @@ export interface PageInput {
   /** URL of the page's server-sent events stream (the script connects when it runs). */
   readonly live?: string | undefined
   readonly scripts?: ReadonlyArray<string>
+  readonly styles?: ReadonlyArray<string>
 }
 
 export const layout = (base: string, page: PageInput): string => `<!doctype html>
@@ -33,9 +34,10 @@ export const layout = (base: string, page: PageInput): string => `<!doctype html
 <meta name="color-scheme" content="light dark">
 <meta name="referrer" content="same-origin">
 <title>${esc(page.title)} · GuildPulse console</title>
+${(page.styles ?? []).map((href) => `<link rel="stylesheet" href="${esc(href)}">`).join("\n")}
 <link rel="stylesheet" href="${esc(base)}/assets/console.css">
-<script src="${esc(base)}/assets/console.js" defer></script>
 ${(page.scripts ?? []).map((src) => `<script src="${esc(src)}" defer></script>`).join("\n")}
+<script src="${esc(base)}/assets/console.js" defer></script>
 </head>
 <body${page.live !== undefined ? ` data-live="${esc(page.live)}"` : ""}>
 <a class="skip" href="#main">Skip to content</a>
@@ -89,7 +91,7 @@ h2{font-size:1.2rem;margin:1.5rem 0 .6rem}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--panel)}
-.scroll{overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%;position:relative}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-weight:600;font-size:.85rem;border:1px solid currentColor}
 .s-ok{color:var(--ok);background:var(--okbg)}
 .s-degraded{color:var(--warn);background:var(--warnbg)}
@@ -117,14 +119,22 @@ button.danger{background:var(--bad);border-color:var(--bad);color:var(--bg)}
 fieldset{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}
 .checks{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem}
 .inline{display:inline}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(18rem,100%),1fr));gap:1rem}
+figure{margin:0;min-width:0}
+figcaption{font-weight:600;margin:.3rem 0}
 pre.snippet{white-space:pre-wrap;word-break:break-all;background:var(--panel);border:1px solid var(--line);padding:.6rem;border-radius:.3rem;font-size:.82rem;margin:.3rem 0}
 .preview{border:1px solid var(--line);border-radius:.4rem;width:100%;height:220px;background:#fff}
 .events{list-style:none;padding:0;margin:0;max-height:28rem;overflow:auto;border:1px solid var(--line);border-radius:.4rem}
 .events li{padding:.35rem .6rem;border-bottom:1px solid var(--line);font-size:.88rem}
 .lvl-warn,.lvl-error{font-weight:600}
 code{font-family:ui-monospace,monospace;font-size:.9em}
-.chart{width:100%;max-width:100%;min-height:220px}
+.chart{width:100%;max-width:100%;min-height:240px;overflow:hidden}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+table.heatmap{font-size:.75rem}
+table.heatmap td,table.heatmap th{padding:.2rem;text-align:center}
+.hm-none{background:transparent}
+.hm-0{background:#eef1ff;color:#1b1e24}.hm-1{background:#c9d0ff;color:#1b1e24}.hm-2{background:#8f9bf5;color:#0b0d12}.hm-3{background:#4b57d6;color:#fff}.hm-4{background:#242c93;color:#fff}
+.u-legend{display:none}
 @media (max-width:600px){main{padding:.6rem}.signout{margin-left:0}th,td{padding:.3rem}h1{font-size:1.25rem}}
 `
 
@@ -188,6 +198,33 @@ export const clientScript = `(() => {
       }
     };
     preview.addEventListener("change", () => { void update(); });
+  }
+  const dataBlock = document.getElementById("analytics-data");
+  if (dataBlock && window.uPlot) {
+    const data = JSON.parse(dataBlock.textContent || "{}");
+    const style = getComputedStyle(document.documentElement);
+    const fg = style.getPropertyValue("--fg").trim() || "#1b1e24";
+    const grid = style.getPropertyValue("--line").trim() || "#d5d9e0";
+    const palette = ["#3b6fe0", "#d9480f", "#2b8a3e", "#ae3ec9", "#e67700", "#0c8599"];
+    const axis = { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid } };
+    const span = [data.fromMs / 1000, data.toMs / 1000];
+    const draw = (id, xs, series) => {
+      const el = document.getElementById(id);
+      if (!el || xs.length === 0) return;
+      const opts = {
+        width: Math.max(200, el.clientWidth), height: 240, legend: { show: false },
+        scales: { x: { time: true, range: () => span } }, axes: [axis, axis],
+        series: [{}].concat(series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: 2, spanGaps: true })))
+      };
+      el.textContent = "";
+      const chart = new window.uPlot(opts, [xs].concat(series.map((s) => s.values)), el);
+      el.setAttribute("data-chart-ready", "true");
+      window.addEventListener("resize", () => chart.setSize({ width: Math.max(200, el.clientWidth), height: 240 }));
+    };
+    const xs = data.points.map((p) => p.atMs / 1000);
+    draw("chart-online", xs, [{ label: "Online", values: data.points.map((p) => p.online) }]);
+    draw("chart-members", xs, [{ label: "Members", values: data.points.map((p) => p.members) }]);
+    if (data.comparison) draw("chart-compare", data.comparison.axis.map((t) => t / 1000), data.comparison.series.map((s) => ({ label: s.profile, values: s.online })));
   }
 })();
 `

@@ -1,5 +1,5 @@
 /** The console's pages as pure functions of their data (escaped markup; no I/O). */
-import type { AuditLog, ApiKeys, GuildPulseEvent, Profile, StatsView, ValidationIssue } from "@guildpulse/core"
+import type { Analytics, AuditLog, ApiKeys, GuildPulseEvent, Profile, StatsView, ValidationIssue } from "@guildpulse/core"
 import type { Health } from "@guildpulse/observability"
 import { csrfField, esc, notice } from "./html.js"
 
@@ -234,3 +234,63 @@ ${entries.length === 0 ? `<tr><td colspan="6">No entries.</td></tr>` : entries.m
 </tbody></table></div>`
 
 export { notice }
+
+// ---------------------------------------------------------------------------------------------- analytics
+
+export const RANGES = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const
+export type RangeName = keyof typeof RANGES
+
+const num = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined ? "—" : value.toLocaleString("en", { maximumFractionDigits: digits })
+
+/** JSON for a `<script type="application/json">` block (no `</script>` or `<!--` can close it). */
+export const jsonBlock = (id: string, value: unknown) =>
+  `<script type="application/json" id="${esc(id)}">${JSON.stringify(value).replace(/</g, "\\u003c")}</script>`
+
+export const rangeNav = (href: (range: RangeName) => string, current: RangeName) =>
+  `<nav aria-label="Range"><ul class="checks">${(Object.keys(RANGES) as Array<RangeName>).map((r) => `<li><a href="${esc(href(r))}"${r === current ? ' aria-current="true"' : ""}>${r === "24h" ? "24 hours" : r === "7d" ? "7 days" : "30 days"}</a></li>`).join("")}</ul></nav>`
+
+export const aggregatesTable = (a: Analytics.Aggregates) => {
+  const row = (name: string, f: Analytics.FieldAggregates | null) =>
+    `<tr><th scope="row">${esc(name)}</th><td>${num(f?.average, 1)}</td><td>${num(f?.min)}</td><td>${f === null ? "—" : `${num(f.peak.value)} <span class="muted">at ${time(new Date(f.peak.atMs).toISOString())}</span>`}</td><td>${f === null ? "—" : `${f.growth >= 0 ? "+" : ""}${num(f.growth)}${f.growthPercent !== null ? ` (${f.growthPercent >= 0 ? "+" : ""}${num(f.growthPercent, 1)} %)` : ""}`}</td></tr>`
+  return `<div class="scroll" tabindex="0" role="region" aria-label="Aggregates"><table>
+<caption class="muted">${a.samples} samples${a.firstAtMs !== null ? ` from ${time(new Date(a.firstAtMs).toISOString())}` : ""}${a.lastAtMs !== null ? ` to ${time(new Date(a.lastAtMs).toISOString())}` : ""}</caption>
+<thead><tr><th scope="col">Number</th><th scope="col">Average</th><th scope="col">Minimum</th><th scope="col">Peak</th><th scope="col">Growth</th></tr></thead>
+<tbody>${row("Online", a.online)}${row("Members", a.members)}${row("Boosts", a.boosts)}</tbody></table></div>`
+}
+
+const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+/** The weekday × hour heatmap as a data table, each cell shaded by its share of the busiest cell. */
+export const heatmapTable = (h: Analytics.Heatmap) => {
+  const max = Math.max(0, ...h.average.flat().map((v) => v ?? 0))
+  const cell = (v: number | null) => {
+    if (v === null) return `<td class="hm hm-none"><span class="visually-hidden">no data</span></td>`
+    const level = max === 0 ? 0 : Math.min(4, Math.floor((v / max) * 4.999))
+    return `<td class="hm hm-${level}">${num(v)}</td>`
+  }
+  return `<div class="scroll" tabindex="0" role="region" aria-label="Activity heatmap"><table class="heatmap">
+<caption class="muted">Average ${esc(h.field)} per weekday and hour (${esc(h.timeZone)}); darker is busier.</caption>
+<thead><tr><th scope="col">Day</th>${Array.from({ length: 24 }, (_, i) => `<th scope="col">${String(i).padStart(2, "0")}</th>`).join("")}</tr></thead>
+<tbody>${h.average.map((row, d) => `<tr><th scope="row">${days[d]}</th>${row.map(cell).join("")}</tr>`).join("\n")}</tbody></table></div>`
+}
+
+export const reportView = (base: string, r: Analytics.Report) => `<dl class="summary">
+<div><dt>Profiles</dt><dd>${r.totals.profiles}</dd></div>
+<div><dt>Online now (sum)</dt><dd>${num(r.totals.online)}</dd></div>
+<div><dt>Members (sum)</dt><dd>${num(r.totals.members)}</dd></div>
+<div><dt>Member growth</dt><dd>${r.totals.memberGrowth >= 0 ? "+" : ""}${num(r.totals.memberGrowth)}</dd></div>
+<div><dt>Average online (sum)</dt><dd>${num(r.totals.averageOnline, 1)}</dd></div>
+<div><dt>Samples</dt><dd>${num(r.totals.samples)}</dd></div>
+</dl>
+<h2>Growth</h2>
+<div class="scroll" tabindex="0" role="region" aria-label="Growth ranking"><table>
+<thead><tr><th scope="col">Profile</th><th scope="col">Member growth</th><th scope="col">Online now</th><th scope="col">Members</th><th scope="col">Average online</th></tr></thead>
+<tbody>${r.growth.length === 0 ? `<tr><td colspan="5">No profiles.</td></tr>` : r.growth.map((g) => {
+  const p = r.profiles.find((x) => x.profile === g.profile)
+  return `<tr data-profile="${esc(g.profile)}"><th scope="row"><a href="${esc(base)}/profiles/${esc(g.profile)}">${esc(g.label)}</a></th><td>${g.growth === null ? "—" : `${g.growth >= 0 ? "+" : ""}${num(g.growth)}${g.growthPercent !== null ? ` (${num(g.growthPercent, 1)} %)` : ""}`}</td><td>${num(p?.latest.online)}</td><td>${num(p?.latest.members)}</td><td>${num(p?.aggregates.online?.average, 1)}</td></tr>`
+}).join("\n")}</tbody></table></div>
+<h2>Most active hours</h2>
+<div class="scroll" tabindex="0" role="region" aria-label="Most active hours"><table>
+<thead><tr><th scope="col">Weekday</th><th scope="col">Hour (${esc(r.timeZone)})</th><th scope="col">Online (average, summed)</th></tr></thead>
+<tbody>${r.mostActiveHours.length === 0 ? `<tr><td colspan="3">Not enough data yet.</td></tr>` : r.mostActiveHours.map((h) => `<tr><td>${esc(days[h.day] ?? String(h.day))}</td><td>${String(h.hour).padStart(2, "0")}:00</td><td>${num(h.average, 1)}</td></tr>`).join("")}</tbody></table></div>`
