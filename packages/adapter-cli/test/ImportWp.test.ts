@@ -52,6 +52,8 @@ describe("guildpulse import-wp against a running guildpulse serve --sandbox", ()
     const second = await run(["import-wp", file, "--format", "json"], { env })
     expect(second.code).toBe(0)
     expect((JSON.parse(second.stdout) as { profiles: Array<{ result: string }> }).profiles.map((p) => p.result)).toEqual(["exists", "exists", "exists", "exists"])
+    const dry = await run(["import-wp", file, "--dry-run", "--format", "json"], { env })
+    expect((JSON.parse(dry.stdout) as { profiles: Array<{ result: string }> }).profiles.map((p) => p.result)).toEqual(["exists", "exists", "exists", "exists"])
   })
 
   it("refuses a file that is not the option's JSON", async () => {

@@ -54,7 +54,7 @@ export const importRoute = (): RouteSpec => ({
     operationId: "importWordPress",
     summary: "Import the legacy WordPress plugin's settings",
     description:
-      "Body: the JSON of the legacy plugin's `discord_server_stats_options` option. Creates one profile per configured server (existing profiles are kept) with the site-wide display defaults; bot tokens are never imported: `needsToken` lists the profiles whose token must be set again. `dryRun=1` changes nothing.",
+      "Body: the JSON of the legacy plugin's `discord_server_stats_options` option. Creates one profile per configured server (existing profiles are kept) with the site-wide display defaults; bot tokens are never imported: `needsToken` lists the profiles whose token must be set again. `dryRun=1` changes nothing (each profile: `would create` or `exists`).",
     tags: ["profiles"],
     query: { dryRun: { schema: Schema.String, description: "1 or true: only report what would be created" } },
     responses: {
@@ -81,7 +81,8 @@ export const importRoute = (): RouteSpec => ({
     const results: Array<{ key: string; from: string; result: ImportResult; needsToken: boolean; detail?: string }> = []
     for (const p of plan.profiles) {
       if (dryRun) {
-        results.push({ key: p.input.key, from: p.from, result: "would create", needsToken: p.needsToken })
+        const existing = await context.run(Effect.flatMap(Profiles.Profiles, (profiles) => profiles.get(p.input.key)))
+        results.push({ key: p.input.key, from: p.from, result: Exit.isSuccess(existing) ? "exists" : "would create", needsToken: p.needsToken })
         continue
       }
       const exit = await context.run(Effect.flatMap(Profiles.Profiles, (profiles) => profiles.create(p.input)))

@@ -180,6 +180,34 @@ describe("the GuildPulse WordPress plugin in a real WordPress", () => {
     expect(readFileSync(join(packageDir, "dist/plugin/guildpulse/includes/cli.php"), "utf8")).toContain("WP_CLI::add_command('guildpulse'")
   })
 
+  it("`wp guildpulse status|refresh|import` print what those functions return (WP-CLI stood in for by a minimal fake)", async () => {
+    // WP-CLI cannot be installed here: a fake with the four methods the commands use loads includes/cli.php.
+    const out = await php(`namespace WP_CLI\\Utils { function format_items($format, $rows, $fields) { foreach ($rows as $row) { echo implode(" | ", array_map("strval", $row)), "\\n"; } } }
+      namespace {
+        class WP_CLI {
+          public static $commands = array();
+          public static function add_command($name, $class) { self::$commands[$name] = $class; }
+          public static function line($text) { echo $text, "\\n"; }
+          public static function warning($text) { echo "Warning: ", $text, "\\n"; }
+          public static function error($text) { echo "Error: ", $text, "\\n"; }
+          public static function halt($code) { echo "exit ", $code, "\\n"; }
+        }
+        define("WP_CLI", true);
+        require WP_PLUGIN_DIR . "/guildpulse/includes/cli.php";
+        $class = WP_CLI::$commands["guildpulse"];
+        $command = new $class();
+        $command->status(array(), array());
+        $command->refresh(array("large"));
+        $command->import(array(), array("dry-run" => true));
+      }`)
+    expect(out).toContain(`service ${service.url}: reachable`)
+    expect(out).toMatch(/^large \| ok \| valid \| fresh \| \d+$/m)
+    expect(out).toContain("large: queued")
+    expect(out).toContain("esports (server_profiles.esports): exists — set its bot token again") // a dry run says what exists
+    expect(out).toContain("Warning: skipped server_profiles.broken")
+    expect(out).not.toContain("exit 1")
+  })
+
   it("in Chromium, the block is in the editor's inserter and its preview renders through the server", async () => {
     const browser: Browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] })
     try {

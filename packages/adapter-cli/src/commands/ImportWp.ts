@@ -66,11 +66,12 @@ export const importWpCommand = Command.make("import-wp", { ...connection, format
       const total = plan.profiles.length
       for (const [index, profile] of plan.profiles.entries()) {
         if (format === "table") yield* Effect.sync(() => process.stderr.write(`\r${progressBar(index, total)} ${profile.input.key.padEnd(24)}`))
+        const path = `/v1/profiles/${encodeURIComponent(profile.input.key)}`
         if (dryRun) {
-          outcomes.set(profile.input.key, "would create")
+          const existing = yield* Api.request(target, "GET", path, { expect: [200, 404] })
+          outcomes.set(profile.input.key, existing.status === 200 ? "exists" : "would create")
           continue
         }
-        const path = `/v1/profiles/${encodeURIComponent(profile.input.key)}`
         const answer = yield* Api.request(target, "PUT", path, { body: profile.input, headers: { "if-none-match": "*" }, expect: [201, 409] })
         outcomes.set(profile.input.key, answer.status === 201 ? "created" : "exists")
       }
