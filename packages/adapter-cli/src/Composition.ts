@@ -46,6 +46,8 @@ export interface ServeOptions {
   readonly shutdownTimeoutMs?: number
   /** Log records (default true); the CLI's own summary goes to stdout either way. */
   readonly logging?: boolean
+  /** Runs once the profiles are seeded, before serving (the sandbox fills its analytics history here). */
+  readonly afterSeed?: (profiles: ReadonlyArray<Profile>) => Effect.Effect<unknown, unknown, EngineServices>
 }
 
 const levelOf: Record<Settings_.LogLevelName, LogLevel.LogLevel> = {
@@ -232,6 +234,7 @@ export const start = async (options: ServeOptions): Promise<Running> => {
   let profiles: ReadonlyArray<Profile>
   try {
     profiles = await runtime.runPromise(seed(settings))
+    if (options.afterSeed !== undefined) await runtime.runPromise(options.afterSeed(profiles))
   } catch (error) {
     await runtime.dispose()
     throw error

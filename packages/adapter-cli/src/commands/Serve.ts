@@ -32,6 +32,7 @@ const errorCode = (error: unknown): unknown => (typeof error === "object" && err
 const loadComposition = Effect.promise(() => import("../Composition.js"))
 const loadSandbox = Effect.promise(() => import("@guildpulse/connector-discord/sandbox"))
 const loadSandboxProfiles = Effect.promise(() => import("../SandboxProfiles.js"))
+const loadSandboxHistory = Effect.promise(() => import("../SandboxHistory.js"))
 
 // ---------------------------------------------------------------------------------------------- config
 
@@ -103,6 +104,7 @@ export const serveCommand = Command.make(
         let settings = loaded
         let discord = `${settings.discord.baseUrl} (Discord)`
         let discordBaseUrl: string | undefined
+        let afterSeed: Composition.ServeOptions["afterSeed"]
         if (sandbox) {
           const { FakeDiscord } = yield* loadSandbox
           const { sandboxProfiles, sandboxTokens } = yield* loadSandboxProfiles
@@ -113,6 +115,9 @@ export const serveCommand = Command.make(
           discordBaseUrl = `${fake.url}/api`
           discord = `${discordBaseUrl} (sandbox in this process; controls at ${fake.url}/__sandbox/stats)`
           if (settings.profiles.length === 0) settings = { ...settings, profiles: sandboxProfiles, tokens: sandboxTokens() }
+          // A month of history from the sandbox's curve, labelled demo (see SandboxHistory).
+          const SandboxHistory = yield* loadSandboxHistory
+          afterSeed = (profiles) => SandboxHistory.fill(fake.fixtures, profiles)
           // The sandbox is for trying things: its operator console is on.
           if (settings.console === undefined) settings = { ...settings, console: { idleTimeoutMs: Settings.DEFAULT_CONSOLE_IDLE_MINUTES * 60_000 } }
         }
@@ -120,7 +125,7 @@ export const serveCommand = Command.make(
         for (const profile of settings.profiles) fromInput(Schema.decodeUnknownSync(ProfileInput)(profile), new Date(0).toISOString())
         const running = yield* Effect.acquireRelease(
           Effect.tryPromise({
-            try: () => Composition.start({ settings, role, memory, ...(discordBaseUrl !== undefined ? { discordBaseUrl } : {}) }),
+            try: () => Composition.start({ settings, role, memory, ...(discordBaseUrl !== undefined ? { discordBaseUrl } : {}), ...(afterSeed !== undefined ? { afterSeed } : {}) }),
             catch: (error) =>
               errorCode(error) === "EADDRINUSE"
                 ? failed(`Port ${settings.port} on ${settings.host} is already in use. Stop the other program or choose another: PORT=8788 guildpulse serve`)
