@@ -221,6 +221,18 @@ export const cutoffs = (nowMs: number, tiers: Tiers, profile?: string) => {
   }
 }
 
+/** Two series (each oldest first) as one, oldest first; on equal times `a`'s come first. */
+const mergeByTime = (a: ReadonlyArray<Sample>, b: ReadonlyArray<Sample>): Array<Sample> => {
+  const out: Array<Sample> = new Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let k = 0
+  while (i < a.length && j < b.length) out[k++] = (a[i] as Sample).atMs <= (b[j] as Sample).atMs ? (a[i++] as Sample) : (b[j++] as Sample)
+  while (i < a.length) out[k++] = a[i++] as Sample
+  while (j < b.length) out[k++] = b[j++] as Sample
+  return out
+}
+
 /** `compact` of one series (oldest first), as every store applies it. */
 export const compactSeries = (
   list: ReadonlyArray<Sample>,
@@ -240,7 +252,7 @@ export const compactSeries = (
     folded += take.length
     buckets += made.length
     const rest = series.filter((s) => !(s.atMs < beforeMs && spanOf(s) < bucketMs))
-    return [...rest, ...made].sort((a, b) => a.atMs - b.atMs)
+    return mergeByTime(rest, made)
   }
   const coarse = tier(kept, cut.coarseBeforeMs, tiers.coarseBucketMs)
   const series = tier(coarse, cut.fineBeforeMs, tiers.fineBucketMs)
@@ -300,20 +312,24 @@ export const makeMemory = (options: MemoryOptions = {}) =>
         }),
       delete: (profile) => Effect.sync(() => void series.delete(profile)),
       compact: (nowMs, tiers) =>
-        Effect.sync(() => {
+        Effect.suspend(() => {
           const all = { ...DEFAULT_TIERS, ...tiers }
           let folded = 0
           let buckets = 0
           let dropped = 0
-          for (const [profile, list] of series) {
-            const result = compactSeries(list, nowMs, all)
-            folded += result.report.folded
-            buckets += result.report.buckets
-            dropped += result.report.dropped
-            if (result.series.length === 0) series.delete(profile)
-            else series.set(profile, result.series)
-          }
-          return { folded, buckets, dropped }
+          // A profile at a time, yielding between them: many long series do not hold the event loop at once.
+          const one = (profile: ProfileKey) =>
+            Effect.sync(() => {
+              const list = series.get(profile)
+              if (list === undefined) return
+              const result = compactSeries(list, nowMs, all)
+              folded += result.report.folded
+              buckets += result.report.buckets
+              dropped += result.report.dropped
+              if (result.series.length === 0) series.delete(profile)
+              else series.set(profile, result.series)
+            })
+          return Effect.map(Effect.forEach([...series.keys()], one, { discard: true }), () => ({ folded, buckets, dropped }))
         })
     })
   })

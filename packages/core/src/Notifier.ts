@@ -44,6 +44,21 @@ export interface DigestIncident {
 }
 
 /** The weekly digest of a profile. */
+/** The analytics section of a digest: boost trend, busiest hours, and where the server ranks among all. */
+export interface DigestAnalytics {
+  /** The time zone of `busiestHours`. */
+  readonly timeZone: string
+  /** The newest online number recorded in the period. */
+  readonly latestOnline: number | null
+  readonly boosts: { readonly first: number; readonly last: number; readonly change: number; readonly perDay: number } | null
+  /** Up to three local weekday hours with the highest average online, busiest first. */
+  readonly busiestHours: ReadonlyArray<{ readonly day: string; readonly hour: number; readonly averageOnline: number }>
+  /** Among every profile of the digest run, by member growth over the period (1 = grew most). */
+  readonly growthRank: { readonly rank: number; readonly of: number } | null
+  /** Every profile of the run together: the newest members and online summed. */
+  readonly allServers: { readonly profiles: number; readonly members: number; readonly online: number; readonly memberGrowth: number } | null
+}
+
 export interface DigestReport {
   readonly kind: "digest"
   readonly id: string
@@ -60,8 +75,13 @@ export interface DigestReport {
     readonly growth: number | null
     readonly growthPercent: number | null
   }
-  /** Share of samples whose data was fresh (within ttl); null without samples. */
+  /**
+   * Share of the period covered by fresh data: each recorded sample (one per successful live refresh, at most
+   * one a minute) counts for the profile's ttl after it (at least a minute); null without samples.
+   */
   readonly freshUptime: number | null
+  /** The weekly analytics section (absent in digests built before it existed). */
+  readonly analytics?: DigestAnalytics
   readonly incidents: {
     readonly count: number
     readonly byRule: Readonly<Record<string, number>>

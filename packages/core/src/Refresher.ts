@@ -6,6 +6,7 @@
  * across processes (a `Lock` lease; the losers wait for the winner's snapshot).
  */
 import { Clock, Context, Duration, Effect, Layer, Metric, Option, Random } from "effect"
+import type { Scope } from "effect"
 import type { Redacted } from "effect"
 import { CircuitBreaker } from "./CircuitBreaker.js"
 import * as CoreMetrics from "./CoreMetrics.js"
@@ -58,6 +59,14 @@ export interface RoundWanted {
   readonly seenAttemptedAtMs: number | null
 }
 
+/** A round that stored its snapshot, as `onRound` listeners see it. */
+export interface CompletedRound {
+  readonly profile: Profile
+  readonly snapshot: Snapshot
+  /** This round's successful answers (a demo answer has `origin: "demo"`); carried values are not among them. */
+  readonly results: ReadonlyArray<SourceStats>
+}
+
 export class Refresher extends Context.Tag("@guildpulse/core/Refresher")<
   Refresher,
   {
@@ -68,6 +77,11 @@ export class Refresher extends Context.Tag("@guildpulse/core/Refresher")<
     /** Starts a background round unless one is running; returns at once. */
     readonly revalidate: (profile: Profile, wanted?: RoundWanted) => Effect.Effect<void>
     readonly isRefreshing: (profile: ProfileKey) => boolean
+    /**
+     * Calls `listener` after every round this process stores (not one discarded by the fence), inline, until
+     * the scope closes; a listener's failure is logged and never fails the round (analytics recording).
+     */
+    readonly onRound: (listener: (round: CompletedRound) => Effect.Effect<void>) => Effect.Effect<void, never, Scope.Scope>
   }
 >() {}
 
@@ -102,6 +116,7 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
     const events = yield* EventLog
     const flights = yield* SingleFlight.make
     const retrySchedule = RetryPolicy.schedule(options.retry)
+    const listeners = new Set<(round: CompletedRound) => Effect.Effect<void>>()
 
     const attempt = (profile: Profile, source: UpstreamSource, token: Redacted.Redacted<string> | undefined) =>
       sources.fetch({ source, profile, token }).pipe(
@@ -286,6 +301,12 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
             ? `${roundVerb[decision.outcome]} (${reasons.join(", ") || "no source answered"}); next attempt in ${Math.round(delayMs / 1000)} s`
             : `refreshed from ${successes.map((s) => s.source).join(", ")}${failures.length > 0 ? `; failing: ${failures.map((f) => `${f.report.source} (${f.report.error})`).join(", ")}` : ""}`
         })
+        if (listeners.size > 0) {
+          const round: CompletedRound = { profile, snapshot, results: successes }
+          for (const listener of listeners) {
+            yield* Effect.catchAllCause(listener(round), (cause) => Effect.logWarning("a round listener failed", cause))
+          }
+        }
         return snapshot
       }).pipe(Effect.withSpan("Refresher.round", { attributes: { profile: profile.key } }))
 
@@ -341,7 +362,9 @@ export const make = (overrides: Partial<RefresherOptions> = {}) =>
       refreshProfile,
       // Same effect type as `refreshProfile`, so a caller joining a background round gets its snapshot.
       revalidate: (profile, wanted) => flights.start(profile.key, lockedRound(profile, wanted)),
-      isRefreshing: flights.inFlight
+      isRefreshing: flights.inFlight,
+      onRound: (listener) =>
+        Effect.acquireRelease(Effect.sync(() => void listeners.add(listener)), () => Effect.sync(() => void listeners.delete(listener)))
     })
   })
 

@@ -1,60 +1,108 @@
 /**
- * Samples every profile's current numbers and freshness into the `AnalyticsStore` at a fixed cadence
- * (default once a minute). Regular sampling (rather than one sample per refresh) makes averages and the
- * "fresh data uptime" of the digest time-weighted. Reads snapshots only; never triggers a refresh.
+ * Records one analytics sample per successful live refresh round, and keeps the series within its tiers.
+ *
+ * - A sample holds what the round's live sources answered: online, members, boosts and the widget's presence
+ *   sample, each only when it was fetched in that round. Values carried forward from an earlier round, demo
+ *   numbers (a `DemoSource` answer, or a profile's demo fallback) and failed rounds record nothing — a chart
+ *   shows a gap rather than a repeated or invented number.
+ * - At most one sample per profile per minute (`minIntervalMs`): a profile refreshed every 10 s records every
+ *   sixth round. The first round of a profile after a start looks at the store, so a restart does not
+ *   record twice within the minute.
+ * - The recorder listens to the `Refresher` (`onRound`): it costs one `record` per recorded round, inline
+ *   (the stores write behind), and never reads snapshots.
+ * - Retention is automatic: every `compactEveryMs` (default hourly) the store is compacted as of now (raw
+ *   48 h, 5-minute buckets to 30 days, hourly beyond, nothing past the retention — 90 days by default, per
+ *   profile with `retentionByProfile`).
  */
-import { Clock, Duration, Effect, Layer, Option, Schedule } from "effect"
-import { AnalyticsStore, ProfileRepository, SnapshotStore } from "@guildpulse/core"
-import { freshnessNow } from "./Health.js"
+import { Clock, Duration, Effect, Layer, Schedule } from "effect"
+import { AnalyticsStore, Refresher } from "@guildpulse/core"
+import type { FieldProvenance, StatsFields } from "@guildpulse/core"
 
-export const DEFAULT_SAMPLE_EVERY_MS = 60_000
-
-/** Records one sample per profile now; returns how many were recorded. */
-export const sampleOnce = Effect.gen(function* () {
-  const store = yield* AnalyticsStore.AnalyticsStore
-  const profiles = yield* ProfileRepository.ProfileRepository
-  const snapshots = yield* SnapshotStore.SnapshotStore
-  const now = yield* Clock.currentTimeMillis
-  const all = yield* Effect.orElseSucceed(profiles.list, () => [])
-  let recorded = 0
-  for (const profile of all) {
-    const snapshot = Option.getOrUndefined(yield* Effect.orElseSucceed(snapshots.get(profile.key), () => Option.none()))
-    const freshness = freshnessNow(profile, snapshot, now)
-    const real = freshness.state !== "demo" && freshness.state !== "unavailable" && snapshot !== undefined
-    const ok = yield* Effect.either(
-      store.record({
-        profile: profile.key,
-        atMs: now,
-        state: freshness.state,
-        ...(real && snapshot.fields.online !== undefined ? { online: snapshot.fields.online } : {}),
-        ...(real && snapshot.fields.members !== undefined ? { members: snapshot.fields.members } : {})
-      })
-    )
-    if (ok._tag === "Right") recorded += 1
-  }
-  return recorded
-})
+export const DEFAULT_MIN_INTERVAL_MS = 60_000
+export const DEFAULT_COMPACT_EVERY_MS = 3_600_000
 
 export interface RecorderOptions {
-  readonly everyMs?: number
+  /** At most one sample per profile in this interval (default one minute). */
+  readonly minIntervalMs?: number
   /** How long samples are kept (default `AnalyticsStore.DEFAULT_RETENTION_MS`, 90 days). */
   readonly retentionMs?: number
+  /** A retention of its own for some profiles (profile key → ms). */
+  readonly retentionByProfile?: Readonly<Record<string, number>>
+  /** How often the tiers are applied (default hourly); `false`: never (another process does it). */
+  readonly compactEveryMs?: number | false
 }
 
+const isLive = (round: Refresher.CompletedRound, provenance: FieldProvenance | undefined): boolean =>
+  provenance !== undefined &&
+  round.results.some((r) => r.origin !== "demo" && r.source === provenance.source && r.fetchedAtMs === provenance.fetchedAtMs)
+
 /**
- * Samples now and then every `everyMs` in a background fiber; once an hour compacts the store (core's
- * downsampling tiers: raw 48 h, 5-minute buckets to 30 days, hourly beyond, nothing past the retention).
+ * The sample of a stored round (pure): the numbers its live sources fetched in that round, at the round's
+ * time; `undefined` when it has none (a failed, demo-only or carried-forward round).
  */
+export const sampleOf = (round: Refresher.CompletedRound): AnalyticsStore.Sample | undefined => {
+  const { fields, provenance } = round.snapshot
+  const live = <K extends "online" | "members" | "boosts" | "presence">(field: K): StatsFields[K] | undefined =>
+    fields[field] !== undefined && isLive(round, provenance[field]) ? fields[field] : undefined
+  const online = live("online")
+  const members = live("members")
+  const boosts = live("boosts")
+  const presence = live("presence")
+  if (online === undefined && members === undefined && boosts === undefined && presence === undefined) return undefined
+  return {
+    profile: round.profile.key,
+    atMs: round.snapshot.attemptedAtMs,
+    state: "fresh",
+    ...(online !== undefined ? { online } : {}),
+    ...(members !== undefined ? { members } : {}),
+    ...(boosts !== undefined ? { boosts } : {}),
+    ...(presence !== undefined ? { presence } : {})
+  }
+}
+
+/** The listener `layer` registers: records a round's sample unless the profile has one within the interval. */
+export const makeListener = (store: AnalyticsStore.AnalyticsStore["Type"], options: RecorderOptions = {}) => {
+  const minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS
+  const lastAt = new Map<string, number>()
+  return (round: Refresher.CompletedRound): Effect.Effect<void> =>
+    Effect.gen(function* () {
+      const sample = sampleOf(round)
+      if (sample === undefined) return
+      let last = lastAt.get(sample.profile)
+      if (last === undefined) {
+        // First round of this profile in this process: a sample stored by an earlier run counts.
+        const recent = yield* Effect.orElseSucceed(
+          store.query({ profile: sample.profile, fromMs: sample.atMs - minIntervalMs + 1, toMs: sample.atMs + 1 }),
+          () => []
+        )
+        last = recent[recent.length - 1]?.atMs
+      }
+      if (last !== undefined && sample.atMs - last < minIntervalMs) return
+      lastAt.set(sample.profile, sample.atMs)
+      yield* Effect.catchAll(store.record(sample), (error) => Effect.logWarning(`analytics sample not recorded: ${error.message}`))
+    })
+}
+
+/** Registers the recorder on the `Refresher` and applies the tiers on a schedule, for the layer's lifetime. */
 export const layer = (
   options: RecorderOptions = {}
-): Layer.Layer<never, never, AnalyticsStore.AnalyticsStore | ProfileRepository.ProfileRepository | SnapshotStore.SnapshotStore> =>
+): Layer.Layer<never, never, AnalyticsStore.AnalyticsStore | Refresher.Refresher> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const store = yield* AnalyticsStore.AnalyticsStore
-      const every = Duration.millis(options.everyMs ?? DEFAULT_SAMPLE_EVERY_MS)
-      const retentionMs = options.retentionMs ?? AnalyticsStore.DEFAULT_RETENTION_MS
-      const compact = Effect.flatMap(Clock.currentTimeMillis, (now) => store.compact(now, { retentionMs }))
-      yield* Effect.forkScoped(Effect.repeat(sampleOnce, Schedule.spaced(every)))
-      yield* Effect.forkScoped(Effect.repeat(Effect.ignore(compact), Schedule.spaced(Duration.hours(1))))
+      const refresher = yield* Refresher.Refresher
+      yield* refresher.onRound(makeListener(store, options))
+      if (options.compactEveryMs === false) return
+      const tiers = {
+        retentionMs: options.retentionMs ?? AnalyticsStore.DEFAULT_RETENTION_MS,
+        ...(options.retentionByProfile !== undefined ? { retentionByProfile: options.retentionByProfile } : {})
+      }
+      const compact = Effect.flatMap(Clock.currentTimeMillis, (now) => store.compact(now, tiers))
+      yield* Effect.forkScoped(
+        Effect.repeat(
+          Effect.catchAll(compact, (error) => Effect.logWarning(`analytics compaction failed: ${error.message}`)),
+          Schedule.spaced(Duration.millis(options.compactEveryMs ?? DEFAULT_COMPACT_EVERY_MS))
+        )
+      )
     })
   )

@@ -2,7 +2,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
 import { AlertRules, ProfileRepository, Profiles, RateLimitStore, RefreshScheduler, Refresher } from "@guildpulse/core"
 import { Alerts } from "../src/Alerts.js"
-import * as AnalyticsRecorder from "../src/AnalyticsRecorder.js"
 import * as Notifier from "../src/Notifier.js"
 import type { AlertNotice, NotifierMessage } from "../src/Notifier.js"
 import * as Observability from "../src/Observability.js"
@@ -22,7 +21,8 @@ const harness = (rules: unknown, engineOptions: Parameters<typeof engine>[0] = {
     alertRules: rules,
     alerts: { run: false },
     digest: { run: false },
-    recorder: false
+    // Samples are recorded by the refreshes themselves (one per successful live round).
+    recorder: { compactEveryMs: false }
   }).pipe(Layer.provideMerge(engine(engineOptions)))
   return { ops: ops.messages, pager: pager.messages, layer }
 }
@@ -124,7 +124,6 @@ describe("Alerts", () => {
         Effect.gen(function* () {
           script.set("widget", { _tag: "ok", fields: { online } })
           yield* refresh()
-          yield* AnalyticsRecorder.sampleOnce
           const notices = yield* evaluate
           yield* TestClock.adjust("1 minute")
           return alertsOf(notices)

@@ -3,7 +3,6 @@ import { Duration, Effect, Layer, TestClock } from "effect"
 import { AnalyticsStore, Refresher } from "@guildpulse/core"
 import type { ProfileKey } from "@guildpulse/core"
 import { Alerts } from "../src/Alerts.js"
-import * as AnalyticsRecorder from "../src/AnalyticsRecorder.js"
 import * as Digest from "../src/Digest.js"
 import * as Notifier from "../src/Notifier.js"
 import type { DigestReport } from "../src/Notifier.js"
@@ -26,11 +25,12 @@ describe("Digest", () => {
         { profile: "main" as ProfileKey, atMs: 2 * HOUR, online: 20, members: 120, state: "degraded" },
         { profile: "main" as ProfileKey, atMs: 3 * HOUR, state: "unavailable" }
       ],
-      incidents: [{ id: "x", rule: "stale_data", profile: "main", severity: "warning", title: "Data is stale", startedAtMs: HOUR, resolvedAtMs: 2 * HOUR, notified: true }]
+      incidents: [{ id: "x", rule: "stale_data", profile: "main", severity: "warning", title: "Data is stale", startedAtMs: HOUR, resolvedAtMs: 2 * HOUR, notified: true }],
+      coverMs: HOUR
     })
     assert.deepStrictEqual(digest.online, { average: 20, peak: 30, peakAt: new Date(HOUR).toISOString() })
     assert.deepStrictEqual(digest.members, { average: 110, first: 100, last: 120, peak: 120, growth: 20, growthPercent: 20 })
-    assert.strictEqual(digest.freshUptime, 0.5)
+    assert.strictEqual(digest.freshUptime, 0.5, "two fresh samples, each covering the ttl (an hour) of four")
     assert.deepStrictEqual(digest.incidents.byRule, { stale_data: 1 })
     assert.strictEqual(digest.incidents.items[0]!.durationMinutes, 60)
   })
@@ -61,7 +61,7 @@ describe("Digest", () => {
       channels: [ops.channel],
       alertRules: { defaults: { stale_data: { olderThanMinutes: 30 }, presence_drop: { enabled: false }, circuit_open: { enabled: false } } },
       alerts: { run: false },
-      recorder: false
+      recorder: { compactEveryMs: false }
     }).pipe(Layer.provideMerge(engine({ profiles: [profile({ refresh: { ttlSeconds: 3600, maxStaleSeconds: 604_800 } })] })))
     // Monday 2026-11-16 09:30 UTC, set before the layer starts its schedule; the digest is due Monday
     // 2026-11-23 09:00 UTC.
@@ -76,7 +76,6 @@ describe("Digest", () => {
         script.set("bot", failing ? { _tag: "fail", error: { reason: "decode", message: "bad" } } : { _tag: "ok", fields: { members: 1500 + k } })
         script.set("invite", { _tag: "fail", error: { reason: "decode", message: "bad" } })
         yield* Effect.ignore(refresher.refresh(profileKey("main")))
-        yield* AnalyticsRecorder.sampleOnce
         yield* alerts.evaluate
         yield* TestClock.adjust("3 hours")
       }
@@ -84,12 +83,24 @@ describe("Digest", () => {
       assert.deepStrictEqual(digests.map((d) => d.period.to), ["2026-11-23T09:00:00.000Z"], "one digest, on Monday 09:00")
       const digest = digests[0]!
       assert.deepStrictEqual(digest.period, { from: "2026-11-16T09:00:00.000Z", to: "2026-11-23T09:00:00.000Z" })
-      assert.strictEqual(digest.samples, steps)
+      assert.strictEqual(digest.samples, steps - 2, "one sample per successful refresh: the two failed rounds recorded nothing")
       assert.strictEqual(digest.online.peak, 107)
       assert.strictEqual(digest.members.first, 1500)
       assert.strictEqual(digest.members.last, 1500 + steps - 1)
       assert.strictEqual(digest.members.growth, steps - 1)
-      assert.strictEqual(digest.freshUptime, Math.round(((steps - 2) / steps) * 10_000) / 10_000, "two samples were degraded")
+      assert.strictEqual(digest.freshUptime, Math.round(((steps - 2) / 168) * 10_000) / 10_000, "each sample covers its hour of ttl, of 168 hours")
+      assert.deepStrictEqual(digest.analytics, {
+        timeZone: "UTC",
+        latestOnline: 107,
+        boosts: null,
+        busiestHours: [
+          { day: "Monday", hour: 6, averageOnline: 107 },
+          { day: "Tuesday", hour: 6, averageOnline: 107 },
+          { day: "Wednesday", hour: 6, averageOnline: 107 }
+        ],
+        growthRank: { rank: 1, of: 1 },
+        allServers: { profiles: 1, members: 1555, online: 107, memberGrowth: 55 }
+      })
       assert.strictEqual(digest.incidents.count, 1)
       assert.deepStrictEqual(
         digest.incidents.items.map((i) => [i.rule, i.durationMinutes]),

@@ -51,8 +51,31 @@ export const digestFields = (digest: DigestReport): ReadonlyArray<Detail> => [
     value: `${signed(digest.members.growth)} (${digest.members.growthPercent === null ? "n/a" : `${digest.members.growthPercent >= 0 ? "+" : ""}${digest.members.growthPercent.toFixed(1)} %`})`
   },
   { label: "Fresh data uptime", value: pct(digest.freshUptime, 2) },
-  { label: "Incidents", value: String(digest.incidents.count) }
+  { label: "Incidents", value: String(digest.incidents.count) },
+  ...analyticsFields(digest)
 ]
+
+/** The digest's weekly analytics section (absent in digests built before it existed). */
+const analyticsFields = (digest: DigestReport): ReadonlyArray<Detail> => {
+  const a = digest.analytics
+  if (a === undefined) return []
+  const out: Array<Detail> = []
+  if (a.boosts !== null) out.push({ label: "Boosts", value: `${a.boosts.first} → ${a.boosts.last} (${signed(a.boosts.change)})` })
+  if (a.busiestHours.length > 0) {
+    out.push({
+      label: `Busiest hours (${a.timeZone})`,
+      value: a.busiestHours.map((h) => `${h.day.slice(0, 3)} ${String(h.hour).padStart(2, "0")}:00 (${num(h.averageOnline)})`).join(", ")
+    })
+  }
+  if (a.growthRank !== null && a.growthRank.of > 1) out.push({ label: "Growth rank", value: `${a.growthRank.rank} of ${a.growthRank.of}` })
+  if (a.allServers !== null && a.allServers.profiles > 1) {
+    out.push({
+      label: "All servers",
+      value: `${num(a.allServers.members)} members · ${num(a.allServers.online)} online · ${signed(a.allServers.memberGrowth)} this week (${a.allServers.profiles} servers)`
+    })
+  }
+  return out
+}
 
 export const duration = (ms: number): string => {
   if (!Number.isFinite(ms) || ms < 0) return "n/a"
