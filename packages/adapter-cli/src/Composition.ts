@@ -8,6 +8,7 @@ import { ApiKeyAuth, createServer, ObservabilityRoutes, type Listening } from "@
 import { importRoute } from "@guildpulse/adapter-wordpress"
 import { DiscordLive, TokenValidator } from "@guildpulse/connector-discord"
 import {
+  AlertRulesStore,
   ApiKeyRepository,
   type ApiKeys,
   AuditLog,
@@ -117,7 +118,7 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
       ApiKeyAuth.layerApiKeys(),
       AuditLog.layerRetention({ maxAgeMs: (settings.auditRetentionDays ?? Settings_.DEFAULT_AUDIT_RETENTION_DAYS) * 86_400_000 })
     ).pipe(Layer.provideMerge(engine))
-  // Analytics samples and alert rules in memory: what the Redis store (no such tables yet) and --memory get.
+  // Analytics samples and alert rules in memory: what --memory gets.
   const inMemory = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layer({ channels: list, digest: false })))
   if (settings.redisUrl !== undefined) {
     const storeOptions = { url: settings.redisUrl, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) }
@@ -125,7 +126,12 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
     const engine = Observability.instrumentServices(
       RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
     )
-    return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
+    // Analytics samples in Redis (shared by every instance, from `RedisStores`); alert rules in memory (no Redis
+    // store for them yet).
+    const observed = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layerWithStores({ channels: list, digest: false }))).pipe(
+      Layer.provideMerge(AlertRulesStore.layerMemory())
+    )
+    return Layer.merge(observed, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
   }
   if (options.memory !== true) {
     const stores = Observability.instrumentStores(

@@ -236,8 +236,11 @@ export const make = (options: RedisConnectionOptions): Effect.Effect<RedisConnec
 
     // Wait (bounded) for the first connection; past that, start not ready and keep reconnecting.
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
-    const deadline = (yield* Clock.currentTimeMillis) + connectTimeoutMs
-    while (!state.connected && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(Duration.millis(10))
+    // On the real clock: the socket connects in real time, whatever clock the layer is built under (a layer
+    // built under a TestClock that nobody advances would otherwise wait forever).
+    const live = Clock.make()
+    const deadline = live.unsafeCurrentTimeMillis() + connectTimeoutMs
+    while (!state.connected && live.unsafeCurrentTimeMillis() < deadline) yield* Effect.withClock(Effect.sleep(Duration.millis(10)), live)
     if (!state.connected) {
       yield* Effect.logWarning(`Redis not reachable after ${connectTimeoutMs} ms; starting not ready and retrying in the background`)
     }

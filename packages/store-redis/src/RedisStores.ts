@@ -1,6 +1,6 @@
 /**
  * Every store port of core on one Redis connection: `SnapshotStore`, `ProfileRepository`, `CircuitStore`,
- * `RateLimitStore`, `Lock`, `EventLog`, `SecretVault`, `StoreHealth`, `ApiKeyRepository`, `AuditLog` — plus
+ * `RateLimitStore`, `Lock`, `EventLog`, `SecretVault`, `StoreHealth`, `ApiKeyRepository`, `AuditLog`, `AnalyticsStore` — plus
  * `RedisConnection` and `RedisHealth`.
  *
  * ```ts
@@ -11,7 +11,8 @@
  * stays in process memory (tokens from `tokens`), and a warning says so — plaintext tokens never go to Redis.
  */
 import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
-import { ApiKeyRepository, AuditLog, CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore, StoreHealth } from "@guildpulse/core"
+import { AnalyticsStore, ApiKeyRepository, AuditLog, CircuitStore, EventLog, Lock, ProfileRepository, RateLimitStore, SecretVault, SnapshotStore, StoreHealth } from "@guildpulse/core"
+import * as RedisAnalyticsStore from "./RedisAnalyticsStore.js"
 import * as RedisApiKeyRepository from "./RedisApiKeyRepository.js"
 import * as RedisAuditLog from "./RedisAuditLog.js"
 import * as RedisCircuitStore from "./RedisCircuitStore.js"
@@ -27,6 +28,7 @@ import * as RedisSnapshotStore from "./RedisSnapshotStore.js"
 export interface RedisStoresOptions extends RedisConnection.RedisConnectionOptions {
   readonly events?: RedisEventLog.RedisEventLogOptions
   readonly rateLimits?: RedisRateLimitStore.RedisRateLimitStoreOptions
+  readonly analytics?: RedisAnalyticsStore.RedisAnalyticsStoreOptions
   /** `kid:base64key,…` (first is active): tokens are stored in Redis, sealed with AES-256-GCM. */
   readonly masterKeys?: Redacted.Redacted<string> | string
   /** Initial tokens of the in-memory vault, used only without `masterKeys`. */
@@ -45,6 +47,7 @@ export type Stores =
   | StoreHealth.StoreHealth
   | ApiKeyRepository.ApiKeyRepository
   | AuditLog.AuditLog
+  | AnalyticsStore.AnalyticsStore
   | RedisConnection.RedisConnection
   | RedisHealth.RedisHealth
 
@@ -68,6 +71,7 @@ export const layer = (options: RedisStoresOptions): Layer.Layer<Stores, ConfigEr
     RedisLock.layer,
     RedisApiKeyRepository.layer,
     RedisAuditLog.layer,
+    RedisAnalyticsStore.layer(options.analytics),
     vaultLayer(options),
     RedisHealth.layerStoreHealth.pipe(Layer.provideMerge(RedisHealth.layer), Layer.provideMerge(events))
   )

@@ -2,6 +2,7 @@
  * @guildpulse/store-redis — Redis and BullMQ implementations of GuildPulse's ports, for several instances
  * and workers sharing one Redis.
  */
+export * as RedisAnalyticsStore from "./RedisAnalyticsStore.js"
 export * as RedisApiKeyRepository from "./RedisApiKeyRepository.js"
 export * as RedisAuditLog from "./RedisAuditLog.js"
 export * as RedisCircuitStore from "./RedisCircuitStore.js"

@@ -5,6 +5,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import {
+  RedisAnalyticsStore,
   RedisApiKeyRepository,
   RedisAuditLog,
   RedisCircuitStore,
@@ -17,6 +18,7 @@ import {
   RedisSnapshotStore
 } from "../src/index.js"
 import {
+  describeAnalyticsStoreContract,
   describeApiKeyRepositoryContract,
   describeAuditLogContract,
   describeCircuitStoreContract,
@@ -57,6 +59,9 @@ describeEventLogContract("redis", (namespace, capacity) => redis(RedisEventLog.l
 describeSecretVaultContract("redis", (namespace, masterKeys) => redis(RedisSecretVault.layer(masterKeys))(namespace))
 
 describeApiKeyRepositoryContract("redis", redis(RedisApiKeyRepository.layer))
+
+// Samples keep the times they are given: compaction and retention run on the TestClock's `nowMs`.
+describeAnalyticsStoreContract("redis", redis(RedisAnalyticsStore.layer()))
 
 // The audit log keeps the times it is given (no server time): retention runs on the TestClock.
 describeAuditLogContract("redis", redis(RedisAuditLog.layer))

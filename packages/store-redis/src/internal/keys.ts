@@ -36,6 +36,9 @@ export interface Keys {
   readonly auditIds: string
   readonly auditTimes: string
   readonly unscheduled: string
+  /** Analytics: `analytics:series:<profile>` (sorted set of samples, score `atMs`) and `analytics:profiles` (the set of profiles with one). */
+  readonly analytics: (profile: string) => string
+  readonly analyticsProfiles: string
   /** BullMQ's own prefix (BullMQ appends `:<queue>:…`). */
   readonly bullPrefix: string
 }
@@ -70,5 +73,7 @@ export const makeKeys = (prefix: string): Keys => ({
   auditIds: `${prefix}audit:ids`,
   auditTimes: `${prefix}audit:times`,
   unscheduled: `${prefix}scheduler:unscheduled`,
+  analytics: (profile) => `${prefix}analytics:series:${profile}`,
+  analyticsProfiles: `${prefix}analytics:profiles`,
   bullPrefix: prefix.endsWith(":") ? `${prefix}bull` : `${prefix}:bull`
 })
