@@ -10,7 +10,7 @@ const HOUR = 3_600_000
 const DAY = 86_400_000
 const main = ProfileKey.make("main")
 
-const refresh = Effect.flatMap(Refresher.Refresher, (r) => Effect.ignore(r.refresh("main")))
+const refresh = Effect.flatMap(Refresher.Refresher, (r) => Effect.ignore(r.refresh(main)))
 const all = Effect.flatMap(AnalyticsStore.AnalyticsStore, (store) => store.query({ profile: main, fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }))
 const failing = { _tag: "fail", error: { reason: "decode", message: "malformed body" } } as const
 
@@ -65,7 +65,7 @@ describe("AnalyticsRecorder", () => {
       script.set("invite", failing)
       yield* TestClock.adjust("1 minute")
       yield* refresh
-      const snapshot = yield* Effect.flatMap(Refresher.Refresher, (r) => r.refresh("main"))
+      const snapshot = yield* Effect.flatMap(Refresher.Refresher, (r) => r.refresh(main))
       assert.strictEqual(snapshot.fields.members, 1500, "the snapshot still carries members")
       const last = (yield* all)[1]
       assert.deepStrictEqual(last, { profile: main, atMs: T0 + MINUTE, state: "fresh", online: 120, presence: { online: 60, idle: 25, dnd: 15, sampleSize: 100 } })
@@ -77,7 +77,7 @@ describe("AnalyticsRecorder", () => {
       yield* refresh
       yield* TestClock.adjust("5 minutes")
       yield* refresh
-      const snapshot = yield* Effect.flatMap(Refresher.Refresher, (r) => r.refresh("main"))
+      const snapshot = yield* Effect.flatMap(Refresher.Refresher, (r) => r.refresh(main))
       assert.strictEqual(snapshot.provenance.online?.source, "demo", "the round did store demo numbers")
       assert.deepStrictEqual(yield* all, [])
     }).pipe(Effect.provide(
