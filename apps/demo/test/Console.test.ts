@@ -141,6 +141,12 @@ describe("the operator console in Chromium", () => {
     expect(await page.getByRole("link", { name: "7 days" }).getAttribute("aria-current")).toBe("true")
     expect(await page.locator("table.heatmap tbody tr").count()).toBe(7)
     expect(await page.locator("table.heatmap thead th").count()).toBe(25)
+    // The seeded six days: each of their weekday hours has a number, and the charts were given the hourly points.
+    expect(await page.locator("table.heatmap td.hm:not(.hm-none)").count()).toBe(6 * 24)
+    const data = JSON.parse((await page.locator("#analytics-data").textContent())!) as { points: Array<{ online: number | null }>; comparison: { series: Array<{ profile: string }> } }
+    expect(data.points.filter((p) => p.online !== null).length).toBeGreaterThanOrEqual(100)
+    expect(data.comparison.series.map((s) => s.profile)).toEqual(["small", "large"])
+    expect(await page.locator("table caption").filter({ hasText: "samples" }).first().textContent()).toMatch(/^1\d\d samples/)
     await page.screenshot({ path: `${artifacts}/profile-analytics.png`, fullPage: true })
     await page.getByRole("link", { name: "Report" }).click()
     await page.waitForURL(`${server.url}/console/report`)

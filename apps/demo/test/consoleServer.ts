@@ -8,10 +8,10 @@ import type { AddressInfo } from "node:net"
 import { ApiKeyAuth, guildPulse, ObservabilityRoutes, Server as HttpServer, type GuildPulseRouter } from "@guildpulse/adapter-express"
 import { DiscordLive } from "@guildpulse/connector-discord"
 import { FakeDiscord, type FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
-import { Engine, Tokens, type Profile } from "@guildpulse/core"
+import { AnalyticsStore, Engine, Tokens, type Profile, type ProfileKey } from "@guildpulse/core"
 import { Observability, ObservabilityHttp } from "@guildpulse/observability"
 import express from "express"
-import { Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
+import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import * as DemoClock from "../src/DemoClock.js"
 import { sampleProfiles, sampleTokens } from "../src/SampleProfiles.js"
 
@@ -43,6 +43,17 @@ export const start = async (options: { readonly profiles?: ReadonlyArray<Profile
     Layer.provide(clock.layer)
   )
   const runtime = ManagedRuntime.make(engine)
+  // Six days of hourly history for two profiles (what the recorder would have written), for the charts.
+  const start = clock.now() - 6 * 86_400_000
+  await runtime.runPromise(
+    Effect.flatMap(AnalyticsStore.AnalyticsStore, (store) =>
+      Effect.forEach(["small", "large"] as const, (key, k) =>
+        Effect.forEach(Array.from({ length: 6 * 24 }, (_, i) => i), (i) =>
+          store.record({ profile: key as ProfileKey, atMs: start + i * 3_600_000, online: (k + 1) * (40 + (i % 24)), members: (k + 1) * 300 + i, state: "fresh" })
+        )
+      )
+    )
+  )
   const http = await runtime.runPromise(ObservabilityHttp.ObservabilityHttp)
   const tokens = await runtime.runPromise(Tokens.Tokens)
   const router = guildPulse({
