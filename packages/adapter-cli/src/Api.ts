@@ -83,6 +83,12 @@ export const request = (
     const status = response.status
     const expected = options.expect ?? [200]
     if (expected.includes(status)) return { status, body, headers: response.headers }
+    return yield* failure(target, method, path, status, body)
+  })
+
+/** The `CliError` of an unexpected answer (401, 403, 404, other 4xx, 5xx), with the problem's details. */
+export const failure = (target: Target, method: string, path: string, status: number, body: unknown): Effect.Effect<never, CliError> =>
+  Effect.gen(function* () {
     const detail = problemText(body)
     if (status === 401) {
       return yield* new CliError({

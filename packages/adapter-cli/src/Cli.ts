@@ -6,6 +6,7 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { CliError, EXIT_USAGE } from "./CliError.js"
+import { analyticsCommand } from "./commands/Analytics.js"
 import { doctorCommand } from "./commands/Doctor.js"
 import { importWpCommand } from "./commands/ImportWp.js"
 import { auditCommand, keysCommand } from "./commands/Keys.js"
@@ -29,6 +30,7 @@ export const root = Command.make("guildpulse").pipe(
     eventsCommand,
     keysCommand,
     auditCommand,
+    analyticsCommand,
     tokensCommand,
     importWpCommand
   ])
