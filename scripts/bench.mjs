@@ -13,6 +13,7 @@ const benchmarks = [
   { name: "redis", file: "packages/store-redis/bench/redis.bench.ts" },
   { name: "sqlite", file: "packages/store-sqlite/bench/sqlite.bench.ts" },
   { name: "recovery", file: "bench/recovery.bench.ts" },
+  { name: "analytics", file: "bench/analytics.bench.ts" },
   { name: "wordpress", file: "packages/adapter-wordpress/bench/wordpress.bench.ts" }
 ]
 const only = process.argv.slice(2)

@@ -1,0 +1,207 @@
+/**
+ * Analytics, measured:
+ *
+ * 1. Query: a 30-day, 500-point series of one profile recorded at one sample a minute (43,200 samples), through
+ *    `Analytics.series` over each store — memory, SQLite (a file in a temp dir) and Redis (a throw-away
+ *    redis-server). Two shapes of the same data: as the tiers keep it (`compact` as of the end: the last 48 h
+ *    raw, 5-minute buckets before — what a running deployment holds) and all raw (never compacted: the worst
+ *    case). Median and p95 of 20 queries after 3 warm-ups. Target: ≤ 50 ms on SQLite and Redis.
+ * 2. Recording: a refresh round of 1,000 profiles (in-process instant source, memory stores, concurrency 64)
+ *    without the recorder (baseline) and with it (memory analytics store), alternating, 5 rounds each; the
+ *    recorder's one-a-minute rule is set to 0 so every round records (the worst case). Target: ≤ 5 % added.
+ *
+ * Prints its figures beside the targets and writes bench/results/analytics.json.
+ * Run: `npm run bench -- analytics`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, loadavg, tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Analytics, AnalyticsStore, Engine, fromInput, ProfileKey, Refresher, StatsSource } from "@guildpulse/core"
+import type { GuildId, InviteCode, Profile } from "@guildpulse/core"
+import { AnalyticsRecorder } from "@guildpulse/observability"
+import { RedisAnalyticsStore, RedisConnection } from "@guildpulse/store-redis"
+import { SqliteAnalyticsStore, SqliteDatabase } from "@guildpulse/store-sqlite"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { startRedisServer } from "../packages/store-redis/test/harness/redisServer.js"
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+const MINUTE = 60_000
+const DAY = 86_400_000
+const END = Date.UTC(2026, 11, 1)
+const FROM = END - 30 * DAY
+const POINTS = 500
+const QUERY_RUNS = 20
+const WARMUPS = 3
+const ROUND_PROFILES = 1000
+const ROUNDS = 5
+const main = ProfileKey.make("main")
+const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100)
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const p95 = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!
+const ms = (n: number) => Math.round(n * 100) / 100
+
+const samples = (): Array<AnalyticsStore.Sample> =>
+  Array.from({ length: 30 * 24 * 60 }, (_, m) => ({
+    profile: main,
+    atMs: FROM + m * MINUTE,
+    state: "fresh",
+    online: 200 + Math.round(150 * Math.sin((m / 1440) * 2 * Math.PI)) + (m % 7),
+    members: 5000 + Math.floor(m / 30),
+    boosts: 7 + Math.floor(m / 10_000)
+  }))
+
+type StoreLayer = Layer.Layer<AnalyticsStore.AnalyticsStore, unknown>
+
+const measureQuery = async (layer: StoreLayer, compacted: boolean) => {
+  const runtime = ManagedRuntime.make(layer)
+  try {
+    const store = await runtime.runPromise(AnalyticsStore.AnalyticsStore)
+    await runtime.runPromise(Effect.forEach(samples(), (s) => store.record(s), { discard: true }))
+    if (compacted) await runtime.runPromise(store.compact(END))
+    const analytics = Analytics.make(store)
+    const stored = (await runtime.runPromise(store.query({ profile: main, fromMs: FROM, toMs: END }))).length
+    const times: Array<number> = []
+    let points = 0
+    for (let i = 0; i < WARMUPS + QUERY_RUNS; i++) {
+      const t = performance.now()
+      const series = await runtime.runPromise(analytics.series(main, { fromMs: FROM, toMs: END, maxPoints: POINTS }))
+      const elapsed = performance.now() - t
+      points = series.points.length
+      if (i >= WARMUPS) times.push(elapsed)
+    }
+    return { storedRows: stored, points, medianMs: ms(median(times)), p95Ms: ms(p95(times)) }
+  } finally {
+    await runtime.dispose()
+  }
+}
+
+const profileOf = (i: number): Profile =>
+  fromInput(
+    { key: `p${i}` as ProfileKey, label: "Bench", guildId: "123456789012345678" as GuildId, inviteCode: "bench" as InviteCode, refresh: { ttlSeconds: 3600 } },
+    new Date(END).toISOString()
+  )
+
+const source = StatsSource.layerFunction((request) =>
+  Effect.succeed(
+    request.source === "widget"
+      ? { online: 120, presence: { online: 60, idle: 25, dnd: 15, sampleSize: 100 } }
+      : request.source === "bot"
+      ? { online: 118, members: 1500, boosts: 4 }
+      : { online: 110, members: 1490 }
+  ))
+
+const measureRounds = async () => {
+  const profiles = Array.from({ length: ROUND_PROFILES }, (_, i) => profileOf(i))
+  const tokens = Object.fromEntries(profiles.map((p) => [p.key, "bench-token"]))
+  const engine = () => Engine.layerMemory({ profiles, tokens, scheduler: false }).pipe(Layer.provide(source))
+  const plain = ManagedRuntime.make(engine())
+  const recording = ManagedRuntime.make(
+    AnalyticsRecorder.layer({ minIntervalMs: 0, compactEveryMs: false }).pipe(
+      Layer.provideMerge(AnalyticsStore.layerMemory()),
+      Layer.provideMerge(engine())
+    )
+  )
+  const round = (runtime: ManagedRuntime.ManagedRuntime<Refresher.Refresher, unknown>) =>
+    runtime.runPromise(
+      Effect.flatMap(Refresher.Refresher, (refresher) =>
+        Effect.forEach(profiles, (p) => refresher.refreshProfile(p), { concurrency: 64, discard: true }))
+    )
+  try {
+    await round(plain)
+    await round(recording)
+    const baseline: Array<number> = []
+    const withRecorder: Array<number> = []
+    for (let i = 0; i < ROUNDS; i++) {
+      let t = performance.now()
+      await round(plain)
+      baseline.push(performance.now() - t)
+      t = performance.now()
+      await round(recording)
+      withRecorder.push(performance.now() - t)
+    }
+    const recorded = await recording.runPromise(
+      Effect.flatMap(AnalyticsStore.AnalyticsStore, (store) => store.query({ profile: profiles[0]!.key, fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }))
+    )
+    const b = median(baseline)
+    const r = median(withRecorder)
+    return {
+      profiles: ROUND_PROFILES,
+      rounds: ROUNDS,
+      baselineRoundMs: baseline.map(ms),
+      recordingRoundMs: withRecorder.map(ms),
+      baselineMedianMs: ms(b),
+      recordingMedianMs: ms(r),
+      addedPercent: ms(((r - b) / b) * 100),
+      samplesOfFirstProfile: recorded.length
+    }
+  } finally {
+    await plain.dispose()
+    await recording.dispose()
+  }
+}
+
+const main_ = async () => {
+  const work = mkdtempSync(join(tmpdir(), "gp-analytics-bench-"))
+  const server = await startRedisServer()
+  let n = 0
+  const sqlite = (): StoreLayer => {
+    n += 1
+    return SqliteAnalyticsStore.layer().pipe(Layer.provide(SqliteDatabase.layer({ dataDir: join(work, `db${n}`) })))
+  }
+  const redis = (): StoreLayer => {
+    n += 1
+    return RedisAnalyticsStore.layer().pipe(Layer.provide(RedisConnection.layer({ url: server.url, prefix: `bench${n}:` })))
+  }
+  try {
+    const query = {
+      compacted: {
+        memory: await measureQuery(AnalyticsStore.layerMemory(), true),
+        sqlite: await measureQuery(sqlite(), true),
+        redis: await measureQuery(redis(), true)
+      },
+      raw: {
+        memory: await measureQuery(AnalyticsStore.layerMemory(), false),
+        sqlite: await measureQuery(sqlite(), false),
+        redis: await measureQuery(redis(), false)
+      }
+    }
+    const recording = await measureRounds()
+    const result = {
+      benchmark: "analytics",
+      node: process.version,
+      cpus: cpus().length,
+      date: new Date().toISOString(),
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+      targets: { queryMs: 50, recordingAddedPercent: 5 },
+      query: { days: 30, sampleEveryMinutes: 1, points: POINTS, runs: QUERY_RUNS, ...query },
+      recording
+    }
+    console.log("\nanalytics: a 30-day, 500-point query of one profile at one sample a minute (median / p95 of 20)")
+    console.log("  store    as the tiers keep it            all raw (never compacted)      target")
+    for (const store of ["memory", "sqlite", "redis"] as const) {
+      const c = query.compacted[store]
+      const r = query.raw[store]
+      console.log(
+        `  ${store.padEnd(8)} ${`${c.medianMs} / ${c.p95Ms} ms (${c.storedRows} rows)`.padEnd(31)} ${`${r.medianMs} / ${r.p95Ms} ms (${r.storedRows} rows)`.padEnd(30)} ${store === "memory" ? "-" : "≤ 50 ms"}`
+      )
+    }
+    console.log(`\nanalytics: a refresh round of ${ROUND_PROFILES} profiles (median of ${ROUNDS}), every round recorded`)
+    console.log(`  baseline ${recording.baselineMedianMs} ms   with the recorder ${recording.recordingMedianMs} ms   added ${recording.addedPercent} %   target ≤ 5 %`)
+    mkdirSync(join(root, "bench/results"), { recursive: true })
+    writeFileSync(join(root, "bench/results/analytics.json"), `${JSON.stringify(result, null, 2)}\n`)
+    console.log("\nwrote bench/results/analytics.json")
+  } finally {
+    await server.stop()
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+main_().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
