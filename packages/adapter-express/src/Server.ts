@@ -9,7 +9,7 @@
  */
 import { createServer as createHttpServer, type RequestListener, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import express, { type Express, type NextFunction, type Request, type Response } from "express"
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express"
 import { Config, Effect, Option, Redacted, type ConfigError } from "effect"
 import { guildPulse, normalizePublicUrl, type GuildPulseOptions, type GuildPulseRouter } from "./GuildPulse.js"
 import { sendProblem } from "./internal/http.js"
@@ -75,6 +75,11 @@ export type ServerOptions = GuildPulseOptions & {
   readonly disposeRuntimeOnClose?: boolean
   /** How long `close()` waits for requests in flight before cutting connections (default 10 s). */
   readonly shutdownTimeoutMs?: number
+  /**
+   * Your own handlers (pages, routers), served ahead of GuildPulse's routes; they share the server's 404 and
+   * error answers (problem+json, never a stack trace) and its timeouts.
+   */
+  readonly before?: ReadonlyArray<RequestHandler>
 }
 
 export interface Listening {
@@ -112,6 +117,7 @@ export const createServer = (options: ServerOptions): GuildPulseServer => {
   app.set("etag", false)
   if (options.trustProxy !== undefined) app.set("trust proxy", options.trustProxy)
   const router = guildPulse(options)
+  for (const handler of options.before ?? []) app.use(handler)
   app.use(router)
   app.use((req: Request, res: Response) =>
     sendProblem(res, Problem.notFound(`No route for ${req.method.slice(0, 16)} ${req.path.slice(0, 200)}.`))

@@ -233,6 +233,30 @@ describe("startup and shutdown", () => {
     await h.close()
   })
 
+  it("before: your own handlers are served ahead of the API, with the server's problem answers", async () => {
+    const h = await makeHarness()
+    const pages = express.Router()
+    pages.get("/", (_req, res) => void res.type("html").send("<h1>my page</h1>"))
+    pages.get("/broken", () => {
+      throw new Error("/secret/path/file.ts:12")
+    })
+    const server = createServer({ layer: Layer.succeedContext(await h.runtime.runtime().then((rt) => rt.context)), before: [pages], disposeRuntimeOnClose: false })
+    const listening = await server.listen(0, "127.0.0.1")
+    try {
+      expect(await (await fetch(`${listening.url}/`)).text()).toBe("<h1>my page</h1>")
+      expect((await fetch(`${listening.url}/v1/profiles/main/stats`)).status).toBe(200)
+      const broken = await fetch(`${listening.url}/broken`)
+      expect({ status: broken.status, type: broken.headers.get("content-type"), leaked: (await broken.text()).includes("/secret/path") }).toEqual({
+        status: 500,
+        type: "application/problem+json; charset=utf-8",
+        leaked: false
+      })
+    } finally {
+      await listening.close()
+      await h.close()
+    }
+  })
+
   it("loadConfig reads PORT, HOST and GUILDPULSE_ADMIN_KEY (redacted, at least 16 characters)", async () => {
     const read = (env: Record<string, string>) =>
       Effect.runPromise(Effect.either(Effect.withConfigProvider(loadConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))))
