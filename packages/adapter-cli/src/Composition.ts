@@ -2,12 +2,14 @@
  * The production composition root: settings in, a running GuildPulse out. Picks the store (Redis + BullMQ
  * when a Redis URL is set, else the embedded store), points the Discord connector at Discord (or the
  * sandbox), wraps the engine with observability, seeds the profiles and tokens of the config file, and serves
- * HTTP with adapter-express.
+ * HTTP with adapter-express. The store packages load only when chosen: the embedded store's libSQL and
+ * Redis's BullMQ are not loaded by a process that does not use them.
  */
 import { ApiKeyAuth, createServer, ObservabilityRoutes, type Listening } from "@guildpulse/adapter-express"
 import { importRoute } from "@guildpulse/adapter-wordpress"
 import { DiscordLive, TokenValidator } from "@guildpulse/connector-discord"
 import {
+  activeSources,
   AlertRulesStore,
   ApiKeyRepository,
   type ApiKeys,
@@ -24,9 +26,8 @@ import {
 } from "@guildpulse/core"
 import { Logging, Observability, ObservabilityHttp, SafeUrl, DiscordWebhookNotifier, EmailNotifier, SlackNotifier, Tracing, WebhookNotifier } from "@guildpulse/observability"
 import type { Notifier } from "@guildpulse/observability"
-import { RedisEngine, RedisStores } from "@guildpulse/store-redis"
-import { SqliteEngine, SqliteStores } from "@guildpulse/store-sqlite"
 import { Clock, Config, Effect, Layer, LogLevel, ManagedRuntime, Option, Schema, type Scope } from "effect"
+import type { RequestHandler } from "express"
 import * as Graceful from "./internal/graceful.js"
 import type { Settings } from "./Settings.js"
 export { describeStore, redactUrl } from "./Settings.js"
@@ -41,6 +42,8 @@ export interface ServeOptions {
   readonly role: Role
   /** Discord API base to use instead of the settings' (the in-process sandbox). */
   readonly discordBaseUrl?: string
+  /** Discord CDN base for guild icons, banners and avatars (the sandbox's own CDN); default Discord's. */
+  readonly discordCdnUrl?: string
   /** Keep everything in memory instead of the embedded store (nothing survives a restart). */
   readonly memory?: boolean
   /** How long a graceful close waits for requests in flight before cutting connections (default 10 s). */
@@ -49,6 +52,23 @@ export interface ServeOptions {
   readonly logging?: boolean
   /** Runs once the profiles are seeded, before serving (the sandbox fills its analytics history here). */
   readonly afterSeed?: (profiles: ReadonlyArray<Profile>) => Effect.Effect<unknown, unknown, EngineServices>
+  /**
+   * The clock of the engine (default: the real one). The demo shares one movable clock between the sandbox
+   * and the engine, so its tests let numbers drift and snapshots age without waiting.
+   */
+  readonly clock?: Clock.Clock
+  /**
+   * Background refreshes (default true). `false`: refreshes happen only when asked (a stale view, the
+   * refresh route); tests use it. Embedded and memory stores only (with Redis, `role` decides).
+   */
+  readonly scheduler?: boolean
+  /** Express handlers served ahead of the API, given the engine (the demo's pages and sandbox controls). */
+  readonly pages?: (context: PagesContext) => ReadonlyArray<RequestHandler>
+}
+
+/** What `pages` get: the engine's runtime, to read profiles and views and trigger refreshes. */
+export interface PagesContext {
+  readonly runtime: ManagedRuntime.ManagedRuntime<EngineServices, unknown>
 }
 
 const levelOf: Record<Settings_.LogLevelName, LogLevel.LogLevel> = {
@@ -106,9 +126,16 @@ const channels = (settings: Settings): Effect.Effect<ReadonlyArray<Notifier.Chan
 /** The engine (stores, connector, use cases) with observability, as one layer. */
 export type EngineServices = Engine.Services | Observability.Services | TokenValidator.TokenValidator | Tokens.Tokens | ApiKeys.ApiKeys | AuditLog.AuditLog
 
-export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, unknown> => {
+export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, unknown> =>
+  options.clock === undefined ? storeLayer(options) : storeLayer(options).pipe(Layer.provide(Layer.setClock(options.clock)))
+
+const storeLayer = (options: ServeOptions): Layer.Layer<EngineServices, unknown> => {
   const { settings, role } = options
-  const discord = DiscordLive.layerWithStore({ ...settings.discord, ...(options.discordBaseUrl !== undefined ? { baseUrl: options.discordBaseUrl } : {}) })
+  const discord = DiscordLive.layerWithStore({
+    ...settings.discord,
+    ...(options.discordBaseUrl !== undefined ? { baseUrl: options.discordBaseUrl } : {}),
+    ...(options.discordCdnUrl !== undefined ? { cdnUrl: options.discordCdnUrl } : {})
+  })
   // Bot tokens: checked with Discord when set, re-validated every 6 hours, a rotation reminder after 90 days.
   const tokens = Tokens.layer({ revalidateEvery: role === "web" ? false : Tokens.DEFAULT_REVALIDATE_EVERY })
   // API keys and the audit log on the same store as the engine (SQLite file, Redis, or memory), the audit log
@@ -122,9 +149,15 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
   const inMemory = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layer({ channels: list, digest: false })))
   if (settings.redisUrl !== undefined) {
     const storeOptions = { url: settings.redisUrl, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) }
-    const stores = Observability.instrumentStores(RedisStores.layer(storeOptions))
-    const engine = Observability.instrumentServices(
-      RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores))
+    const engine = Layer.unwrapEffect(
+      Effect.map(Effect.promise(() => import("@guildpulse/store-redis")), ({ RedisEngine, RedisStores }) =>
+        Observability.instrumentServices(
+          RedisEngine.services({ scheduler: { worker: role !== "web" } }).pipe(
+            Layer.provideMerge(discord),
+            Layer.provideMerge(Observability.instrumentStores(RedisStores.layer(storeOptions)))
+          )
+        )
+      )
     )
     // Analytics samples in Redis (shared by every instance, from `RedisStores`); alert rules in memory (no Redis
     // store for them yet).
@@ -134,17 +167,22 @@ export const engineLayer = (options: ServeOptions): Layer.Layer<EngineServices, 
     return Layer.merge(observed, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
   }
   if (options.memory !== true) {
-    const stores = Observability.instrumentStores(
-      SqliteStores.layer({ dataDir: settings.dataDir, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) })
+    const engine = Layer.unwrapEffect(
+      Effect.map(Effect.promise(() => import("@guildpulse/store-sqlite")), ({ SqliteEngine, SqliteStores }) => {
+        const stores = Observability.instrumentStores(
+          SqliteStores.layer({ dataDir: settings.dataDir, ...(settings.masterKeys !== undefined ? { masterKeys: settings.masterKeys } : {}) })
+        )
+        const services = Engine.services({ scheduler: options.scheduler === false ? false : { overdueSpreadMs: SqliteEngine.DEFAULT_OVERDUE_SPREAD_MS } })
+        return Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
+      })
     )
-    const services = Engine.services({ scheduler: { overdueSpreadMs: SqliteEngine.DEFAULT_OVERDUE_SPREAD_MS } })
-    const engine = Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
     // The embedded store keeps analytics samples and alert rules: they survive a restart.
     const persisted = Layer.unwrapScoped(Effect.map(channels(settings), (list) => Observability.layerWithStores({ channels: list, digest: false })))
     return Layer.merge(persisted, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
   }
   const stores = Observability.instrumentStores(Layer.mergeAll(Engine.storesMemory(), ApiKeyRepository.layerMemory(), AuditLog.layerMemory))
-  const engine = Observability.instrumentServices(Engine.services({}).pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
+  const services = Engine.services(options.scheduler === false ? { scheduler: false } : {})
+  const engine = Observability.instrumentServices(services.pipe(Layer.provideMerge(discord), Layer.provideMerge(stores)))
   return Layer.merge(inMemory, tokens).pipe(Layer.provideMerge(governed(engine)), Layer.provide(telemetry(options)))
 }
 
@@ -266,7 +304,8 @@ export const start = async (options: ServeOptions): Promise<Running> => {
     extraRoutes: [...ObservabilityRoutes.routes(http), importRoute()],
     readiness: http.readiness,
     ...(settings.console !== undefined ? { console: { observability: http, idleTimeoutMs: settings.console.idleTimeoutMs } } : {}),
-    disposeRuntimeOnClose: false
+    disposeRuntimeOnClose: false,
+    ...(options.pages !== undefined ? { before: options.pages({ runtime }) } : {})
   })
   let listening: Listening
   try {
@@ -285,4 +324,31 @@ export const start = async (options: ServeOptions): Promise<Running> => {
       await runtime.dispose()
     }
   }
+}
+
+/** What is running, for people: the startup summary `serve` prints (and the demo, above its own pages). */
+export const summary = (
+  settings: Settings,
+  running: Running,
+  options: { readonly role: Role; readonly discord: string; readonly memory: boolean }
+): string => {
+  const lines = [
+    running.listening !== undefined ? `GuildPulse listening on ${running.listening.url}` : "GuildPulse worker running (no HTTP: --role worker)",
+    `  role       ${options.role}`,
+    `  store      ${options.memory && settings.redisUrl === undefined ? "memory (nothing survives a restart)" : Settings_.describeStore(settings)}`,
+    `  discord    ${options.discord}`,
+    `  config     ${settings.configFile ?? "none (defaults and environment)"}`,
+    `  admin API  ${settings.adminKey !== undefined ? "enabled (bootstrap key configured)" : "disabled (set GUILDPULSE_ADMIN_KEY)"}`,
+    `  console    ${settings.console === undefined ? "off (console.enabled in the config file)" : running.listening !== undefined ? `${running.listening.url}/console/ (sign in with an API key)` : "on (web role)"}`,
+    `  profiles   ${running.profiles.length === 0 ? "none (add some to the config file)" : running.profiles.length}`
+  ]
+  for (const profile of running.profiles) {
+    const sources = activeSources(profile).join(", ") || "no source"
+    const token = profile.sources.bot ? (profile.token.present ? "token set" : "no token: bot source idle") : ""
+    lines.push(`    ${profile.key.padEnd(20)} guild ${profile.guildId}  sources ${sources}${token === "" ? "" : `  (${token})`}`)
+  }
+  if (running.listening !== undefined && running.profiles[0] !== undefined) {
+    lines.push(`  try        ${running.listening.url}/v1/profiles/${running.profiles[0].key}/stats`)
+  }
+  return lines.join("\n")
 }

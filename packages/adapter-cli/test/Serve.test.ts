@@ -125,6 +125,20 @@ const requestOnce = (url: string, onSent: () => void): Promise<number | string> 
     req.end()
   })
 
+describe("guildpulse serve --sandbox", () => {
+  it("guild icons come from the sandbox's own CDN (the demo's cards show them), not Discord's", async () => {
+    const serve = await startServe(["--sandbox"], { LOG_LEVEL: "none" }, tempDir())
+    try {
+      const [, sandboxUrl] = await serve.waitFor(/controls at (http:\/\/[\d.]+:\d+)\/__sandbox\/stats/)
+      const view = (await getJson(`${serve.url}/v1/profiles/large/stats`)).body as { guild: { iconUrl?: string } }
+      expect(view.guild.iconUrl?.startsWith(`${sandboxUrl}/cdn/icons/${LARGE_GUILD_ID}/`)).toBe(true)
+    } finally {
+      serve.signal("SIGTERM")
+      await serve.exited
+    }
+  })
+})
+
 describe("guildpulse serve shutdown", () => {
   it("SIGTERM while requests wait on a slow Discord: every request is answered, then the process exits 0", async () => {
     const sandbox = await startSandbox()

@@ -3,10 +3,9 @@
  * check this machine's GuildPulse.
  */
 import { Command, Options } from "@effect/cli"
-import { activeSources, fromInput, ProfileInput } from "@guildpulse/core"
+import { fromInput, ProfileInput } from "@guildpulse/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { CliError, failed, usage } from "../CliError.js"
-import type * as Composition from "../Composition.js"
 import * as ConfigFile from "../ConfigFile.js"
 import * as Settings from "../Settings.js"
 
@@ -31,8 +30,7 @@ const errorCode = (error: unknown): unknown => (typeof error === "object" && err
 // and the operator commands start fast.
 const loadComposition = Effect.promise(() => import("../Composition.js"))
 const loadSandbox = Effect.promise(() => import("@guildpulse/connector-discord/sandbox"))
-const loadSandboxProfiles = Effect.promise(() => import("../SandboxProfiles.js"))
-const loadSandboxHistory = Effect.promise(() => import("../SandboxHistory.js"))
+const loadSandboxed = Effect.promise(() => import("../Sandboxed.js"))
 
 // ---------------------------------------------------------------------------------------------- config
 
@@ -67,28 +65,6 @@ const memoryOption = Options.boolean("memory").pipe(
   Options.withDescription("Keep everything in memory instead of the embedded store in GUILDPULSE_DATA_DIR (nothing survives a restart; the default with --sandbox)")
 )
 
-const summary = (settings: Settings.Settings, running: Composition.Running, role: Composition.Role, discord: string, memory: boolean): string => {
-  const lines = [
-    running.listening !== undefined ? `GuildPulse listening on ${running.listening.url}` : "GuildPulse worker running (no HTTP: --role worker)",
-    `  role       ${role}`,
-    `  store      ${memory && settings.redisUrl === undefined ? "memory (nothing survives a restart)" : Settings.describeStore(settings)}`,
-    `  discord    ${discord}`,
-    `  config     ${settings.configFile ?? "none (defaults and environment)"}`,
-    `  admin API  ${settings.adminKey !== undefined ? "enabled (bootstrap key configured)" : "disabled (set GUILDPULSE_ADMIN_KEY)"}`,
-    `  console    ${settings.console === undefined ? "off (console.enabled in the config file)" : running.listening !== undefined ? `${running.listening.url}/console/ (sign in with an API key)` : "on (web role)"}`,
-    `  profiles   ${running.profiles.length === 0 ? "none (add some to the config file)" : running.profiles.length}`
-  ]
-  for (const profile of running.profiles) {
-    const sources = activeSources(profile).join(", ") || "no source"
-    const token = profile.sources.bot ? (profile.token.present ? "token set" : "no token: bot source idle") : ""
-    lines.push(`    ${profile.key.padEnd(20)} guild ${profile.guildId}  sources ${sources}${token === "" ? "" : `  (${token})`}`)
-  }
-  if (running.listening !== undefined && running.profiles[0] !== undefined) {
-    lines.push(`  try        ${running.listening.url}/v1/profiles/${running.profiles[0].key}/stats`)
-  }
-  return lines.join("\n")
-}
-
 export const serveCommand = Command.make(
   "serve",
   { config: configOption, role: roleOption, sandbox: sandboxOption, memory: memoryOption },
@@ -101,36 +77,24 @@ export const serveCommand = Command.make(
         }
         const Composition = yield* loadComposition
         const memory = memoryFlag || sandbox
-        let settings = loaded
-        let discord = `${settings.discord.baseUrl} (Discord)`
-        let discordBaseUrl: string | undefined
-        let afterSeed: Composition.ServeOptions["afterSeed"]
-        if (sandbox) {
-          const { FakeDiscord } = yield* loadSandbox
-          const { sandboxProfiles, sandboxTokens } = yield* loadSandboxProfiles
-          const fake = yield* Effect.acquireRelease(
-            Effect.tryPromise({ try: () => FakeDiscord.start({ port: 0 }), catch: (e) => failed(`The sandbox could not start: ${String(e)}`) }),
-            (server) => Effect.promise(() => server.stop())
-          )
-          discordBaseUrl = `${fake.url}/api`
-          discord = `${discordBaseUrl} (sandbox in this process; controls at ${fake.url}/__sandbox/stats)`
-          if (settings.profiles.length === 0) settings = { ...settings, profiles: sandboxProfiles, tokens: sandboxTokens() }
-          // A month of history from the sandbox's curve, labelled demo (see SandboxHistory).
-          const SandboxHistory = yield* loadSandboxHistory
-          afterSeed = (profiles) => SandboxHistory.fill(fake.fixtures, profiles)
-          // The sandbox is for trying things: its operator console is on.
-          if (settings.console === undefined) settings = { ...settings, console: { idleTimeoutMs: Settings.DEFAULT_CONSOLE_IDLE_MINUTES * 60_000 } }
-        }
         // Built once here so that a bad profile surfaces as a usage error, not a crash inside the engine.
-        for (const profile of settings.profiles) fromInput(Schema.decodeUnknownSync(ProfileInput)(profile), new Date(0).toISOString())
+        for (const profile of loaded.profiles) fromInput(Schema.decodeUnknownSync(ProfileInput)(profile), new Date(0).toISOString())
+        const startFailed = (error: unknown) =>
+          errorCode(error) === "EADDRINUSE"
+            ? failed(`Port ${loaded.port} on ${loaded.host} is already in use. Stop the other program or choose another: PORT=8788 guildpulse serve`)
+            : failed(`GuildPulse could not start: ${error instanceof Error ? error.message : String(error)}`)
+        // --sandbox: the same composition against FakeDiscord in this process (`Sandboxed.start`, also the demo's).
         const running = yield* Effect.acquireRelease(
-          Effect.tryPromise({
-            try: () => Composition.start({ settings, role, memory, ...(discordBaseUrl !== undefined ? { discordBaseUrl } : {}), ...(afterSeed !== undefined ? { afterSeed } : {}) }),
-            catch: (error) =>
-              errorCode(error) === "EADDRINUSE"
-                ? failed(`Port ${settings.port} on ${settings.host} is already in use. Stop the other program or choose another: PORT=8788 guildpulse serve`)
-                : failed(`GuildPulse could not start: ${error instanceof Error ? error.message : String(error)}`)
-          }),
+          sandbox
+            ? Effect.flatMap(loadSandboxed, (Sandboxed) => Effect.tryPromise({ try: () => Sandboxed.start({ settings: loaded, role, memory }), catch: startFailed }))
+            : Effect.tryPromise({
+                try: async () => {
+                  const started = await Composition.start({ settings: loaded, role, memory })
+                  const discord = `${loaded.discord.baseUrl} (Discord)`
+                  return { ...started, summary: Composition.summary(loaded, started, { role, discord, memory }) }
+                },
+                catch: startFailed
+              }),
           (r) =>
             Effect.gen(function* () {
               yield* Console.log("Stopping: finishing requests in flight, flushing the store…")
@@ -138,7 +102,7 @@ export const serveCommand = Command.make(
               yield* Console.log("GuildPulse stopped.")
             })
         )
-        yield* Console.log(summary(settings, running, role, discord, memory))
+        yield* Console.log(running.summary)
         return yield* Effect.never
       })
     )
