@@ -3,11 +3,13 @@
 //
 // 1. The widget's browser bundle (packages/widget/dist/embed.min.js, served as /embed.js) is made with esbuild.
 // 2. The demo and the workspace packages it uses are bundled from their TypeScript sources (the
-//    "@guildpulse/source" export condition) into one JavaScript file, apps/demo/dist/start.mjs, with esbuild
-//    (JavaScript only, under a second); third-party packages stay in node_modules.
-// 3. That file runs. Each step says what it does and how long it took.
+//    "@guildpulse/source" export condition) into apps/demo/dist/start/, with esbuild (JavaScript only, about a
+//    second); third-party packages stay in node_modules. Modules loaded on demand (the embedded and Redis
+//    stores, which the demo's in-memory composition never asks for) become chunks of their own, so their
+//    packages (libSQL, BullMQ) are not loaded at start.
+// 3. apps/demo/dist/start/start.mjs runs. Each step says what it does and how long it took.
 import { spawn } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, rmSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -15,7 +17,8 @@ import { build } from "esbuild"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const main = join(root, "apps/demo/src/main.ts")
-const bundle = join(root, "apps/demo/dist/start.mjs")
+const outdir = join(root, "apps/demo/dist/start")
+const bundle = join(outdir, "start.mjs")
 if (!existsSync(main)) {
   console.error("The demo app (apps/demo) is not there. See README.md.")
   process.exit(1)
@@ -29,11 +32,14 @@ const { tsImport } = await import("tsx/esm/api")
 const { writeEmbed } = await tsImport("../packages/widget/scripts/embed.ts", import.meta.url)
 await writeEmbed()
 
-say("bundling the demo from the TypeScript sources (esbuild, JavaScript only → apps/demo/dist/start.mjs)…")
+say("bundling the demo from the TypeScript sources (esbuild, JavaScript only → apps/demo/dist/start/)…")
 const workspaceFile = /[\\/](packages|apps)[\\/][^\\/]+[\\/]src[\\/].*\.ts$/
+rmSync(outdir, { recursive: true, force: true })
 await build({
-  entryPoints: [main],
-  outfile: bundle,
+  entryPoints: { start: main },
+  outdir,
+  outExtension: { ".js": ".mjs" },
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",

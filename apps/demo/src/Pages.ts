@@ -7,6 +7,8 @@
  * The pages carry a strict CSP (scripts from this origin only, no framing). The controls change what the
  * sandbox does and start upstream calls, so a POST must come from these pages: same origin (`Sec-Fetch-Site`
  * / `Origin`) and the CSRF token of the form (double-submit cookie) — or the admin key as a bearer token.
+ * The composition serves them ahead of the API; its 404 and error answers (problem+json, no stack trace) are
+ * theirs too.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import type { FakeDiscordServer } from "@guildpulse/connector-discord/sandbox"
@@ -293,18 +295,4 @@ ${message}
     }
   })
   return pages
-}
-
-/**
- * The last error handler of the demo app: a generic problem, never a stack trace or a file path. Client
- * errors Express raised (a malformed percent-encoding, a form body too large) keep their 4xx status.
- */
-export const errorHandler = (log: (message: string) => void) => (error: unknown, req: Request, res: Response, next: NextFunction) => {
-  if (res.headersSent) return next(error)
-  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined
-  if (typeof status === "number" && status >= 400 && status < 500) {
-    return problem(res, status, "bad_request", "The request could not be processed.")
-  }
-  log(`unexpected error while serving ${req.method} ${req.path.slice(0, 200)}: ${error instanceof Error ? error.name : typeof error}`)
-  problem(res, 500, "internal", "Something went wrong on our side.")
 }

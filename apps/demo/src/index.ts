@@ -1,4 +1,4 @@
 export * as Demo from "./Demo.js"
 export * as DemoClock from "./DemoClock.js"
 export * as Pages from "./Pages.js"
-export { sampleProfiles, sampleTokens } from "./SampleProfiles.js"
+export { sampleProfileInputs, sampleProfiles, sampleTokens } from "./SampleProfiles.js"

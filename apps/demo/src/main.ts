@@ -1,26 +1,29 @@
 /**
- * `npm start`: the GuildPulse demo. Reads PORT (8787), HOST (127.0.0.1), GUILDPULSE_ADMIN_KEY (generated and
- * printed when unset) and GUILDPULSE_PUBLIC_URL (optional: absolute URL of the API, for links in widget
- * fragments), starts everything, prints the URLs, and stops cleanly on Ctrl-C.
+ * `npm start`: the GuildPulse demo — `guildpulse serve --sandbox` with the demo's sample profiles and pages.
+ * Reads the environment as `serve` does (PORT 8787, HOST 127.0.0.1, GUILDPULSE_ADMIN_KEY — generated and
+ * printed when unset —, GUILDPULSE_PUBLIC_URL, LOG_LEVEL, LOG_FORMAT, OTEL_EXPORTER_OTLP_ENDPOINT), starts
+ * everything, prints the composition's summary and the demo's URLs, and stops cleanly on Ctrl-C.
  */
+import { ConfigFile, Settings } from "@guildpulse/cli"
+import { Effect, Either } from "effect"
 import * as Demo from "./Demo.js"
 
-const port = Number(process.env["PORT"] ?? 8787)
-const host = process.env["HOST"] ?? "127.0.0.1"
-const adminKey = process.env["GUILDPULSE_ADMIN_KEY"]
-const publicUrl = process.env["GUILDPULSE_PUBLIC_URL"] || undefined
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be a port number (0-65535), got '${process.env["PORT"]}'. Example: PORT=8787 npm start`)
-  process.exit(2)
-}
-if (adminKey !== undefined && adminKey.length < 16) {
-  console.error("GUILDPULSE_ADMIN_KEY must be at least 16 characters (or unset it to get a generated one).")
-  process.exit(2)
-}
-
 const main = async () => {
-  const demo = await Demo.start({ port, host, ...(adminKey !== undefined ? { adminKey } : {}), ...(publicUrl !== undefined ? { publicUrl } : {}) })
+  // The environment only: the demo is its own configuration (no config file is read).
+  const loaded = await Effect.runPromise(Effect.either(Settings.resolveSettings({ file: undefined, config: ConfigFile.empty })))
+  if (Either.isLeft(loaded)) {
+    console.error(`Invalid environment for the demo:\n${loaded.left.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}\nExample: PORT=8787 npm start`)
+    process.exit(2)
+  }
+  const settings = loaded.right
+  const demo = await Demo.start({ settings }).catch((error: unknown) => {
+    const code = typeof error === "object" && error !== null && "code" in error ? (error as { code?: unknown }).code : undefined
+    if (code === "EADDRINUSE") console.error(`Port ${settings.port} is already in use. Stop the other program or choose another: PORT=8788 npm start`)
+    else console.error("The demo could not start:", error instanceof Error ? error.message : error)
+    process.exit(1)
+  })
   const lines = [
+    demo.summary,
     "",
     "GuildPulse demo is running",
     "",
@@ -52,9 +55,4 @@ const main = async () => {
   process.on("SIGTERM", () => void stop("SIGTERM"))
 }
 
-main().catch((error: unknown) => {
-  const code = typeof error === "object" && error !== null && "code" in error ? (error as { code?: unknown }).code : undefined
-  if (code === "EADDRINUSE") console.error(`Port ${port} is already in use. Stop the other program or choose another: PORT=8788 npm start`)
-  else console.error("The demo could not start:", error instanceof Error ? error.message : error)
-  process.exit(1)
-})
+void main()

@@ -100,3 +100,27 @@ describe("demo app (operations)", () => {
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(["/metrics", "/v1/health", "/v1/alerts/rules", "/v1/profiles/{profile}/stats"]))
   })
 })
+
+describe("demo app (the serve --sandbox composition)", () => {
+  it("prints the composition's startup summary: listening URL, memory store, the sandbox as Discord, the three profiles", () => {
+    expect(demo.summary.split("\n").slice(0, 4)).toEqual([
+      `GuildPulse listening on ${demo.url}`,
+      "  role       all",
+      "  store      memory (nothing survives a restart)",
+      `  discord    ${demo.sandbox.apiUrl} (sandbox in this process; controls at ${demo.sandbox.url}/__sandbox/stats)`
+    ])
+  })
+
+  it("has the composition's API keys: a key created with the admin key reads the profiles", async () => {
+    const created = await fetch(`${demo.url}/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${demo.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "reader", scopes: ["profiles:read"] })
+    })
+    expect(created.status).toBe(201)
+    const { secret } = (await created.json()) as { secret: string }
+    const listed = await get("/v1/profiles", { authorization: `Bearer ${secret}` })
+    expect(listed.status).toBe(200)
+  })
+})
+
