@@ -111,6 +111,10 @@ describe("demo app (the serve --sandbox composition)", () => {
     ])
   })
 
+  it("serves the operator console's sign-in page", async () => {
+    expect((await get("/console/login")).status).toBe(200)
+  })
+
   it("has the composition's API keys: a key created with the admin key reads the profiles", async () => {
     const created = await fetch(`${demo.url}/v1/keys`, {
       method: "POST",
