@@ -82,8 +82,6 @@ export const start = async (options: DemoOptions = {}): Promise<RunningDemo> => 
     role: "all",
     memory: true,
     clock: clock.effectClock,
-    // The operator console is on in the demo (sign in with the admin key).
-    console: true,
     ...(options.sandboxPort !== undefined ? { sandboxPort: options.sandboxPort } : {}),
     ...(options.scheduler === false ? { scheduler: false } : {}),
     ...(options.telemetryFromEnv === false ? { logging: false } : {}),

@@ -64,8 +64,6 @@ export interface ServeOptions {
   readonly scheduler?: boolean
   /** Express handlers served ahead of the API, given the engine (the demo's pages and sandbox controls). */
   readonly pages?: (context: PagesContext) => ReadonlyArray<RequestHandler>
-  /** The operator console at /console, with the health dashboard and alert rules (default off). */
-  readonly console?: boolean
 }
 
 /** What `pages` get: the engine's runtime, to read profiles and views and trigger refreshes. */
@@ -307,7 +305,6 @@ export const start = async (options: ServeOptions): Promise<Running> => {
     readiness: http.readiness,
     ...(settings.console !== undefined ? { console: { observability: http, idleTimeoutMs: settings.console.idleTimeoutMs } } : {}),
     disposeRuntimeOnClose: false,
-    ...(options.console === true ? { console: { observability: http } } : {}),
     ...(options.pages !== undefined ? { before: options.pages({ runtime }) } : {})
   })
   let listening: Listening
