@@ -10,6 +10,11 @@
  *    without the recorder (baseline) and with it (memory analytics store), alternating, 5 rounds each; the
  *    recorder's one-a-minute rule is set to 0 so every round records (the worst case). Target: ≤ 5 % added.
  *
+ * 3. Export: one year of one-a-minute samples (525,600) in a SQLite file, exported as CSV through
+ *    `Analytics.export` into a sink that only counts bytes; the live heap (after a full GC, `--expose-gc`) is
+ *    sampled every 10th page (a page is a day) and its peak above the heap before the export is reported beside
+ *    the output size.
+ *
  * Prints its figures beside the targets and writes bench/results/analytics.json.
  * Run: `npm run bench -- analytics`.
  */
@@ -22,7 +27,7 @@ import type { GuildId, InviteCode, Profile } from "@guildpulse/core"
 import { AnalyticsRecorder } from "@guildpulse/observability"
 import { RedisAnalyticsStore, RedisConnection } from "@guildpulse/store-redis"
 import { SqliteAnalyticsStore, SqliteDatabase } from "@guildpulse/store-sqlite"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { startRedisServer } from "../packages/store-redis/test/harness/redisServer.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -142,6 +147,50 @@ const measureRounds = async () => {
   }
 }
 
+const measureExport = async (dataDir: string) => {
+  const YEAR = 365 * DAY
+  const start = END - YEAR
+  const runtime = ManagedRuntime.make(SqliteAnalyticsStore.layer().pipe(Layer.provideMerge(SqliteDatabase.layer({ dataDir }))))
+  try {
+    const store = await runtime.runPromise(AnalyticsStore.AnalyticsStore)
+    const perDay = 24 * 60
+    for (let d = 0; d < 365; d++) {
+      await runtime.runPromise(
+        Effect.forEach(Array.from({ length: perDay }, (_, m) => m), (m) =>
+          store.record({ profile: main, atMs: start + d * DAY + m * MINUTE, state: "fresh", online: 100 + (m % 50), members: 5000 + d, boosts: 3 }), { discard: true })
+      )
+      if (d % 30 === 29) await runtime.runPromise(SqliteDatabase.SqliteDatabase.pipe(Effect.flatMap((db) => db.flush)))
+    }
+    await runtime.runPromise(SqliteDatabase.SqliteDatabase.pipe(Effect.flatMap((db) => db.flush)))
+    const gc = (globalThis as { gc?: () => void }).gc
+    gc?.()
+    const before = process.memoryUsage().heapUsed
+    let peak = before
+    let chunks = 0
+    let bytes = 0
+    let rows = 0
+    const t = performance.now()
+    await runtime.runPromise(
+      Stream.runForEach(Analytics.make(store).export(main, { fromMs: start, toMs: END, format: "csv", timeZone: "Europe/Berlin" }), (chunk) =>
+        Effect.sync(() => {
+          bytes += Buffer.byteLength(chunk)
+          for (let i = 0; i < chunk.length; i++) if (chunk.charCodeAt(i) === 10) rows++
+          // The live heap (after a full GC) every 10th page: what the export holds, not garbage waiting.
+          chunks += 1
+          if (chunks % 10 === 0) {
+            gc?.()
+            peak = Math.max(peak, process.memoryUsage().heapUsed)
+          }
+        }))
+    )
+    const elapsed = performance.now() - t
+    const mb = (n: number) => Math.round((n / 1_048_576) * 10) / 10
+    return { samples: 365 * perDay, rows: rows - 1, outputMB: mb(bytes), heapBeforeMB: mb(before), heapPeakMB: mb(peak), heapPeakAboveBeforeMB: mb(peak - before), seconds: ms(elapsed / 1000), gcExposed: gc !== undefined }
+  } finally {
+    await runtime.dispose()
+  }
+}
+
 const main_ = async () => {
   const work = mkdtempSync(join(tmpdir(), "gp-analytics-bench-"))
   const server = await startRedisServer()
@@ -168,6 +217,7 @@ const main_ = async () => {
       }
     }
     const recording = await measureRounds()
+    const exported = await measureExport(join(work, "export"))
     const result = {
       benchmark: "analytics",
       node: process.version,
@@ -176,7 +226,8 @@ const main_ = async () => {
       loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
       targets: { queryMs: 50, recordingAddedPercent: 5 },
       query: { days: 30, sampleEveryMinutes: 1, points: POINTS, runs: QUERY_RUNS, ...query },
-      recording
+      recording,
+      export: exported
     }
     console.log("\nanalytics: a 30-day, 500-point query of one profile at one sample a minute (median / p95 of 20)")
     console.log("  store    as the tiers keep it            all raw (never compacted)      target")
@@ -189,6 +240,8 @@ const main_ = async () => {
     }
     console.log(`\nanalytics: a refresh round of ${ROUND_PROFILES} profiles (median of ${ROUNDS}), every round recorded`)
     console.log(`  baseline ${recording.baselineMedianMs} ms   with the recorder ${recording.recordingMedianMs} ms   added ${recording.addedPercent} %   target ≤ 5 %`)
+    console.log(`\nanalytics: CSV export of one year at one sample a minute (${exported.samples} samples, SQLite)`)
+    console.log(`  ${exported.rows} rows, ${exported.outputMB} MB written in ${exported.seconds} s; heap ${exported.heapBeforeMB} MB before, peak ${exported.heapPeakMB} MB (+${exported.heapPeakAboveBeforeMB} MB)`)
     mkdirSync(join(root, "bench/results"), { recursive: true })
     writeFileSync(join(root, "bench/results/analytics.json"), `${JSON.stringify(result, null, 2)}\n`)
     console.log("\nwrote bench/results/analytics.json")

@@ -22,7 +22,7 @@ for (const bench of benchmarks) {
   if (only.length > 0 && !only.includes(bench.name)) continue
   if (!existsSync(bench.file)) continue
   console.log(`\n=== bench: ${bench.name} (${bench.file}) ===`)
-  const run = spawnSync(process.execPath, ["--conditions=@guildpulse/source", "--import", "tsx", bench.file], { stdio: "inherit" })
+  const run = spawnSync(process.execPath, ["--expose-gc", "--conditions=@guildpulse/source", "--import", "tsx", bench.file], { stdio: "inherit" })
   if (run.status !== 0) failed += 1
 }
 process.exit(failed === 0 ? 0 : 1)
