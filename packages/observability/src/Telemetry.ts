@@ -21,6 +21,8 @@ export interface UpstreamWindow {
   readonly errors: number
   /** errors / requests, `null` without requests. */
   readonly errorRate: number | null
+  /** Mean response time of the calls with a duration, `null` without any. */
+  readonly meanMs: number | null
   readonly p50Ms: number | null
   readonly p95Ms: number | null
 }
@@ -169,6 +171,7 @@ export const make = (options: TelemetryOptions = {}) =>
             requests: recent.length,
             errors,
             errorRate: recent.length === 0 ? null : errors / recent.length,
+            meanMs: durations.length === 0 ? null : Math.round((durations.reduce((sum, d) => sum + d, 0) / durations.length) * 10) / 10,
             p50Ms: percentile(durations, 50),
             p95Ms: percentile(durations, 95)
           }

@@ -48,8 +48,8 @@ describe("Health", () => {
       assert.strictEqual(main.lastSuccessAt, new Date(T0 + 3_400).toISOString())
       assert.deepStrictEqual(main.lastError, { reason: "decode", message: "unexpected body", at: failedAt })
       const widget = main.sources.find((s) => s.source === "widget")!
-      // 0 (the failure), 100, 200, 300, 400 ms: nearest-rank p50 = 200, p95 = 400.
-      assert.deepStrictEqual(widget.window, { requests: 5, errors: 1, errorRate: 0.2, p50Ms: 200, p95Ms: 400 })
+      // 0 (the failure), 100, 200, 300, 400 ms: mean 200, nearest-rank p50 = 200, p95 = 400.
+      assert.deepStrictEqual(widget.window, { requests: 5, errors: 1, errorRate: 0.2, meanMs: 200, p50Ms: 200, p95Ms: 400 })
       assert.deepStrictEqual(widget.circuit, { state: "closed", since: null, retryAt: null })
       const invite = main.sources.find((s) => s.source === "invite")!
       assert.deepStrictEqual([invite.window.requests, invite.window.errors, invite.window.errorRate], [5, 3, 0.6])
@@ -156,7 +156,7 @@ describe("Health", () => {
     assert.deepStrictEqual(HealthModule.profileStatus({ ...base, tokenDays: -1 }).reasons, ["token_expired"])
     assert.deepStrictEqual(HealthModule.profileStatus({ ...base, usesToken: false, tokenStatus: "invalid" }).status, "ok")
     assert.deepStrictEqual(
-      HealthModule.profileStatus({ ...base, windows: [{ source: "widget", window: { requests: 3, errors: 3, errorRate: 1, p50Ms: 1, p95Ms: 1 } }] }).status,
+      HealthModule.profileStatus({ ...base, windows: [{ source: "widget", window: { requests: 3, errors: 3, errorRate: 1, meanMs: 1, p50Ms: 1, p95Ms: 1 } }] }).status,
       "ok",
       "too few calls to judge"
     )

@@ -142,13 +142,14 @@ function guildpulse_debug_information($info) {
                 $fields['profile_' . $key . '_' . $s['source']] = array(
                     'label' => sprintf(__('%1$s: %2$s source', 'guildpulse'), $key, (string) $s['source']),
                     'value' => sprintf(
-                        __('error rate %1$s (%2$d/%3$d calls, last hour), response time p50 %4$s / p95 %5$s, circuit %6$s', 'guildpulse'),
+                        __('error rate %1$s (%2$d/%3$d calls, last hour), response time mean %7$s, p50 %4$s / p95 %5$s, circuit %6$s', 'guildpulse'),
                         guildpulse_percent($w['errorRate'] ?? null),
                         (int) ($w['errors'] ?? 0),
                         (int) ($w['requests'] ?? 0),
                         isset($w['p50Ms']) ? (int) $w['p50Ms'] . ' ms' : __('n/a', 'guildpulse'),
                         isset($w['p95Ms']) ? (int) $w['p95Ms'] . ' ms' : __('n/a', 'guildpulse'),
-                        (string) ($s['circuit']['state'] ?? '?')
+                        (string) ($s['circuit']['state'] ?? '?'),
+                        isset($w['meanMs']) ? (int) round((float) $w['meanMs']) . ' ms' : __('n/a', 'guildpulse')
                     ),
                 );
             }
