@@ -13,7 +13,7 @@
  */
 import { Chunk, Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import { AnalyticsStore, aggregateOf, countOf, mergeAggregates, spanOf, summarize } from "./AnalyticsStore.js"
-import type { Aggregate, Field, Sample } from "./AnalyticsStore.js"
+import type { Aggregate, Downsampled, Field, Sample } from "./AnalyticsStore.js"
 import { ValidationError } from "./Errors.js"
 import type { StoreError } from "./Errors.js"
 import type { ProfileKey } from "./Identifiers.js"
@@ -107,6 +107,19 @@ export const downsample = (samples: ReadonlyArray<Sample>, options: SeriesOption
   }
   close()
   points.push(pointOf(newest))
+  return points
+}
+
+/** The points of a series the store downsampled itself: the same as `downsample` over its samples. */
+export const pointsOf = (downsampled: Downsampled, fromMs: number): Array<Point> => {
+  const startOf = (slot: number) => fromMs + Math.round(slot * downsampled.widthMs)
+  const points: Array<Point> = downsampled.slots.map((s) => ({
+    atMs: startOf(s.slot),
+    spanMs: startOf(s.slot + 1) - startOf(s.slot),
+    count: s.count,
+    ...withFields(s)
+  }))
+  points.push(pointOf(downsampled.newest))
   return points
 }
 
@@ -721,14 +734,22 @@ export class Analytics extends Context.Tag("@guildpulse/core/Analytics")<
 export const make = (store: AnalyticsStore["Type"]): Analytics["Type"] => {
   const query = (profile: ProfileKey, range: Range) => store.query({ profile, fromMs: range.fromMs, toMs: range.toMs })
   return Analytics.of({
-    series: (profile, options) =>
-      Effect.map(query(profile, options), (samples) => ({
+    series: (profile, options) => {
+      const series = (points: ReadonlyArray<Point>): Series => ({
         profile,
         fromMs: options.fromMs,
         toMs: options.toMs,
         maxPoints: options.maxPoints,
-        points: downsample(samples, options)
-      })),
+        points
+      })
+      const merged = Effect.map(query(profile, options), (samples) => series(downsample(samples, options)))
+      const maxPoints = Math.floor(options.maxPoints)
+      if (store.downsampled === undefined || maxPoints < 2) return merged
+      return Effect.flatMap(
+        store.downsampled({ profile, fromMs: options.fromMs, toMs: options.toMs }, maxPoints),
+        Option.match({ onNone: () => merged, onSome: (d) => Effect.succeed(series(pointsOf(d, options.fromMs))) })
+      )
+    },
     aggregates: (profile, range) => Effect.map(query(profile, range), aggregates),
     heatmap: (profile, options) => Effect.map(query(profile, options), (samples) => heatmap(samples, options.timeZone, options.field)),
     compare: (profiles, options) =>

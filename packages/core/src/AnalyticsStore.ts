@@ -8,7 +8,7 @@
  * keeps min/max/avg/count of online and members, how many raw samples it folds and how many were fresh, so
  * peaks and averages survive: `summarize` over a period answers the same before and after compaction.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { StoreError } from "./Errors.js"
 import type { ProfileKey } from "./Identifiers.js"
 import type { PresenceSample } from "./GuildStats.js"
@@ -94,6 +94,30 @@ export interface SampleQuery {
   readonly toMs: number
 }
 
+/** The samples of one slot of a downsampled series, merged (`summarize` without `fresh`). */
+export interface SlotSummary {
+  readonly slot: number
+  /** Raw samples the slot's samples stand for. */
+  readonly count: number
+  readonly online?: Aggregate
+  readonly members?: Aggregate
+  readonly boosts?: Aggregate
+}
+
+/**
+ * A series downsampled by the store itself (`AnalyticsStore.downsampled`): the range's newest sample, and every
+ * other sample of the range merged per slot, where `slot = min(maxPoints - 2, floor((atMs - fromMs) / widthMs))`
+ * and `widthMs = (newest.atMs - fromMs) / (maxPoints - 1)` (`slotWidth`), slots without samples left out.
+ */
+export interface Downsampled {
+  readonly newest: Sample
+  readonly widthMs: number
+  readonly slots: ReadonlyArray<SlotSummary>
+}
+
+/** The width of a slot of a downsampled series whose newest sample is at `newestAtMs`. */
+export const slotWidth = (newestAtMs: number, fromMs: number, maxPoints: number): number => (newestAtMs - fromMs) / (maxPoints - 1)
+
 export class AnalyticsStore extends Context.Tag("@guildpulse/core/AnalyticsStore")<
   AnalyticsStore,
   {
@@ -110,6 +134,13 @@ export class AnalyticsStore extends Context.Tag("@guildpulse/core/AnalyticsStore
      * `fineMs` folded into whole hourly buckets. Running it again changes nothing.
      */
     readonly compact: (nowMs: number, tiers?: Partial<Tiers>) => Effect.Effect<CompactionReport, StoreError>
+    /**
+     * Optional: the range downsampled to at most `maxPoints` points inside the store, so a month of samples is
+     * not shipped to be merged (see `Downsampled`). `None` asks the caller to `query` and merge: the store
+     * answers only when the range holds more than `maxPoints` samples, `maxPoints ≥ 2` and the slots have a
+     * width.
+     */
+    readonly downsampled?: (query: SampleQuery, maxPoints: number) => Effect.Effect<Option.Option<Downsampled>, StoreError>
   }
 >() {}
 

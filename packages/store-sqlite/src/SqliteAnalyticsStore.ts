@@ -9,7 +9,7 @@
  *   maintenance run of the database (default every 15 minutes) compacts as of the current time with the
  *   store's tiers: the file's size is bounded without anyone asking.
  */
-import { Clock, Context, Effect, Layer, Scope } from "effect"
+import { Clock, Context, Effect, Layer, Option, Scope } from "effect"
 import { AnalyticsStore, FreshnessState, PresenceSample } from "@guildpulse/core"
 import type { ProfileKey, StoreError } from "@guildpulse/core"
 import { Schema } from "effect"
@@ -119,6 +119,48 @@ export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<S
     const tierDelete = database.db.prepare("DELETE FROM samples WHERE span_ms < ? AND at_ms < ?")
     let pending: Array<AnalyticsStore.Sample> = []
 
+    // Downsampling inside the database: a month is ~11,000 rows, and handing rows to JavaScript is what costs.
+    const countInRange = database.db.prepare("SELECT count(*) FROM samples WHERE profile = ? AND at_ms >= ? AND at_ms < ?").raw(true)
+    const newestInRange = database.db
+      .prepare(`SELECT rowid, ${COLUMNS} FROM samples WHERE profile = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms DESC, rowid DESC LIMIT 1`)
+      .raw(true)
+    // A raw row (span_ms 0) counts as a bucket of one; float division as in JavaScript, truncated (≥ 0: floor).
+    const field = (name: string) =>
+      `min(CASE WHEN span_ms = 0 THEN ${name} ELSE ${name}_min END), max(CASE WHEN span_ms = 0 THEN ${name} ELSE ${name}_max END), ` +
+      `sum(CASE WHEN span_ms = 0 THEN ${name} ELSE ${name}_sum END), sum(CASE WHEN span_ms = 0 THEN ${name} IS NOT NULL ELSE coalesce(${name}_n, 0) END)`
+    const slotSummaries = database.db
+      .prepare(
+        `SELECT min(?, CAST(CAST(at_ms - ? AS REAL) / ? AS INTEGER)) AS slot, sum(CASE WHEN span_ms = 0 THEN 1 ELSE coalesce(n, 1) END), ` +
+          `${field("online")}, ${field("members")}, ${field("boosts")} ` +
+          "FROM samples WHERE profile = ? AND at_ms >= ? AND at_ms < ? AND rowid <> ? GROUP BY slot ORDER BY slot"
+      )
+      .raw(true)
+
+    const downsampled = (q: AnalyticsStore.SampleQuery, maxPoints: number) =>
+      database.read(STORE, () => {
+        // Samples not yet written are merged by the caller's path.
+        if (maxPoints < 2 || pending.some((s) => s.profile === q.profile && s.atMs >= q.fromMs && s.atMs < q.toMs)) return Option.none()
+        const [count] = countInRange.get(q.profile, q.fromMs, q.toMs) as [number]
+        if (Number(count) <= maxPoints) return Option.none()
+        const row = newestInRange.get(q.profile, q.fromMs, q.toMs) as [number, ...Row] | undefined
+        const newest = row === undefined ? undefined : toSample(row.slice(1) as Row)
+        if (row === undefined || newest === undefined) return Option.none()
+        const widthMs = AnalyticsStore.slotWidth(newest.atMs, q.fromMs, maxPoints)
+        if (!(widthMs > 0)) return Option.none()
+        const rows = slotSummaries.all(maxPoints - 2, q.fromMs, widthMs, q.profile, q.fromMs, q.toMs, row[0]) as Array<Array<Num>>
+        const slots = rows.map(([slot, n, ...fields]): AnalyticsStore.SlotSummary => {
+          const [o, m, b] = [0, 4, 8].map((i) => aggregate(fields[i] ?? null, fields[i + 1] ?? null, fields[i + 2] ?? null, fields[i + 3] ?? null))
+          return {
+            slot: Number(slot),
+            count: Number(n),
+            ...(o !== undefined ? { online: o } : {}),
+            ...(m !== undefined ? { members: m } : {}),
+            ...(b !== undefined ? { boosts: b } : {})
+          }
+        })
+        return Option.some<AnalyticsStore.Downsampled>({ newest, widthMs, slots })
+      })
+
     yield* database.registerWriteBehind({
       name: STORE,
       take: () => {
@@ -214,6 +256,7 @@ export const make = (options: SqliteAnalyticsStoreOptions = {}): Effect.Effect<S
           Effect.asVoid(database.write(STORE, () => deleteStatement.run(profile)))
         ),
       compact,
+      downsampled,
       applyPolicy
     }
   })

@@ -1,6 +1,6 @@
 /** The behaviour every `AnalyticsStore` shares. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Analytics, AnalyticsStore, ProfileKey } from "../index.js"
 
 const main = ProfileKey.make("main")
@@ -109,6 +109,38 @@ export const describeAnalyticsStoreContract = (name: string, makeLayer: (namespa
         assert.strictEqual(heatmap.samples.flat().reduce((a, b) => a + b, 0), 5760)
         assert.strictEqual(Math.max(...heatmap.peak.flat().map((v) => v ?? 0)), 7000)
       }).pipe(Effect.provide(makeLayer("analytics"))))
+
+    it.effect("a series is core's downsample of the stored samples, also where the store downsamples itself", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore.AnalyticsStore
+        const now = 40 * DAY
+        const from = now - 4 * DAY
+        // Four days a minute (two of them compacted into 5-minute buckets), two samples at the newest instant,
+        // some without members, one peak.
+        for (let m = 0; m < 4 * 24 * 60; m++) {
+          yield* store.record({
+            profile: main, atMs: from + m * MINUTE, state: m % 11 === 0 ? "stale" : "fresh",
+            online: m === 1234 ? 9000 : 40 + ((m * 13) % 97), ...(m % 17 === 0 ? {} : { members: 3000 + Math.floor(m / 50) }), boosts: 2 + Math.floor(m / 3000)
+          })
+        }
+        yield* store.record({ profile: main, atMs: now - MINUTE, state: "fresh", online: 77, members: 3100 })
+        yield* store.compact(now)
+        const analytics = Analytics.make(store)
+        for (const [fromMs, maxPoints] of [[from, 300], [from, 2], [from, 7], [from + 3 * DAY, 500], [from + DAY + 7 * MINUTE, 999], [from, 100_000]] as const) {
+          const range = { profile: main, fromMs, toMs: now }
+          if (store.downsampled !== undefined && maxPoints <= 999) {
+            assert.isTrue(Option.isSome(yield* store.downsampled(range, maxPoints)), `the store downsamples ${maxPoints} points itself`)
+          }
+          const expected = Analytics.downsample(yield* store.query(range), { fromMs, toMs: now, maxPoints })
+          const actual = (yield* analytics.series(main, { fromMs, toMs: now, maxPoints })).points
+          const shape = (points: ReadonlyArray<Analytics.Point>) =>
+            points.map((p) => [p.atMs, p.spanMs, p.count, ...(["online", "members", "boosts"] as const).map((f) => p[f] && [p[f].min, p[f].max, p[f].count])])
+          assert.deepStrictEqual(shape(actual), shape(expected), `${maxPoints} points from ${fromMs}`)
+          actual.forEach((p, i) => {
+            for (const f of ["online", "members", "boosts"] as const) assert.closeTo(p[f]?.avg ?? 0, expected[i]?.[f]?.avg ?? 0, 1e-9)
+          })
+        }
+      }).pipe(Effect.provide(makeLayer("downsampled"))))
 
     it.effect("prune drops what is older than the cut for every profile and says how many went; delete drops one series", () =>
       Effect.gen(function* () {

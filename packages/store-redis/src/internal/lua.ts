@@ -294,3 +294,83 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `
 )
+
+/**
+ * KEYS[1] a profile's analytics series · ARGV[1] from (inclusive score), ARGV[2] to (exclusive, "(<ms>"),
+ * ARGV[3] maxPoints. Core's `downsample` inside Redis: every sample of the range but the newest merged per
+ * slot (min/max, sum of avg × count, count — the same arithmetic in the same order as core's
+ * `mergeAggregates`), so only ~maxPoints slots leave the server. Replies `{count}` when the caller should
+ * merge itself (few samples, or no slot width), else `{count, newest member, then per slot: slot, count,
+ * and min, max, sum, n of online, members and boosts ("" when absent)}`, numbers as exact decimal strings.
+ */
+export const analyticsDownsample = script(
+  "analyticsDownsample",
+  `
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2])
+local count = #members
+local maxPoints = tonumber(ARGV[3])
+if maxPoints < 2 or count <= maxPoints then return {count} end
+local null = cjson.null
+local function decode(member)
+  local ok, v = pcall(cjson.decode, member)
+  if ok and type(v) == 'table' and type(v[1]) == 'number' then return v end
+  return nil
+end
+local newest = decode(members[count])
+if newest == nil then return {count} end
+local from = tonumber(ARGV[1])
+local width = (newest[1] - from) / (maxPoints - 1)
+if not (width > 0) then return {count} end
+local last = maxPoints - 2
+local slots, order = {}, {}
+local function add(acc, i, min, max, sum, n)
+  if acc[i] == nil then
+    acc[i], acc[i + 1], acc[i + 2], acc[i + 3] = min, max, sum, n
+  else
+    if min < acc[i] then acc[i] = min end
+    if max > acc[i + 1] then acc[i + 1] = max end
+    acc[i + 2] = acc[i + 2] + sum
+    acc[i + 3] = acc[i + 3] + n
+  end
+end
+for k = 1, count - 1 do
+  local v = decode(members[k])
+  if v ~= nil then
+    local s = math.floor((v[1] - from) / width)
+    if s > last then s = last end
+    local acc = slots[s]
+    if acc == nil then
+      acc = { n = 0 }
+      slots[s] = acc
+      order[#order + 1] = s
+    end
+    local b = v[7]
+    if b == null then
+      acc.n = acc.n + 1
+      for f = 0, 2 do
+        local x = v[3 + f]
+        if x ~= null then add(acc, 1 + 4 * f, x, x, x * 1, 1) end
+      end
+    else
+      acc.n = acc.n + b[2]
+      for f = 0, 2 do
+        local a = b[4 + f]
+        if a ~= null and a[4] ~= 0 then add(acc, 1 + 4 * f, a[1], a[2], a[3] * a[4], a[4]) end
+      end
+    end
+  end
+end
+local function exact(x)
+  if x == nil then return '' end
+  return string.format('%.17g', x)
+end
+local reply = { count, members[count] }
+for _, s in ipairs(order) do
+  local acc = slots[s]
+  reply[#reply + 1] = tostring(s)
+  reply[#reply + 1] = exact(acc.n)
+  for i = 1, 12 do reply[#reply + 1] = exact(acc[i]) end
+end
+return reply
+`
+)
