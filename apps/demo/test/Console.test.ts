@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { launch } from "./browser.js"
 import * as ConsoleServer from "./consoleServer.js"
 
+/** A busy machine renders slowly: every poll waits for its outcome up to 20 s (vitest's default is 1 s). */
+const POLL = { timeout: 20_000 }
+
 const require = createRequire(import.meta.url)
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8")
 const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test-artifacts/console")
@@ -88,8 +91,8 @@ describe("the operator console in Chromium", () => {
   it("signs in and shows the dashboard; an outage turns the profile's row degraded and back live, without a reload", async () => {
     await signIn(page, ConsoleServer.ADMIN_KEY)
     const row = page.locator('tr[data-profile="small"]')
-    await expect.poll(() => row.getAttribute("data-status")).toBe("ok")
-    await expect.poll(() => page.locator("body").getAttribute("data-live-state")).toBe("open")
+    await expect.poll(() => row.getAttribute("data-status"), POLL).toBe("ok")
+    await expect.poll(() => page.locator("body").getAttribute("data-live-state"), POLL).toBe("open")
     // A marker on the window: a reload would drop it.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42))
 
@@ -113,7 +116,7 @@ describe("the operator console in Chromium", () => {
 
   it("the profile page shows numbers with provenance, circuits, live events, token status; a snippet is copied", async () => {
     await page.goto(`${server.url}/console/profiles/small`)
-    await expect.poll(() => page.locator("#profile-numbers tr[data-field=online] td").nth(1).textContent()).toBe("widget")
+    await expect.poll(() => page.locator("#profile-numbers tr[data-field=online] td").nth(1).textContent(), POLL).toBe("widget")
     expect(await page.locator('#profile-sources tr[data-source="widget"] td').first().textContent()).toBe("closed")
     const stored = (await (await api("/v1/profiles/small")).json()) as { token: { status: string } }
     expect(await page.locator("[data-token-status]").getAttribute("data-token-status")).toBe(stored.token.status)
@@ -123,9 +126,9 @@ describe("the operator console in Chromium", () => {
     await expect.poll(() => page.locator("#event-list li").count(), { timeout: 20_000 }).toBeGreaterThan(before)
     // The embed preview follows the chosen theme; the snippet is copied to the clipboard.
     await page.getByLabel("Theme").selectOption("dark")
-    await expect.poll(() => page.locator("#embed-preview").getAttribute("src")).toContain("theme=dark")
+    await expect.poll(() => page.locator("#embed-preview").getAttribute("src"), POLL).toContain("theme=dark")
     await page.getByRole("button", { name: "Copy HTML element" }).click()
-    await expect.poll(() => page.locator("#snippet-html-copied").textContent()).toBe("Copied.")
+    await expect.poll(() => page.locator("#snippet-html-copied").textContent(), POLL).toBe("Copied.")
     const copied = await page.evaluate(() => navigator.clipboard.readText())
     expect(copied).toContain('<guildpulse-stats data-endpoint="')
     expect(copied).toContain('/v1/profiles/small/stats" data-theme="dark"')
@@ -134,15 +137,19 @@ describe("the operator console in Chromium", () => {
 
   it("analytics: charts drawn by the chart library for 24 h / 7 d / 30 d, the heatmap, a comparison, the report", async () => {
     await page.goto(`${server.url}/console/profiles/small?range=7d&compare=large`)
-    await expect.poll(() => page.locator("#chart-online").getAttribute("data-chart-ready")).toBe("true")
+    await expect.poll(() => page.locator("#chart-online").getAttribute("data-chart-ready"), POLL).toBe("true")
     expect(await page.locator("#chart-online canvas").count()).toBe(1)
     expect(await page.locator("#chart-members canvas").count()).toBe(1)
-    await expect.poll(() => page.locator("#chart-compare").getAttribute("data-chart-ready")).toBe("true")
+    await expect.poll(() => page.locator("#chart-compare").getAttribute("data-chart-ready"), POLL).toBe("true")
     expect(await page.getByRole("link", { name: "7 days" }).getAttribute("aria-current")).toBe("true")
     expect(await page.locator("table.heatmap tbody tr").count()).toBe(7)
     expect(await page.locator("table.heatmap thead th").count()).toBe(25)
-    // The seeded six days: each of their weekday hours has a number, and the charts were given the hourly points.
-    expect(await page.locator("table.heatmap td.hm:not(.hm-none)").count()).toBe(6 * 24)
+    // The seeded six days: each of their weekday hours (UTC, Monday first) has a number, and the charts were
+    // given the hourly points. Live rounds may fill other cells too, so only the seeded ones are looked at.
+    const filled = await page.locator("table.heatmap tbody tr").evaluateAll((rows) =>
+      rows.map((row) => [...row.querySelectorAll("td.hm")].map((cell) => !cell.classList.contains("hm-none"))))
+    const seeded = Array.from({ length: 6 * 24 }, (_, i) => new Date(server.historyStartMs + i * 3_600_000))
+    expect(seeded.filter((at) => filled[(at.getUTCDay() + 6) % 7]?.[at.getUTCHours()] === true).length).toBe(6 * 24)
     const data = JSON.parse((await page.locator("#analytics-data").textContent())!) as { points: Array<{ online: number | null }>; comparison: { series: Array<{ profile: string }> } }
     expect(data.points.filter((p) => p.online !== null).length).toBeGreaterThanOrEqual(100)
     expect(data.comparison.series.map((s) => s.profile)).toEqual(["small", "large"])
@@ -161,7 +168,7 @@ describe("the operator console in Chromium", () => {
     await page.getByLabel("Discord server (guild) id").fill("not-a-guild")
     await page.getByRole("button", { name: "Create profile" }).click()
     const guild = page.getByLabel("Discord server (guild) id")
-    await expect.poll(() => guild.getAttribute("aria-invalid")).toBe("true")
+    await expect.poll(() => guild.getAttribute("aria-invalid"), POLL).toBe("true")
     expect(await page.locator("#f-guildId-error").textContent()).toMatch(/digits/)
     expect(await guild.inputValue()).toBe("not-a-guild")
     expect(await seriousViolations(page)).toEqual([])
@@ -220,7 +227,7 @@ describe("a key limited to one profile", () => {
     await signIn(page, issued.secret)
     const issuedCookie = (await context.cookies(`${server.url}/console/`)).find((c) => c.name === "gp_console" && c.path === "/console")!
     expect(issuedCookie.value).not.toBe("P".repeat(43))
-    await expect.poll(() => page.locator("body").getAttribute("data-live-updates")).not.toBe(null)
+    await expect.poll(() => page.locator("body").getAttribute("data-live-updates"), POLL).not.toBe(null)
     expect(await page.locator("#health-rows tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-profile")))).toEqual(["large"])
     const html = await page.content()
     for (const other of ["small", "no-widget", "console-made", "Pulse Makers", "Retro Arcade"]) expect(html).not.toContain(other)

@@ -22,6 +22,8 @@ export interface ConsoleServer {
   readonly sandbox: FakeDiscordServer
   readonly clock: DemoClock.DemoClock
   readonly router: GuildPulseRouter
+  /** When the seeded history starts: one sample an hour for six days (144) of `small` and `large`. */
+  readonly historyStartMs: number
   readonly close: () => Promise<void>
 }
 
@@ -82,6 +84,7 @@ export const start = async (options: { readonly profiles?: ReadonlyArray<Profile
     sandbox,
     clock,
     router,
+    historyStartMs: start,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
