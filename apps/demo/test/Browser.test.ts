@@ -3,56 +3,25 @@
  * drift, turn degraded in an outage (numbers kept), every theme is screenshotted to test-artifacts/, and
  * axe-core finds no serious accessibility violation.
  */
-import { mkdirSync, readFileSync, statSync } from "node:fs"
-import { createRequire } from "node:module"
+import { mkdirSync, statSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import type { Browser, Page } from "playwright-core"
+import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { countsAt, defaultFixtures, SMALL_GUILD_ID } from "@guildpulse/connector-discord/sandbox"
 import * as Demo from "../src/Demo.js"
 import { themes } from "../src/Pages.js"
-import { launch } from "./browser.js"
+import { cspViolations, launch, seriousViolations, untilStats, type StatsView } from "./browser.js"
 
-const require = createRequire(import.meta.url)
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8")
 const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test-artifacts/demo")
 
 let demo: Demo.RunningDemo
 let browser: Browser
 
-/** Everything the pages' CSP refused, as Chromium reports it on the console. */
-const cspViolations = (page: Page): Array<string> => {
-  const seen: Array<string> = []
-  page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) seen.push(message.text())
-  })
-  return seen
-}
-
-const statsOf = async (key: string) => (await fetch(`${demo.url}/v1/profiles/${key}/stats`)).json()
 const refresh = (key: string) =>
   fetch(`${demo.url}/v1/profiles/${key}/refresh`, { method: "POST", headers: { authorization: `Bearer ${demo.adminKey}` } })
 
-/** Waits (real time) until the API's view satisfies `predicate`. */
-const untilApi = async (key: string, predicate: (view: { counts: { online?: number }; freshness: { state: string } }) => boolean) => {
-  for (let i = 0; i < 300; i++) {
-    const view = await statsOf(key)
-    if (predicate(view)) return view
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`the API never satisfied the condition for ${key}`)
-}
-
-const seriousViolations = async (page: Page) => {
-  // Evaluated through the DevTools protocol: the pages' CSP (script-src 'self') refuses inline script tags.
-  await page.evaluate(axeSource)
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<unknown> }> }> } }).axe
-    return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
-  })
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes.length})`)
-}
+const untilApi = (key: string, predicate: (view: StatsView) => boolean) => untilStats(demo.url, key, predicate)
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true })

@@ -5,20 +5,17 @@
  * to one profile seeing only that profile, sign-out; axe-core on every page; screenshots of every page at
  * 1280 and 375 px, light and dark, saved to test-artifacts/console/.
  */
-import { mkdirSync, readFileSync, statSync } from "node:fs"
-import { createRequire } from "node:module"
+import { mkdirSync, statSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { launch } from "./browser.js"
+import { cspViolations, launch, seriousViolations, untilStats } from "./browser.js"
 import * as ConsoleServer from "./consoleServer.js"
 
 /** A busy machine renders slowly: every poll waits for its outcome up to 20 s (vitest's default is 1 s). */
 const POLL = { timeout: 20_000 }
 
-const require = createRequire(import.meta.url)
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8")
 const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test-artifacts/console")
 
 let server: ConsoleServer.ConsoleServer
@@ -28,33 +25,8 @@ const admin = { Authorization: `Bearer ${ConsoleServer.ADMIN_KEY}` }
 const api = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { ...admin, "content-type": "application/json", ...(init.headers ?? {}) } })
 const refresh = (key: string) => api(`/v1/profiles/${key}/refresh`, { method: "POST" })
 
-/** Waits (real time) until the public view of the profile is in the given freshness state. */
-const untilFreshness = async (key: string, state: string) => {
-  for (let i = 0; i < 300; i++) {
-    const view = (await (await fetch(`${server.url}/v1/profiles/${key}/stats`)).json()) as { freshness: { state: string } }
-    if (view.freshness.state === state) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`${key} never became ${state}`)
-}
-
-const seriousViolations = async (page: Page) => {
-  await page.evaluate(axeSource)
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe
-    return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
-  })
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${JSON.stringify(v.nodes.map((n) => n.target))})`)
-}
-
-/** What the console pages' CSP refused (the embed preview's frame has the widget's own policy). */
-const cspViolations = (page: Page): Array<string> => {
-  const seen: Array<string> = []
-  page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text()) && message.location().url.startsWith(`${server.url}/console`)) seen.push(message.text())
-  })
-  return seen
-}
+const untilFreshness = (key: string, state: string) => untilStats(server.url, key, (view) => view.freshness.state === state)
+const consoleCspViolations = (page: Page) => cspViolations(page, `${server.url}/console`)
 
 const signIn = async (page: Page, key: string) => {
   await page.goto(`${server.url}/console/`)
@@ -84,7 +56,7 @@ describe("the operator console in Chromium", () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url })
     page = await context.newPage()
-    refused = cspViolations(page)
+    refused = consoleCspViolations(page)
   })
   afterAll(() => context?.close())
 
@@ -259,7 +231,7 @@ describe("every page: axe-core, screenshots at 1280 and 375 px, light and dark",
       for (const width of [1280, 375]) {
         const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme })
         const page = await context.newPage()
-        const refused = cspViolations(page)
+        const refused = consoleCspViolations(page)
         await page.goto(`${server.url}/console/login`)
         expect(await seriousViolations(page)).toEqual([])
         await page.screenshot({ path: `${artifacts}/login-${width}-${scheme}.png`, fullPage: true })

@@ -225,6 +225,28 @@ export const consoleRouter = (deps: ConsoleDeps, options: ConsoleOptions = {}): 
 
   const forbidden = (ctx: Ctx, text: string) => send(ctx.res, 403, errorPage(ctx.base, 403, "Not allowed", text, navOf(ctx, "")))
   const notFound = (ctx: Ctx, text = "No such page.") => send(ctx.res, 404, errorPage(ctx.base, 404, "Not found", text, navOf(ctx, "")))
+  /**
+   * `target` when it exists and the signed-in key holds `scope` (and covers every profile, with `everyProfile`);
+   * otherwise answers 404 (`missing`) or 403 and returns undefined. Existence is checked first, so a page a
+   * key may not see looks the same as one that does not exist.
+   */
+  const guard = <A>(
+    ctx: Ctx,
+    target: A | undefined,
+    missing: string,
+    scope: string,
+    options: { readonly everyProfile?: boolean; readonly refusal?: string } = {}
+  ): A | undefined => {
+    if (target === undefined) {
+      notFound(ctx, missing)
+      return undefined
+    }
+    if (!can(ctx.principal, scope) || (options.everyProfile === true && ctx.principal.profiles !== "*")) {
+      forbidden(ctx, options.refusal ?? `This key lacks the '${scope}' scope.`)
+      return undefined
+    }
+    return target
+  }
 
   // ------------------------------------------------------------------------------------ assets
 
@@ -771,18 +793,7 @@ ${snippets.map(([id, title, code]) => `<section aria-labelledby="snippet-${id}-t
 
   // ------------------------------------------------------------------------------------ profile changes
 
-  const writable = (ctx: Ctx): string | undefined => {
-    const key = profileParam(ctx)
-    if (key === undefined) {
-      notFound(ctx, "No such profile.")
-      return undefined
-    }
-    if (!can(ctx.principal, "profiles:write")) {
-      forbidden(ctx, "This key lacks the 'profiles:write' scope.")
-      return undefined
-    }
-    return key
-  }
+  const writable = (ctx: Ctx): string | undefined => guard(ctx, profileParam(ctx), "No such profile.", "profiles:write")
 
   router.get(
     "/profiles/:profile/edit",
@@ -832,15 +843,8 @@ ${snippets.map(([id, title, code]) => `<section aria-labelledby="snippet-${id}-t
 
   const tokenTarget = (ctx: Ctx): { key: string; tokens: Tokens.Tokens["Type"] } | undefined => {
     const key = profileParam(ctx)
-    if (key === undefined || deps.tokens === undefined) {
-      notFound(ctx, "No such profile.")
-      return undefined
-    }
-    if (!can(ctx.principal, "tokens:write")) {
-      forbidden(ctx, "This key lacks the 'tokens:write' scope.")
-      return undefined
-    }
-    return { key, tokens: deps.tokens }
+    const found = key !== undefined && deps.tokens !== undefined ? { key, tokens: deps.tokens } : undefined
+    return guard(ctx, found, "No such profile.", "tokens:write")
   }
 
   router.post(
@@ -908,17 +912,7 @@ ${Views.textField({ name: "profiles", label: "Profiles", value: typeof values["p
     send(ctx.res, status, layout(ctx.base, { title: "API keys", nav: navOf(ctx, "keys"), body }))
   }
 
-  const keysAllowed = (ctx: Ctx) => {
-    if (deps.governance === undefined) {
-      notFound(ctx, "API keys are not configured on this server.")
-      return false
-    }
-    if (!can(ctx.principal, "keys:admin")) {
-      forbidden(ctx, "This key lacks the 'keys:admin' scope.")
-      return false
-    }
-    return true
-  }
+  const keysAllowed = (ctx: Ctx): boolean => guard(ctx, deps.governance, "API keys are not configured on this server.", "keys:admin") !== undefined
 
   router.get(
     "/keys",
@@ -979,17 +973,11 @@ ${Views.textField({ name: "profiles", label: "Profiles", value: typeof values["p
 
   // ------------------------------------------------------------------------------------ alert rules
 
-  const alertsAllowed = (ctx: Ctx) => {
-    if (observability === undefined) {
-      notFound(ctx, "Alerts are not configured on this server.")
-      return false
-    }
-    if (!can(ctx.principal, "alerts:write") || ctx.principal.profiles !== "*") {
-      forbidden(ctx, "Alert rules cover every profile: this key may not change them.")
-      return false
-    }
-    return true
-  }
+  const alertsAllowed = (ctx: Ctx): boolean =>
+    guard(ctx, observability, "Alerts are not configured on this server.", "alerts:write", {
+      everyProfile: true,
+      refusal: "Alert rules cover every profile: this key may not change them."
+    }) !== undefined
 
   const alertsPage = async (ctx: Ctx, status: number, extra: { readonly text?: string; readonly errors?: ReadonlyArray<{ field: string; message: string }>; readonly done?: string }) => {
     const current = await Effect.runPromise(observability!.getAlertRules)
@@ -1057,8 +1045,8 @@ ${errors.length > 0 ? `<div class="error" id="f-rules-error" role="alert"><ul>${
   router.get(
     "/audit",
     signedIn(async (ctx) => {
-      if (deps.governance === undefined) return notFound(ctx, "The audit log is not configured on this server.")
-      if (!can(ctx.principal, "audit:read")) return forbidden(ctx, "This key lacks the 'audit:read' scope.")
+      const governance = guard(ctx, deps.governance, "The audit log is not configured on this server.", "audit:read")
+      if (governance === undefined) return
       const q = ctx.req.query
       const str = (name: string) => (typeof q[name] === "string" ? (q[name] as string).trim() : "")
       const filters = { profile: str("profile"), action: str("action"), key: str("key"), cursor: str("cursor") }
@@ -1074,7 +1062,7 @@ ${errors.length > 0 ? `<div class="error" id="f-rules-error" role="alert"><ul>${
         const page = await run(
           ctx.engine,
           "audit",
-          visiblePage(deps.governance.audit, ctx.principal, {
+          visiblePage(governance.audit, ctx.principal, {
             limit: 50,
             ...(filters.profile !== "" ? { profile: filters.profile as ProfileKey } : {}),
             ...(filters.action !== "" ? { action: filters.action } : {}),

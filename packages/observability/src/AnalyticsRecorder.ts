@@ -60,27 +60,34 @@ export const sampleOf = (round: Refresher.CompletedRound): AnalyticsStore.Sample
   }
 }
 
-/** The listener `layer` registers: records a round's sample unless the profile has one within the interval. */
+/**
+ * The listener `layer` registers: records a round's sample unless the profile has one within the interval.
+ * It runs inline on every round, so it is plain code around as few effects as possible (a skipped round is
+ * `Effect.void`, a recorded one the store's `record`): each effect step a round takes counts towards the
+ * fiber's yields, which a 1,000-profile round pays for.
+ */
 export const makeListener = (store: AnalyticsStore.AnalyticsStore["Type"], options: RecorderOptions = {}) => {
   const minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS
   const lastAt = new Map<string, number>()
-  return (round: Refresher.CompletedRound): Effect.Effect<void> =>
-    Effect.gen(function* () {
-      const sample = sampleOf(round)
-      if (sample === undefined) return
-      let last = lastAt.get(sample.profile)
-      if (last === undefined) {
-        // First round of this profile in this process: a sample stored by an earlier run counts.
-        const recent = yield* Effect.orElseSucceed(
-          store.query({ profile: sample.profile, fromMs: sample.atMs - minIntervalMs + 1, toMs: sample.atMs + 1 }),
-          () => []
-        )
-        last = recent[recent.length - 1]?.atMs
-      }
-      if (last !== undefined && sample.atMs - last < minIntervalMs) return
-      lastAt.set(sample.profile, sample.atMs)
-      yield* Effect.catchAll(store.record(sample), (error) => Effect.logWarning(`analytics sample not recorded: ${error.message}`))
-    })
+  const recordUnlessRecent = (sample: AnalyticsStore.Sample, last: number | undefined): Effect.Effect<void> => {
+    if (last !== undefined && sample.atMs - last < minIntervalMs) return Effect.void
+    lastAt.set(sample.profile, sample.atMs)
+    return Effect.catchAll(store.record(sample), (error) => Effect.logWarning(`analytics sample not recorded: ${error.message}`))
+  }
+  return (round: Refresher.CompletedRound): Effect.Effect<void> => {
+    const sample = sampleOf(round)
+    if (sample === undefined) return Effect.void
+    const last = lastAt.get(sample.profile)
+    if (last !== undefined) return recordUnlessRecent(sample, last)
+    // First round of this profile in this process: a sample stored by an earlier run counts.
+    return Effect.flatMap(
+      Effect.orElseSucceed(
+        store.query({ profile: sample.profile, fromMs: sample.atMs - minIntervalMs + 1, toMs: sample.atMs + 1 }),
+        () => []
+      ),
+      (recent) => recordUnlessRecent(sample, recent[recent.length - 1]?.atMs)
+    )
+  }
 }
 
 /** Registers the recorder on the `Refresher` and applies the tiers on a schedule, for the layer's lifetime. */

@@ -13,11 +13,11 @@
  *   `MULTI` — a sample another instance adds meanwhile is never lost (it is folded by the next run), and two
  *   instances compacting at once write the same buckets.
  */
-import { Duration, Effect, Layer, Option, Schedule } from "effect"
+import { Duration, Effect, Layer, Schedule } from "effect"
 import { AnalyticsStore, StoreError } from "@guildpulse/core"
 import type { FreshnessState, PresenceSample, ProfileKey } from "@guildpulse/core"
-import * as Lua from "./internal/lua.js"
-import { evalScript, RedisConnection } from "./RedisConnection.js"
+import { downsampleMembers } from "./internal/downsampleMembers.js"
+import { RedisConnection } from "./RedisConnection.js"
 
 const STORE = "analytics"
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000
@@ -205,37 +205,13 @@ export const make = (options: RedisAnalyticsStoreOptions = {}) =>
         Effect.map(readRange(q.profile, String(q.fromMs), `(${q.toMs}`), (r) => r.samples)
       )
 
-    const slotAggregate = (reply: ReadonlyArray<unknown>, at: number): AnalyticsStore.Aggregate | undefined => {
-      const [min, max, sum, n] = [0, 1, 2, 3].map((i) => String(reply[at + i] ?? ""))
-      if (min === "" || max === "" || sum === "" || n === "" || Number(n) === 0) return undefined
-      return { min: Number(min), max: Number(max), avg: Number(sum) / Number(n), count: Number(n) }
-    }
-
-    // Downsampling inside Redis (one Lua script): a month is ~11,000 members, and shipping and decoding them
-    // here is what costs.
+    // Downsampled here, not in a Lua script: see `downsampleMembers`.
     const downsampled = (q: AnalyticsStore.SampleQuery, maxPoints: number) =>
       Effect.zipRight(
         flush,
         Effect.map(
-          connection.run(STORE, (client) =>
-            evalScript(client, Lua.analyticsDownsample, [keys.analytics(q.profile)], [String(q.fromMs), `(${q.toMs}`, String(maxPoints)])),
-          (raw): Option.Option<AnalyticsStore.Downsampled> => {
-            const reply = raw as ReadonlyArray<unknown>
-            const newest = reply.length > 1 ? decode(q.profile, String(reply[1])) : undefined
-            if (newest === undefined) return Option.none()
-            const slots: Array<AnalyticsStore.SlotSummary> = []
-            for (let at = 2; at + 14 <= reply.length; at += 14) {
-              const [o, m, b] = [2, 6, 10].map((offset) => slotAggregate(reply, at + offset))
-              slots.push({
-                slot: Number(reply[at]),
-                count: Number(reply[at + 1]),
-                ...(o !== undefined ? { online: o } : {}),
-                ...(m !== undefined ? { members: m } : {}),
-                ...(b !== undefined ? { boosts: b } : {})
-              })
-            }
-            return Option.some({ newest, widthMs: AnalyticsStore.slotWidth(newest.atMs, q.fromMs, maxPoints), slots })
-          }
+          connection.run(STORE, (client) => client.zrangebyscore(keys.analytics(q.profile), String(q.fromMs), `(${q.toMs}`)),
+          (members) => downsampleMembers(q.profile, members, q.fromMs, maxPoints, decode)
         )
       )
 

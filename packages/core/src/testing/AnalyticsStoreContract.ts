@@ -16,27 +16,26 @@ const MINUTE = 60_000
 const HOUR = 3_600_000
 const DAY = 86_400_000
 
+type Numbers = Omit<AnalyticsStore.Sample, "profile" | "atMs">
+
+/** A sample a minute from `fromMs`, its numbers and state given by minute. */
+const recordEachMinute = (
+  store: AnalyticsStore.AnalyticsStore["Type"],
+  profile: ProfileKey,
+  fromMs: number,
+  minutes: number,
+  numbersAt: (minute: number) => Numbers
+) => Effect.forEach(Array.from({ length: minutes }, (_, m) => m), (m) => store.record({ profile, atMs: fromMs + m * MINUTE, ...numbersAt(m) }), { discard: true })
+
 /**
  * A sample a minute from `fromMs`: online 100–106 with one peak of 5000 at minute 77, members growing, every
  * tenth stale, minute 30 with no numbers (unavailable), the last one stale.
  */
 const recordMinutes = (store: AnalyticsStore.AnalyticsStore["Type"], profile: ProfileKey, fromMs: number, minutes: number) =>
-  Effect.forEach(
-    Array.from({ length: minutes }, (_, m) => m),
-    (m) =>
-      store.record(
-        m === 30
-          ? { profile, atMs: fromMs + m * MINUTE, state: "unavailable" }
-          : {
-            profile,
-            atMs: fromMs + m * MINUTE,
-            online: m === 77 ? 5000 : 100 + (m % 7),
-            members: 1000 + m,
-            state: m % 10 === 9 || m === minutes - 1 ? "stale" : "fresh"
-          }
-      ),
-    { discard: true }
-  )
+  recordEachMinute(store, profile, fromMs, minutes, (m): Numbers =>
+    m === 30
+      ? { state: "unavailable" }
+      : { online: m === 77 ? 5000 : 100 + (m % 7), members: 1000 + m, state: m % 10 === 9 || m === minutes - 1 ? "stale" : "fresh" })
 
 const assertSameSummary = (actual: AnalyticsStore.Summary, expected: AnalyticsStore.Summary, message?: string) => {
   assert.deepStrictEqual([actual.count, actual.fresh], [expected.count, expected.fresh], message)
@@ -86,12 +85,12 @@ export const describeAnalyticsStoreContract = (name: string, makeLayer: (namespa
         const now = 40 * DAY
         // Four days a minute ending now: after compaction the first two are 5-minute buckets.
         const from = now - 4 * DAY
-        for (let m = 0; m < 4 * 24 * 60; m++) {
-          yield* store.record({
-            profile: main, atMs: from + m * MINUTE, state: "fresh",
-            online: m === 1000 ? 7000 : 50 + ((m * 7) % 90), members: 2000 + Math.floor(m / 100), boosts: 3 + Math.floor(m / 2000)
-          })
-        }
+        yield* recordEachMinute(store, main, from, 4 * 24 * 60, (m) => ({
+          state: "fresh",
+          online: m === 1000 ? 7000 : 50 + ((m * 7) % 90),
+          members: 2000 + Math.floor(m / 100),
+          boosts: 3 + Math.floor(m / 2000)
+        }))
         yield* store.compact(now)
         const analytics = Analytics.make(store)
         const range = { fromMs: from, toMs: now }
@@ -117,12 +116,12 @@ export const describeAnalyticsStoreContract = (name: string, makeLayer: (namespa
         const from = now - 4 * DAY
         // Four days a minute (two of them compacted into 5-minute buckets), two samples at the newest instant,
         // some without members, one peak.
-        for (let m = 0; m < 4 * 24 * 60; m++) {
-          yield* store.record({
-            profile: main, atMs: from + m * MINUTE, state: m % 11 === 0 ? "stale" : "fresh",
-            online: m === 1234 ? 9000 : 40 + ((m * 13) % 97), ...(m % 17 === 0 ? {} : { members: 3000 + Math.floor(m / 50) }), boosts: 2 + Math.floor(m / 3000)
-          })
-        }
+        yield* recordEachMinute(store, main, from, 4 * 24 * 60, (m) => ({
+          state: m % 11 === 0 ? "stale" : "fresh",
+          online: m === 1234 ? 9000 : 40 + ((m * 13) % 97),
+          ...(m % 17 === 0 ? {} : { members: 3000 + Math.floor(m / 50) }),
+          boosts: 2 + Math.floor(m / 3000)
+        }))
         yield* store.record({ profile: main, atMs: now - MINUTE, state: "fresh", online: 77, members: 3100 })
         yield* store.compact(now)
         const analytics = Analytics.make(store)
