@@ -16,7 +16,7 @@
 import { Duration, Effect, Layer, Schedule } from "effect"
 import { AnalyticsStore, StoreError } from "@guildpulse/core"
 import type { FreshnessState, PresenceSample, ProfileKey } from "@guildpulse/core"
-import { downsampleMembers } from "./internal/downsampleMembers.js"
+import { downsampleMembers, isNum } from "./internal/downsampleMembers.js"
 import { RedisConnection } from "./RedisConnection.js"
 
 const STORE = "analytics"
@@ -53,7 +53,6 @@ export const encode = (s: AnalyticsStore.Sample): string =>
     s.bucket === undefined ? null : [s.bucket.spanMs, s.bucket.count, s.bucket.fresh, agg(s.bucket.online), agg(s.bucket.members), agg(s.bucket.boosts)]
   ])
 
-const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
 const numOrNull = (v: unknown): v is number | null => v === null || isNum(v)
 
 const four = (v: unknown): readonly [number, number, number, number] | undefined => {

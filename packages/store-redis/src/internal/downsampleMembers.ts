@@ -18,7 +18,8 @@ type Decode = (profile: ProfileKey, member: string) => AnalyticsStore.Sample | u
 const STRIDE = 13
 const FIELD_OFFSET = [1, 5, 9] as const
 
-const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
+/** A finite number, as every numeric field of a stored member must be (shared with `RedisAnalyticsStore.decode`). */
+export const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
 
 /** `[min, max, avg, count]` with a non-zero count, as the member stores a bucket's aggregate. */
 const isAgg = (v: unknown): v is readonly [number, number, number, number] =>
